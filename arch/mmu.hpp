@@ -1,0 +1,22 @@
+// Page tables: identity map of RAM with the kernel image W^X, MMIO mapped on request.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/boot_info.hpp"
+#include "lib/result.hpp"
+
+namespace coronet::arch::mmu {
+
+inline constexpr uint64_t kPageSize = 4096;
+
+// Replaces the boot mapping: RAM read-write no-execute, kernel text read-only executable,
+// rodata read-only, page 0 unmapped (null dereferences fault). `page_tables` hands out zeroed
+// 4 KiB pages for the tables themselves.
+using PageSource = uint64_t (*)();
+void init(const BootInfo& info, PageSource page_tables);
+
+// Identity-maps a device range uncached and non-executable.
+Result<void> map_mmio(uint64_t phys, uint64_t size);
+
+}  // namespace coronet::arch::mmu

@@ -1,0 +1,106 @@
+// x86-64 4-level page tables, identity-mapped. RAM is read-write and no-execute in 2 MiB pages;
+// the kernel image is remapped in 4 KiB pages: text RX, rodata R, data RW (W^X). Page 0 and
+// everything not RAM or requested MMIO stay unmapped.
+#include "arch/mmu.hpp"
+
+#include "arch/cpu.hpp"
+
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+
+namespace coronet::arch::mmu {
+namespace {
+
+// Entry bits (SDM vol. 3, 4.5).
+constexpr uint64_t kPresent = 1ULL << 0;
+constexpr uint64_t kWritable = 1ULL << 1;
+constexpr uint64_t kWriteThrough = 1ULL << 3;
+constexpr uint64_t kCacheDisable = 1ULL << 4;
+constexpr uint64_t kHuge = 1ULL << 7;
+constexpr uint64_t kNoExecute = 1ULL << 63;
+constexpr uint64_t kAddressMask = 0x000FFFFFFFFFF000ULL;
+constexpr uint64_t kLargePage = 2ULL << 20;
+
+constexpr uint64_t kRam = kPresent | kWritable | kNoExecute;
+constexpr uint64_t kText = kPresent;
+constexpr uint64_t kReadOnly = kPresent | kNoExecute;
+constexpr uint64_t kDevice = kPresent | kWritable | kNoExecute | kCacheDisable | kWriteThrough;
+
+uint64_t* g_pml4 = nullptr;
+PageSource g_page_source = nullptr;
+
+uint64_t* table(uint64_t entry) { return reinterpret_cast<uint64_t*>(entry & kAddressMask); }
+
+// The next-level table under `entry`, created (or split from a 2 MiB page) as needed.
+// Intermediate entries allow everything; the leaf decides.
+uint64_t* descend(uint64_t& entry, bool splitting_allowed) {
+    if (!(entry & kPresent)) {
+        entry = g_page_source() | kPresent | kWritable;
+    } else if ((entry & kHuge) && splitting_allowed) {
+        uint64_t base = entry & kAddressMask & ~(kLargePage - 1);
+        uint64_t flags = entry & ~kAddressMask & ~kHuge;
+        uint64_t* pt = reinterpret_cast<uint64_t*>(g_page_source());
+        for (uint64_t i = 0; i < 512; ++i) pt[i] = (base + i * kPageSize) | flags;
+        entry = reinterpret_cast<uint64_t>(pt) | kPresent | kWritable;
+    }
+    return table(entry);
+}
+
+void map_4k(uint64_t address, uint64_t flags) {
+    uint64_t* pdpt = descend(g_pml4[(address >> 39) & 511], false);
+    uint64_t* pd = descend(pdpt[(address >> 30) & 511], false);
+    uint64_t* pt = descend(pd[(address >> 21) & 511], true);
+    pt[(address >> 12) & 511] = address | flags;
+}
+
+void map_2m(uint64_t address, uint64_t flags) {
+    uint64_t* pdpt = descend(g_pml4[(address >> 39) & 511], false);
+    uint64_t* pd = descend(pdpt[(address >> 30) & 511], false);
+    pd[(address >> 21) & 511] = address | flags | kHuge;  // any table it replaces stays allocated
+}
+
+void map_range(uint64_t start, uint64_t end, uint64_t flags, bool small_pages) {
+    start &= ~(kPageSize - 1);
+    end = (end + kPageSize - 1) & ~(kPageSize - 1);
+    for (uint64_t a = start; a < end;) {
+        if (!small_pages && (a & (kLargePage - 1)) == 0 && a + kLargePage <= end) {
+            map_2m(a, flags);
+            a += kLargePage;
+        } else {
+            map_4k(a, flags);
+            a += kPageSize;
+        }
+    }
+}
+
+uint64_t addr(const char* symbol) { return reinterpret_cast<uint64_t>(symbol); }
+
+void flush_tlb() {
+    uint64_t cr3;
+    asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
+
+}  // namespace
+
+void init(const BootInfo& info, PageSource page_tables) {
+    g_page_source = page_tables;
+    g_pml4 = reinterpret_cast<uint64_t*>(page_tables());
+    for (size_t i = 0; i < info.ram_count; ++i) {
+        uint64_t start = info.ram[i].base < kPageSize ? kPageSize : info.ram[i].base;
+        if (start < info.ram[i].end()) map_range(start, info.ram[i].end(), kRam, false);
+    }
+    map_range(addr(__text_start), addr(__text_end), kText, true);
+    map_range(addr(__rodata_start), addr(__rodata_end), kReadOnly, true);
+    map_range(addr(__data_start), addr(__data_end), kRam, true);
+    asm volatile("mov %0, %%cr3" : : "r"(reinterpret_cast<uint64_t>(g_pml4)) : "memory");
+}
+
+Result<void> map_mmio(uint64_t phys, uint64_t size) {
+    if (!g_pml4) return {};  // still on the boot map, which covers the low 4 GiB
+    if (size == 0) return Error::InvalidArgument;
+    InterruptGuard guard;
+    map_range(phys, phys + size, kDevice, true);
+    flush_tlb();
+    return {};
+}
+
+}  // namespace coronet::arch::mmu

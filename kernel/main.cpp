@@ -1,0 +1,77 @@
+// kernel_main: brings the kernel up in dependency order, prints the banner, runs the app.
+#include <cinttypes>
+#include <cstdio>
+
+#include "arch/clock.hpp"
+#include "arch/cpu.hpp"
+#include "arch/fault.hpp"
+#include "arch/mmu.hpp"
+#include "kernel/app.hpp"
+#include "kernel/backtrace.hpp"
+#include "kernel/board.hpp"
+#include "kernel/boot_config.hpp"
+#include "kernel/console/console.hpp"
+#include "kernel/cxx_runtime.hpp"
+#include "kernel/log.hpp"
+#include "kernel/memory/memory.hpp"
+#include "kernel/panic.hpp"
+#include "kernel/uptime.hpp"
+#include "kernel/version.hpp"
+
+extern "C" char boot_stack_bottom[];
+extern "C" char boot_stack_top[];
+
+namespace coronet {
+namespace {
+
+void apply_config() {
+    BootConfig& config = mutable_boot_config();
+    log::Level level;
+    if (auto text = config.get("loglevel")) {
+        if (log::parse_level(*text, level)) log::set_level(level);
+        else LOG_WARN("boot: unknown loglevel '%.*s' (error|warn|info|debug|trace)", static_cast<int>(text->size()), text->data());
+    }
+    if (config.truncated()) LOG_WARN("boot: command line truncated to %zu bytes / %zu words", BootConfig::kMaxLength, BootConfig::kMaxWords);
+}
+
+void print_banner(const BootInfo& info) {
+    char cpu[64];
+    arch::describe_cpu(cpu, sizeof cpu);
+    memory::Stats mem = memory::stats();
+    uint64_t boot_ns = uptime_ns();
+    printf("coronet %s (%s) on %s: booted in %" PRIu64 " us\n", CORONET_VERSION, CORONET_BUILD_TYPE, kBoard.name,
+           boot_ns / 1000);
+    printf("  board:   %s\n", kBoard.summary);
+    printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(), arch::clock::frequency_hz());
+    printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64 " MiB in free pages\n",
+           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20, (mem.pages_free * 4096) >> 20);
+    printf("  boot:    %s\n", info.firmware);
+    printf("  cmdline: %s\n", info.cmdline[0] ? info.cmdline : "(empty)");
+}
+
+}  // namespace
+}  // namespace coronet
+
+extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
+    using namespace coronet;
+    set_boot_ticks(info.entry_ticks);
+    console::init(info.console);
+    run_global_constructors();
+    mutable_boot_config().parse(info.cmdline);
+    apply_config();
+
+    backtrace_add_stack_range(reinterpret_cast<uint64_t>(boot_stack_bottom), reinterpret_cast<uint64_t>(boot_stack_top));
+    arch::set_fault_handler(panic_on_fault);
+    arch::init_exceptions();
+
+    memory::init(info);
+    arch::mmu::init(info, memory::allocate_zeroed_page);
+    arch::init_interrupt_controller(info);
+    arch::clock::init();
+    arch::interrupts_enable();
+
+    print_banner(info);
+    int status = app_main(info);
+    LOG_INFO("app exited with status %d", status);
+    arch::exit(status);
+}

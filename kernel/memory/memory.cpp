@@ -1,0 +1,133 @@
+// Boot-time memory layout: the page allocator's bitmap goes in the first free spot, then half
+// of what is free becomes the malloc heap. Free means: RAM, not the image, not reserved, and
+// not the first MiB (firmware data on PCs; page 0 stays unmapped everywhere).
+#include "kernel/memory/memory.hpp"
+
+#include <cstddef>
+#include <cstring>
+#include <malloc.h>
+
+#include "kernel/log.hpp"
+#include "kernel/memory/page_allocator.hpp"
+#include "kernel/panic.hpp"
+
+extern "C" char __kernel_start[];
+extern "C" char __kernel_end[];
+
+namespace coronet::memory {
+namespace {
+
+constexpr uint64_t kLowReserved = 1 << 20;
+constexpr uint64_t kPage = PageAllocator::kPageSize;
+
+PageAllocator g_pages;
+uint64_t g_ram_bytes = 0;
+uint64_t g_heap_start = 0;
+uint64_t g_heap_end = 0;
+uint64_t g_heap_brk = 0;
+
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) { return a < b_end && b < a_end; }
+
+bool range_is_free(const BootInfo& info, uint64_t start, uint64_t end) {
+    if (start < kLowReserved) return false;
+    auto kstart = reinterpret_cast<uint64_t>(__kernel_start);
+    auto kend = reinterpret_cast<uint64_t>(__kernel_end);
+    if (overlaps(start, end, kstart, kend)) return false;
+    for (size_t i = 0; i < info.reserved_count; ++i) {
+        if (overlaps(start, end, info.reserved[i].base, info.reserved[i].end())) return false;
+    }
+    for (size_t i = 0; i < info.ram_count; ++i) {
+        if (start >= info.ram[i].base && end <= info.ram[i].end()) return true;
+    }
+    return false;
+}
+
+// First page-aligned spot of `size` bytes that is free RAM.
+uint64_t find_free(const BootInfo& info, uint64_t size) {
+    auto try_at = [&](uint64_t candidate) { return range_is_free(info, candidate, candidate + size); };
+    uint64_t candidates[2 + 2 * BootInfo::kMaxRegions];
+    size_t n = 0;
+    candidates[n++] = align_up(reinterpret_cast<uint64_t>(__kernel_end), kPage);
+    candidates[n++] = kLowReserved;
+    for (size_t i = 0; i < info.ram_count; ++i) candidates[n++] = align_up(info.ram[i].base, kPage);
+    for (size_t i = 0; i < info.reserved_count; ++i) candidates[n++] = align_up(info.reserved[i].end(), kPage);
+    for (size_t i = 0; i < n; ++i) {
+        if (try_at(candidates[i])) return candidates[i];
+    }
+    panic("memory: no free %llu bytes for the page bitmap", static_cast<unsigned long long>(size));
+}
+
+}  // namespace
+
+void init(const BootInfo& info) {
+    if (info.ram_count == 0) panic("memory: the boot memory map lists no RAM");
+    uint64_t lowest = ~0ULL, highest = 0;
+    for (size_t i = 0; i < info.ram_count; ++i) {
+        g_ram_bytes += info.ram[i].size;
+        if (info.ram[i].base < lowest) lowest = info.ram[i].base;
+        if (info.ram[i].end() > highest) highest = info.ram[i].end();
+    }
+    lowest &= ~(kPage - 1);
+    uint64_t pages = (highest - lowest + kPage - 1) / kPage;
+    uint64_t bitmap_bytes = align_up(PageAllocator::bitmap_words(pages) * 8, kPage);
+    uint64_t bitmap = find_free(info, bitmap_bytes);
+
+    g_pages.init(lowest, pages, reinterpret_cast<uint64_t*>(bitmap));
+    for (size_t i = 0; i < info.ram_count; ++i) g_pages.add_free(info.ram[i].base, info.ram[i].end());
+    g_pages.reserve(0, kLowReserved);
+    g_pages.reserve(reinterpret_cast<uint64_t>(__kernel_start), reinterpret_cast<uint64_t>(__kernel_end));
+    g_pages.reserve(bitmap, bitmap + bitmap_bytes);
+    for (size_t i = 0; i < info.reserved_count; ++i) {
+        g_pages.reserve(info.reserved[i].base, info.reserved[i].end());
+    }
+
+    uint64_t heap_pages = g_pages.free_pages() * kHeapPercent / 100;
+    uint64_t largest = g_pages.largest_free_run();
+    if (heap_pages > largest) heap_pages = largest;
+    auto heap = g_pages.allocate(heap_pages);
+    if (!heap) panic("memory: cannot reserve a heap of %llu pages", static_cast<unsigned long long>(heap_pages));
+    g_heap_start = g_heap_brk = *heap;
+    g_heap_end = *heap + heap_pages * kPage;
+
+    LOG_DEBUG("memory: %llu KiB RAM, page bitmap at 0x%llx, heap 0x%llx-0x%llx",
+              static_cast<unsigned long long>(g_ram_bytes / 1024), static_cast<unsigned long long>(bitmap),
+              static_cast<unsigned long long>(g_heap_start), static_cast<unsigned long long>(g_heap_end));
+}
+
+Result<uint64_t> allocate_pages(uint64_t count, uint64_t align_pages) { return g_pages.allocate(count, align_pages); }
+
+void free_pages(uint64_t address, uint64_t count) { g_pages.free(address, count); }
+
+uint64_t allocate_zeroed_page() {
+    auto page = g_pages.allocate(1);
+    if (!page) panic("memory: out of pages");
+    std::memset(reinterpret_cast<void*>(*page), 0, kPage);
+    return *page;
+}
+
+Stats stats() {
+    struct mallinfo mi = mallinfo();
+    return Stats{
+        .ram_bytes = g_ram_bytes,
+        .kernel_bytes = static_cast<uint64_t>(__kernel_end - __kernel_start),
+        .pages_free = g_pages.free_pages(),
+        .pages_total = g_pages.total_pages(),
+        .heap_bytes = g_heap_end - g_heap_start,
+        .heap_used = static_cast<uint64_t>(mi.uordblks),
+        .heap_grown = g_heap_brk - g_heap_start,
+    };
+}
+
+}  // namespace coronet::memory
+
+// picolibc's malloc grows its arena through sbrk; ours hands out the boot-time heap region.
+extern "C" void* sbrk(ptrdiff_t increment) {
+    using namespace coronet::memory;
+    uint64_t old = g_heap_brk;
+    if (increment < 0 && static_cast<uint64_t>(-increment) > g_heap_brk - g_heap_start) return reinterpret_cast<void*>(-1);
+    if (increment > 0 && static_cast<uint64_t>(increment) > g_heap_end - g_heap_brk) return reinterpret_cast<void*>(-1);
+    g_heap_brk += increment;
+    return reinterpret_cast<void*>(old);
+}

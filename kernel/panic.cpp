@@ -1,0 +1,66 @@
+// Panic reporting. A second panic while reporting (a fault in the printer) ends the machine at
+// once instead of recursing.
+#include "kernel/panic.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "arch/cpu.hpp"
+#include "kernel/backtrace.hpp"
+#include "kernel/boot_config.hpp"
+#include "kernel/symbols.hpp"
+
+namespace coronet {
+namespace {
+
+volatile int g_panicking = 0;
+
+[[noreturn]] void finish() {
+    fflush(stdout);
+    // `panic=halt` keeps the machine for a debugger instead of exiting.
+    if (boot_config().get_or("panic", "exit") == "halt") {
+        printf("panic: halted (panic=halt)\n");
+        arch::halt_forever();
+    }
+    arch::exit(kPanicExitCode);
+}
+
+void enter() {
+    arch::interrupts_disable();
+    int depth = g_panicking;
+    g_panicking = depth + 1;
+    if (depth) {
+        printf("\nPANIC: nested panic; stopping\n");
+        arch::exit(kPanicExitCode);
+    }
+}
+
+}  // namespace
+
+void panic(const char* format, ...) {
+    enter();
+    printf("\nPANIC: ");
+    va_list args;
+    va_start(args, format);
+    vprintf(format, args);
+    va_end(args);
+    printf("\n");
+    backtrace_print(0, arch::frame_pointer());
+    finish();
+}
+
+void panic_on_fault(const arch::FaultReport& report) {
+    enter();
+    SymbolMatch where = kernel_symbols().lookup(report.pc);
+    printf("\nPANIC: %s at 0x%llx", report.cause, static_cast<unsigned long long>(report.pc));
+    if (where.name) printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
+    printf("\n");
+    if (report.has_address) printf("fault address: 0x%016llx\n", static_cast<unsigned long long>(report.address));
+    printf("cause: %s (code 0x%llx)%s%s\n", report.cause, static_cast<unsigned long long>(report.code),
+           report.detail[0] ? ", " : "", report.detail);
+    if (report.frame) arch::print_registers(*report.frame);
+    backtrace_print(report.pc, report.fp);
+    finish();
+}
+
+}  // namespace coronet

@@ -1,0 +1,21 @@
+// panic(): for broken invariants and CPU faults. Prints the cause, registers and a symbolized
+// backtrace, then ends the machine with kPanicExitCode (tests see it as QEMU's exit status).
+#pragma once
+
+#include "arch/fault.hpp"
+
+namespace coronet {
+
+inline constexpr int kPanicExitCode = 3;
+
+[[noreturn]] void panic(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+// Installed as the arch's fault handler.
+[[noreturn]] void panic_on_fault(const arch::FaultReport& report);
+
+}  // namespace coronet
+
+#define CORONET_ASSERT(cond)                                                              \
+    do {                                                                                  \
+        if (!(cond)) ::coronet::panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
+    } while (0)

@@ -1,0 +1,31 @@
+/* lwIP compiler/platform hooks for Coronet: picolibc types, diagnostics to the console,
+   assertions into the kernel's panic. */
+#ifndef CORONET_LWIP_ARCH_CC_H
+#define CORONET_LWIP_ARCH_CC_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <sys/types.h>
+
+/* picolibc has ssize_t; tell lwIP so it does not define its own. */
+#ifndef SSIZE_MAX
+#define SSIZE_MAX LONG_MAX
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+void coronet_lwip_assert(const char* message, const char* file, int line) __attribute__((noreturn));
+uint32_t coronet_lwip_random(void);
+#ifdef __cplusplus
+}
+#endif
+
+#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+#define LWIP_PLATFORM_ASSERT(x) coronet_lwip_assert((x), __FILE__, __LINE__)
+#define LWIP_RAND() coronet_lwip_random()
+#define LWIP_NO_UNISTD_H 1
+
+#endif

@@ -1,0 +1,56 @@
+/* lwIP configuration for Coronet. NO_SYS: lwIP runs only in the reactor/coroutine context,
+   one call at a time; no lwIP threads, sockets or netconn (our socket API is on the raw API).
+   Sizing for throughput and many connections is settled with the virtio-net driver (issue 4). */
+#ifndef CORONET_LWIPOPTS_H
+#define CORONET_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_NETIF_API 0
+
+#define MEM_ALIGNMENT 8
+#define MEM_LIBC_MALLOC 1        /* picolibc malloc over the kernel heap */
+#define MEMP_MEM_MALLOC 0
+#define MEM_SIZE (1024 * 1024)
+
+#define LWIP_IPV4 1
+#define LWIP_IPV6 1
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_DHCP 1
+/* RFC 5227 probing would delay the first bound address by seconds; see README (Networking). */
+#define LWIP_DHCP_DOES_ACD_CHECK 0
+#define LWIP_ACD 0
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DNS 0
+#define LWIP_IGMP 0
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 2
+#define TCP_WND (64 * 1024)
+#define TCP_SND_BUF (64 * 1024)
+#define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
+#define MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN)
+#define MEMP_NUM_TCP_PCB 1100
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_UDP_PCB 16
+#define PBUF_POOL_SIZE 256
+#define LWIP_TCP_SACK_OUT 1
+#define LWIP_SUPPORT_CUSTOM_PBUF 1
+
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define LWIP_DEBUG 0
+#define LWIP_NOASSERT 0
+#define LWIP_CHKSUM_ALGORITHM 3
+
+#endif

@@ -1,0 +1,51 @@
+// kernel-tests image: runs the test named by `test=` (or every test not marked as faulting
+// when `test=all`), prints a verdict and exits 0 (pass) or 1 (fail).
+#include <cstring>
+
+#include "kernel/app.hpp"
+#include "kernel/boot_config.hpp"
+#include "kernel/log.hpp"
+#include "tests/kernel/ktest.hpp"
+
+namespace coronet::ktest {
+namespace {
+Test* g_tests = nullptr;
+int g_failures = 0;
+}  // namespace
+
+Registration::Registration(Test& test) {
+    test.next = g_tests;
+    g_tests = &test;
+}
+
+void record_failure(const char* expression, const char* file, int line) {
+    ++g_failures;
+    printf("ktest: CHECK FAILED: %s (%s:%d)\n", expression, file, line);
+}
+
+int failures() { return g_failures; }
+
+}  // namespace coronet::ktest
+
+namespace coronet {
+
+int app_main(const BootInfo&) {
+    using namespace ktest;
+    auto wanted = boot_config().get_or("test", "");
+    if (wanted.empty()) {
+        printf("ktest: no test= on the command line; tests:\n");
+        for (Test* t = g_tests; t; t = t->next) printf("  %s: %s\n", t->name, t->description);
+        return 1;
+    }
+    for (Test* t = g_tests; t; t = t->next) {
+        if (wanted != t->name) continue;
+        printf("ktest: running %s (%s)\n", t->name, t->description);
+        t->function();
+        printf("ktest: %s %s (%d failed checks)\n", t->name, g_failures ? "FAILED" : "PASSED", g_failures);
+        return g_failures ? 1 : 0;
+    }
+    printf("ktest: unknown test '%.*s'\n", static_cast<int>(wanted.size()), wanted.data());
+    return 1;
+}
+
+}  // namespace coronet
