@@ -7,7 +7,6 @@ endif()
 add_library(fdt STATIC
   ${LIBFDT_SRC}/fdt.c ${LIBFDT_SRC}/fdt_ro.c ${LIBFDT_SRC}/fdt_addresses.c
   ${LIBFDT_SRC}/fdt_strerror.c ${LIBFDT_SRC}/fdt_check.c)
-add_dependencies(fdt deps_ready)
 target_link_libraries(fdt PRIVATE coronet_freestanding)
 target_include_directories(fdt SYSTEM PUBLIC ${LIBFDT_SRC})
 target_compile_options(fdt PRIVATE -Wall -Werror -fno-stack-protector)

@@ -41,20 +41,29 @@ skip_sanity_check = true
 [built-in options]
 c_args = [${_quoted}]
 ")
-execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different
-  ${PICOLIBC_BUILD}/cross.txt.new ${PICOLIBC_BUILD}/cross.txt)
+file(COPY_FILE ${PICOLIBC_BUILD}/cross.txt.new ${PICOLIBC_BUILD}/cross.txt ONLY_IF_DIFFERENT)
 
-add_custom_command(
-  OUTPUT ${PICOLIBC_LIBC}
-  COMMAND ${CMAKE_COMMAND} -E rm -rf ${PICOLIBC_BUILD}/meson ${PICOLIBC_PREFIX}
-  COMMAND meson setup ${PICOLIBC_BUILD}/meson ${PICOLIBC_SRC}
-          --cross-file ${PICOLIBC_BUILD}/cross.txt --prefix ${PICOLIBC_PREFIX}
-          --libdir lib --includedir include --buildtype plain
-          -Dmultilib=false -Dpicocrt=false -Dsemihost=false -Dtests=false
-          -Dspecsdir=none -Dthread-local-storage=false -Dposix-console=false
-          -Dio-long-long=true -Dnewlib-global-errno=true > ${PICOLIBC_BUILD}/setup.log
-  COMMAND ninja -C ${PICOLIBC_BUILD}/meson install > ${PICOLIBC_BUILD}/build.log
-  DEPENDS ${PICOLIBC_BUILD}/cross.txt
-  COMMENT "Building picolibc for ${CORONET_ARCH} (cached in ${PICOLIBC_BUILD})"
-  VERBATIM)
-add_custom_target(picolibc DEPENDS ${PICOLIBC_LIBC})
+# Built at configure time, once per flag hash: every build tree then shares the result, and no
+# compile can race a rebuild of the C library's headers.
+if(NOT EXISTS ${PICOLIBC_BUILD}/.complete)
+  message(STATUS "Building picolibc for ${CORONET_ARCH} into ${PICOLIBC_BUILD} (about a minute)")
+  file(REMOVE_RECURSE ${PICOLIBC_BUILD}/meson ${PICOLIBC_PREFIX})
+  execute_process(
+    COMMAND meson setup ${PICOLIBC_BUILD}/meson ${PICOLIBC_SRC}
+            --cross-file ${PICOLIBC_BUILD}/cross.txt --prefix ${PICOLIBC_PREFIX}
+            --libdir lib --includedir include --buildtype plain
+            -Dmultilib=false -Dpicocrt=false -Dsemihost=false -Dtests=false
+            -Dspecsdir=none -Dthread-local-storage=false -Dposix-console=false
+            -Dio-long-long=true -Dnewlib-global-errno=true
+    OUTPUT_FILE ${PICOLIBC_BUILD}/setup.log ERROR_FILE ${PICOLIBC_BUILD}/setup.log
+    RESULT_VARIABLE _rc)
+  if(_rc EQUAL 0)
+    execute_process(COMMAND ninja -C ${PICOLIBC_BUILD}/meson install
+      OUTPUT_FILE ${PICOLIBC_BUILD}/build.log ERROR_FILE ${PICOLIBC_BUILD}/build.log
+      RESULT_VARIABLE _rc)
+  endif()
+  if(NOT _rc EQUAL 0 OR NOT EXISTS ${PICOLIBC_LIBC})
+    message(FATAL_ERROR "picolibc build failed: see ${PICOLIBC_BUILD}/setup.log and build.log")
+  endif()
+  file(TOUCH ${PICOLIBC_BUILD}/.complete)
+endif()

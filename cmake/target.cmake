@@ -39,7 +39,6 @@ target_compile_options(coronet_strict INTERFACE
   -fstack-protector-strong $<$<STREQUAL:${CORONET_ARCH},x86_64>:-mstack-protector-guard=global>)
 target_include_directories(coronet_strict INTERFACE ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
 
-add_custom_target(deps_ready DEPENDS picolibc)
 
 include(${CMAKE_SOURCE_DIR}/cmake/lwip.cmake)
 if(CORONET_ARCH STREQUAL aarch64)

@@ -51,6 +51,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--hostfwd", action="append", default=[], metavar="HOST:GUEST",
                    help="TCP forward 127.0.0.1:HOST -> guest GUEST; HOST 0 picks a free "
                         "port (implies --net user)")
+    p.add_argument("--stop-after", metavar="REGEX", default=None,
+                   help="for images that serve forever: once a console line matches, power the "
+                        "target off and judge the transcript (no guest exit code needed)")
     p.add_argument("--quiet", action="store_true",
                    help="do not echo the console; print its tail on failure instead")
     args = p.parse_args(argv)
@@ -138,8 +141,14 @@ def main(argv: list[str]) -> int:
             print(f"FAIL {what}: {e}", flush=True)
             return 1
         try:
-            status = target.wait(args.timeout)
-            elapsed = time.monotonic() - target.started_at
+            if args.stop_after:
+                target.expect(args.stop_after, timeout=args.timeout)
+                elapsed = time.monotonic() - target.started_at
+                target.power_off()
+                status = args.expect_exit  # the image runs until stopped: no status to judge
+            else:
+                status = target.wait(args.timeout)
+                elapsed = time.monotonic() - target.started_at
         except TargetTimeout:
             target.kill()
             print_tail(target, "timeout")
@@ -149,6 +158,11 @@ def main(argv: list[str]) -> int:
         except KeyboardInterrupt as e:
             target.kill()
             print(f"FAIL {what}: interrupted ({e})", flush=True)
+            return 1
+        except TargetError as e:  # the console closed before --stop-after matched
+            target.kill()
+            print_tail(target, "stopped early")
+            print(f"FAIL {what}: {e}", flush=True)
             return 1
 
     problems = []

@@ -1,0 +1,78 @@
+# In-guest tests and boot smoke tests, registered per board from boards/*/board.json. Each boots
+# an image through tools/guest_test.py (the QEMU target); the guest reports by exit status and
+# the console transcript is checked for what a user would see.
+set(GUEST_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/guest_test.py --build-dir ${CMAKE_BINARY_DIR})
+set(PANIC_EXIT 3)
+
+function(guest_test board arch name)
+  cmake_parse_arguments(T "" "IMAGE;CMDLINE;EXIT;TIMEOUT;STOP_AFTER" "EXPECT;FORBID;LABELS" ${ARGN})
+  if(NOT T_IMAGE)
+    set(T_IMAGE kernel-tests)
+  endif()
+  if(NOT T_EXIT)
+    set(T_EXIT 0)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 90)
+  endif()
+  set(args --board ${board} --image ${T_IMAGE} --expect-exit ${T_EXIT} --timeout ${T_TIMEOUT})
+  if(T_CMDLINE)
+    list(APPEND args --cmdline "${T_CMDLINE}")
+  endif()
+  if(T_STOP_AFTER)
+    list(APPEND args --stop-after "${T_STOP_AFTER}")
+  endif()
+  foreach(rx IN LISTS T_EXPECT)
+    list(APPEND args --expect "${rx}")
+  endforeach()
+  foreach(rx IN LISTS T_FORBID)
+    list(APPEND args --forbid "${rx}")
+  endforeach()
+  add_test(NAME ${board}.${name} COMMAND ${GUEST_TEST} ${args})
+  set_tests_properties(${board}.${name} PROPERTIES
+    LABELS "guest;${board};${arch};${T_LABELS}" TIMEOUT 150)
+endfunction()
+
+file(GLOB _board_files ${CMAKE_SOURCE_DIR}/boards/*/board.json)
+foreach(file IN LISTS _board_files)
+  file(READ ${file} _json)
+  string(JSON board GET "${_json}" name)
+  string(JSON arch GET "${_json}" arch)
+  if(NOT arch IN_LIST CORONET_ARCHES)
+    continue()
+  endif()
+
+  guest_test(${board} ${arch} boot IMAGE coronet LABELS boot
+    STOP_AFTER "booted in [0-9]+ us"
+    EXPECT "^coronet [0-9.]+ .* on ${board}: booted in [0-9]+ us"
+    FORBID "PANIC" " W [a-z]+: ")
+  guest_test(${board} ${arch} boot_cmdline IMAGE coronet LABELS boot
+    CMDLINE "loglevel=debug some.flag key=value"
+    STOP_AFTER "appliance: idle"
+    EXPECT " D memory: [0-9]+ KiB RAM" "^coronet .* booted in" "cmdline: loglevel=debug some.flag key=value"
+    FORBID "PANIC")
+
+  guest_test(${board} ${arch} memory CMDLINE test=memory EXPECT "memory PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} timer CMDLINE test=timer EXPECT "timer PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} exit_status CMDLINE test=exit_code EXIT 42)
+  guest_test(${board} ${arch} unknown_test CMDLINE test=no_such_test EXIT 1
+    EXPECT "unknown test 'no_such_test'")
+
+  guest_test(${board} ${arch} panic_null_deref CMDLINE test=null_deref EXIT ${PANIC_EXIT} LABELS panic
+    EXPECT "^PANIC: (page fault|data abort) at 0x[0-9a-f]+ \\(ktest_fault_null_read"
+           "^fault address: 0x0000000000000000$"
+           "^cause: .*(read of an unmapped page|translation fault)"
+           "^registers:" "^backtrace:" "#1 .* ktest_null_deref" "kernel_main")
+  guest_test(${board} ${arch} panic_wx_text CMDLINE test=wx_text EXIT ${PANIC_EXIT} LABELS panic
+    EXPECT "^PANIC: (page fault|data abort) at 0x[0-9a-f]+ \\(ktest_fault_text_write"
+           "^cause: .*(write to a read-only page|permission fault)"
+           "ktest_wx_text"
+    FORBID "kernel text is writable")
+  guest_test(${board} ${arch} panic_wx_data CMDLINE test=wx_data EXIT ${PANIC_EXIT} LABELS panic
+    EXPECT "^PANIC: (page fault|instruction abort)"
+           "^cause: .*(instruction fetch from a no-execute page|permission fault)"
+           "ktest_wx_data"
+    FORBID "data is executable")
+  guest_test(${board} ${arch} panic_stack_protector CMDLINE test=stack_protector EXIT ${PANIC_EXIT} LABELS panic
+    EXPECT "^PANIC: stack smashing detected" "ktest_stack_smash")
+endforeach()
