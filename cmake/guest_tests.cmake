@@ -54,6 +54,8 @@ foreach(file IN LISTS _board_files)
 
   guest_test(${board} ${arch} memory CMDLINE test=memory EXPECT "memory PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} timer CMDLINE test=timer EXPECT "timer PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} runtime CMDLINE test=runtime EXPECT "runtime PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} fp_interrupts CMDLINE test=fp_interrupts EXPECT "fp_interrupts PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} exit_status CMDLINE test=exit_code EXIT 42)
   guest_test(${board} ${arch} unknown_test CMDLINE test=no_such_test EXIT 1
     EXPECT "unknown test 'no_such_test'")
@@ -62,16 +64,16 @@ foreach(file IN LISTS _board_files)
     EXPECT "^PANIC: (page fault|data abort) at 0x[0-9a-f]+ \\(ktest_fault_null_read"
            "^fault address: 0x0000000000000000$"
            "^cause: .*(read of an unmapped page|translation fault)"
-           "^registers:" "^backtrace:" "#1 .* ktest_null_deref" "kernel_main")
+           "^registers:" "^backtrace:" "#0 .* ktest_fault_null_read" "app_main" "kernel_main")
   guest_test(${board} ${arch} panic_wx_text CMDLINE test=wx_text EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: (page fault|data abort) at 0x[0-9a-f]+ \\(ktest_fault_text_write"
            "^cause: .*(write to a read-only page|permission fault)"
-           "ktest_wx_text"
+           "#0 .* ktest_fault_text_write" "app_main"
     FORBID "kernel text is writable")
   guest_test(${board} ${arch} panic_wx_data CMDLINE test=wx_data EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: (page fault|instruction abort)"
            "^cause: .*(instruction fetch from a no-execute page|permission fault)"
-           "ktest_wx_data"
+           "app_main"
     FORBID "data is executable")
   guest_test(${board} ${arch} panic_stack_protector CMDLINE test=stack_protector EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: stack smashing detected" "ktest_stack_smash")
