@@ -34,6 +34,27 @@ void apply_config() {
     if (config.truncated()) LOG_WARN("boot: command line truncated to %zu bytes / %zu words", BootConfig::kMaxLength, BootConfig::kMaxWords);
 }
 
+// Counter values at the end of each bring-up step; reported once the clock is calibrated.
+struct BootPhase {
+    const char* name;
+    uint64_t ticks;
+};
+constexpr size_t kMaxPhases = 8;
+BootPhase g_phases[kMaxPhases];
+size_t g_phase_count = 0;
+
+void mark_phase(const char* name) {
+    if (g_phase_count < kMaxPhases) g_phases[g_phase_count++] = {name, arch::clock::ticks()};
+}
+
+void log_boot_phases(uint64_t entry_ticks) {
+    uint64_t previous = entry_ticks;
+    for (size_t i = 0; i < g_phase_count; ++i) {
+        LOG_DEBUG("boot: %-12s %6" PRIu64 " us", g_phases[i].name, arch::clock::ticks_to_ns(g_phases[i].ticks - previous) / 1000);
+        previous = g_phases[i].ticks;
+    }
+}
+
 void print_banner(const BootInfo& info) {
     char cpu[64];
     arch::describe_cpu(cpu, sizeof cpu);
@@ -55,22 +76,29 @@ void print_banner(const BootInfo& info) {
 extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     using namespace coronet;
     set_boot_ticks(info.entry_ticks);
+    mark_phase("entry");
     console::init(info.console);
     run_global_constructors();
     mutable_boot_config().parse(info.cmdline);
     apply_config();
+    mark_phase("console");
 
     backtrace_add_stack_range(reinterpret_cast<uint64_t>(boot_stack_bottom), reinterpret_cast<uint64_t>(boot_stack_top));
     arch::set_fault_handler(panic_on_fault);
     arch::init_exceptions();
 
     memory::init(info);
+    mark_phase("memory");
     arch::mmu::init(info, memory::allocate_zeroed_page);
+    mark_phase("page tables");
     arch::init_interrupt_controller(info);
+    mark_phase("interrupts");
     arch::clock::init();
+    mark_phase("clock");
     arch::interrupts_enable();
 
     print_banner(info);
+    log_boot_phases(info.entry_ticks);
     int status = app_main(info);
     LOG_INFO("app exited with status %d", status);
     arch::exit(status);

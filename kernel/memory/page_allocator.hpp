@@ -31,7 +31,7 @@ public:
 
 private:
     bool used(uint64_t page) const { return (m_bitmap[page / 64] >> (page % 64)) & 1; }
-    void set_used(uint64_t page, bool value);
+    uint64_t set_range(uint64_t first, uint64_t last, bool used);
 
     uint64_t m_base = 0;
     uint64_t m_pages = 0;

@@ -97,3 +97,22 @@ TEST(PageAllocator, DoubleFreeDoesNotInflateTheCount) {
     f.pages.free(*a, 2);
     EXPECT_EQ(f.pages.free_pages(), 8u);
 }
+
+TEST(PageAllocator, RangesAcrossBitmapWordsCountExactly) {
+    Fixture f(0, 1000);
+    f.pages.add_free(0, 1000 * kPage);
+    f.pages.reserve(63 * kPage, 130 * kPage);  // straddles three bitmap words
+    EXPECT_EQ(f.pages.free_pages(), 1000u - 67u);
+    f.pages.reserve(100 * kPage, 200 * kPage);  // overlaps: only the new pages count
+    EXPECT_EQ(f.pages.free_pages(), 1000u - 137u);
+    auto r = f.pages.allocate(63);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(*r, 0u);
+    auto s = f.pages.allocate(70);  // the next run long enough starts after the reservations
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(*s, 200 * kPage);
+    f.pages.free(*s, 70);
+    f.pages.free(*r, 63);
+    EXPECT_EQ(f.pages.free_pages(), 1000u - 137u);
+    EXPECT_EQ(f.pages.largest_free_run(), 800u);
+}
