@@ -71,7 +71,7 @@ bool hardware_random(uint64_t& out) {
     return false;
 }
 
-uintptr_t frame_pointer() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
+// frame_pointer() is in cpu_ops.S: it must not have a frame of its own.
 
 uint8_t port_in8(uint16_t port) { return x86_64::inb(port); }
 void port_out8(uint16_t port, uint8_t value) { x86_64::outb(port, value); }

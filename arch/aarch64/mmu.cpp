@@ -1,0 +1,204 @@
+// Final page tables (VMSAv8-64 stage 1, 4 KiB granule, 48-bit VA, identity): RAM normal
+// write-back and never executable, the kernel image W^X (text read-only executable, rodata
+// read-only, data/bss read-write), MMIO device-nGnRE and never executable, and nothing at all
+// below the first device or RAM region: page 0 and QEMU virt's flash at 0-128 MiB stay
+// unmapped so that a null dereference faults. The guard pages below the boot and emergency
+// stacks are holes too.
+#include "arch/mmu.hpp"
+
+#include "arch/aarch64/cpu_bits.hpp"
+#include "arch/aarch64/device_tree.hpp"
+#include "arch/aarch64/sysreg.hpp"
+#include "arch/cpu.hpp"
+
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+extern "C" char boot_stack_guard[], emergency_stack_guard[];
+
+namespace coronet::arch::mmu {
+namespace {
+
+constexpr unsigned kEntries = 512;
+constexpr int kLeafLevel = 3;
+constexpr uint64_t kOutputMask = 0x0000fffffffff000ULL;  // descriptor output address, bits [47:12]
+constexpr uint64_t kVaLimit = 1ULL << 48;
+// Device tree devices are mapped at boot when they sit in the 32-bit window (QEMU virt: all of
+// them but the high PCIe ECAM); anything else is map_mmio's job.
+constexpr uint64_t kBootDeviceWindowEnd = 1ULL << 32;
+
+constexpr uint64_t kNormal = PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF;
+constexpr uint64_t kRamAttrs = kNormal | PTE_PXN | PTE_UXN;
+constexpr uint64_t kRodataAttrs = kNormal | PTE_AP_RO | PTE_PXN | PTE_UXN;
+constexpr uint64_t kTextAttrs = kNormal | PTE_AP_RO | PTE_UXN;
+constexpr uint64_t kDeviceAttrs = PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_PXN | PTE_UXN;
+
+PageSource g_page_source = nullptr;
+uint64_t* g_root = nullptr;
+bool g_live = false;
+
+constexpr unsigned shift(int level) { return 39 - 9 * level; }
+constexpr uint64_t span(int level) { return 1ULL << shift(level); }
+constexpr unsigned index(uint64_t va, int level) { return (va >> shift(level)) & (kEntries - 1); }
+constexpr uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
+constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+bool is_table(uint64_t e, int level) { return level < kLeafLevel && (e & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE); }
+bool is_leaf(uint64_t e, int level) { return (e & PTE_VALID) && !is_table(e, level); }
+uint64_t* table_of(uint64_t e) { return reinterpret_cast<uint64_t*>(e & kOutputMask); }
+// Attributes of a leaf, the same at every level: the page/block type bit is not one of them.
+uint64_t leaf_attrs(uint64_t e) { return e & ~kOutputMask & ~PTE_TABLE; }
+uint64_t make_leaf(uint64_t pa, uint64_t attrs, int level) {
+    return (pa & kOutputMask) | attrs | (level == kLeafLevel ? PTE_TABLE : 0);
+}
+
+uint64_t* new_table() { return reinterpret_cast<uint64_t*>(g_page_source()); }
+
+void link_table(uint64_t& entry, uint64_t* table) { entry = reinterpret_cast<uint64_t>(table) | PTE_VALID | PTE_TABLE; }
+
+// Replaces a block by a table mapping the same range the same way, one level down. Only on
+// tables that are not live: a live block would need break-before-make.
+uint64_t* split(uint64_t& entry, int level) {
+    uint64_t* table = new_table();
+    uint64_t base = entry & kOutputMask, attrs = leaf_attrs(entry);
+    for (unsigned i = 0; i < kEntries; ++i) table[i] = make_leaf(base + i * span(level + 1), attrs, level + 1);
+    link_table(entry, table);
+    return table;
+}
+
+// Maps [va, end) to pa.. with `attrs`, with the largest blocks alignment allows. Build mode
+// (tables not live) overrides and splits existing mappings; live mode only fills holes and
+// leaves identical mappings alone (callers check compatible() first).
+void map_range(uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa, uint64_t attrs, bool live) {
+    while (va < end) {
+        uint64_t& entry = table[index(va, level)];
+        uint64_t size = span(level);
+        uint64_t chunk_end = align_down(va, size) + size;
+        if (chunk_end > end || chunk_end == 0) chunk_end = end;
+        bool whole = (va & (size - 1)) == 0 && chunk_end - va == size && (pa & (size - 1)) == 0;
+        if (whole && level >= 1 && !is_table(entry, level)) {
+            if (!(live && (entry & PTE_VALID))) entry = make_leaf(pa, attrs, level);
+        } else if (is_table(entry, level)) {
+            map_range(table_of(entry), level + 1, va, chunk_end, pa, attrs, live);
+        } else if (!(entry & PTE_VALID)) {
+            uint64_t* next = new_table();
+            link_table(entry, next);
+            map_range(next, level + 1, va, chunk_end, pa, attrs, live);
+        } else if (!live) {
+            map_range(split(entry, level), level + 1, va, chunk_end, pa, attrs, live);
+        }
+        pa += chunk_end - va;
+        va = chunk_end;
+    }
+}
+
+// Whether mapping [va, end) -> pa with `attrs` agrees with every existing leaf it touches.
+bool compatible(const uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa, uint64_t attrs) {
+    while (va < end) {
+        uint64_t entry = table[index(va, level)];
+        uint64_t size = span(level);
+        uint64_t chunk_end = align_down(va, size) + size;
+        if (chunk_end > end || chunk_end == 0) chunk_end = end;
+        if (is_table(entry, level)) {
+            if (!compatible(table_of(entry), level + 1, va, chunk_end, pa, attrs)) return false;
+        } else if (is_leaf(entry, level)) {
+            uint64_t mapped_pa = (entry & kOutputMask & ~(size - 1)) + (va & (size - 1));
+            if (leaf_attrs(entry) != attrs || mapped_pa != pa) return false;
+        }
+        pa += chunk_end - va;
+        va = chunk_end;
+    }
+    return true;
+}
+
+// Build mode only: removes [va, end), splitting blocks that are partly covered.
+void unmap_range(uint64_t* table, int level, uint64_t va, uint64_t end) {
+    while (va < end) {
+        uint64_t& entry = table[index(va, level)];
+        uint64_t size = span(level);
+        uint64_t chunk_end = align_down(va, size) + size;
+        if (chunk_end > end || chunk_end == 0) chunk_end = end;
+        bool whole = (va & (size - 1)) == 0 && chunk_end - va == size;
+        if (whole) {
+            entry = 0;
+        } else if (is_table(entry, level)) {
+            unmap_range(table_of(entry), level + 1, va, chunk_end);
+        } else if (entry & PTE_VALID) {
+            unmap_range(split(entry, level), level + 1, va, chunk_end);
+        }
+        va = chunk_end;
+    }
+}
+
+void map_identity(uint64_t start, uint64_t end, uint64_t attrs) {
+    start = align_down(start, kPageSize);
+    end = align_up(end, kPageSize);
+    if (start < kPageSize) start = kPageSize;  // page 0 is never mapped
+    if (start < end) map_range(g_root, 0, start, end, start, attrs, false);
+}
+
+bool overlaps_ram(const BootInfo& info, uint64_t start, uint64_t end) {
+    for (size_t i = 0; i < info.ram_count; ++i) {
+        if (start < info.ram[i].end() && info.ram[i].base < end) return true;
+    }
+    return false;
+}
+
+// Every device the tree lists in the 32-bit window (dt::scan collected them): the GIC, UARTs,
+// virtio-mmio slots, RTC, GPIO, fw-cfg... but nothing that overlaps RAM.
+void map_device_tree_devices(const BootInfo& info) {
+    const aarch64::dt::Inventory& inv = aarch64::dt::inventory();
+    for (int i = 0; i < inv.device_count; ++i) {
+        const aarch64::dt::Range& range = inv.devices[i];
+        uint64_t end = range.base + range.size;
+        if (end > kBootDeviceWindowEnd || overlaps_ram(info, range.base, end)) continue;
+        map_identity(range.base, end, kDeviceAttrs);
+    }
+}
+
+void activate(uint64_t* root) {
+    // Tables written through the cache are visible to the walker once the stores complete.
+    aarch64::dsb_ishst();
+    // ASID 1: the boot map's entries are non-global and tagged ASID 0, so none of them can be
+    // used (or conflict) after the switch; then they are dropped.
+    WRITE_SYSREG(ttbr0_el1, reinterpret_cast<uint64_t>(root) | (1ULL << TTBR_ASID_SHIFT));
+    aarch64::isb();
+    asm volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+}
+
+}  // namespace
+
+void init(const BootInfo& info, PageSource page_tables) {
+    g_page_source = page_tables;
+    g_root = new_table();
+
+    for (size_t i = 0; i < info.ram_count; ++i) map_identity(info.ram[i].base, info.ram[i].end(), kRamAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__text_start), reinterpret_cast<uint64_t>(__text_end), kTextAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__rodata_start), reinterpret_cast<uint64_t>(__rodata_end), kRodataAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__data_start), reinterpret_cast<uint64_t>(__data_end), kRamAttrs);
+    for (char* guard : {boot_stack_guard, emergency_stack_guard}) {
+        auto page = reinterpret_cast<uint64_t>(guard);
+        unmap_range(g_root, 0, page, page + GUARD_PAGE_SIZE);
+    }
+    if (info.device_tree && info.device_tree == aarch64::dt::blob()) map_device_tree_devices(info);
+    if (info.console.kind == ConsoleKind::Pl011 || info.console.kind == ConsoleKind::Ns16550Mmio) {
+        if (!overlaps_ram(info, info.console.base, info.console.base + kPageSize))
+            map_identity(info.console.base, info.console.base + kPageSize, kDeviceAttrs);
+    }
+    activate(g_root);
+    g_live = true;
+}
+
+Result<void> map_mmio(uint64_t phys, uint64_t size) {
+    if (!g_live) return Error::Busy;
+    if (size == 0 || phys + size < phys || phys + size > kVaLimit) return Error::InvalidArgument;
+    uint64_t start = align_down(phys, kPageSize), end = align_up(phys + size, kPageSize);
+    if (start < kPageSize) return Error::InvalidArgument;
+    InterruptGuard guard;
+    if (!compatible(g_root, 0, start, end, start, kDeviceAttrs)) return Error::InvalidArgument;
+    map_range(g_root, 0, start, end, start, kDeviceAttrs, true);
+    // New entries replace only invalid ones, which no TLB holds: completing the stores is enough.
+    aarch64::dsb_ishst();
+    aarch64::isb();
+    return {};
+}
+
+}  // namespace coronet::arch::mmu
