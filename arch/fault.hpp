@@ -23,6 +23,10 @@ struct FaultReport {
 using FaultHandler = void (*)(const FaultReport& report);
 void set_fault_handler(FaultHandler handler);
 
+// Called after the kernel abandoned a fault handler by switching to another context instead of
+// returning (a coroutine killed by a stack overflow): resets per-exception state the arch keeps.
+void fault_abandoned();
+
 // Prints the general registers of a trap frame with printf.
 void print_registers(const TrapFrame& frame);
 

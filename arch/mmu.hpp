@@ -19,4 +19,10 @@ void init(const BootInfo& info, PageSource page_tables);
 // Identity-maps a device range uncached and non-executable.
 Result<void> map_mmio(uint64_t phys, uint64_t size);
 
+// Guard pages (coroutine stacks): make page-aligned RAM inaccessible, so any access faults with
+// the address in the range, and later make it ordinary read-write RAM again. Splits larger
+// mappings as needed; safe to call while running on other pages of the same large mapping.
+Result<void> make_guard(uint64_t address, uint64_t size);
+Result<void> release_guard(uint64_t address, uint64_t size);
+
 }  // namespace coronet::arch::mmu

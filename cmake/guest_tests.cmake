@@ -5,7 +5,7 @@ set(GUEST_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/guest_test.py --b
 set(PANIC_EXIT 3)
 
 function(guest_test board arch name)
-  cmake_parse_arguments(T "" "IMAGE;CMDLINE;EXIT;TIMEOUT;STOP_AFTER" "EXPECT;FORBID;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "IMAGE;CMDLINE;EXIT;TIMEOUT;STOP_AFTER;MEMORY" "EXPECT;FORBID;LABELS" ${ARGN})
   if(NOT T_IMAGE)
     set(T_IMAGE kernel-tests)
   endif()
@@ -18,6 +18,9 @@ function(guest_test board arch name)
   set(args --board ${board} --image ${T_IMAGE} --expect-exit ${T_EXIT} --timeout ${T_TIMEOUT})
   if(T_CMDLINE)
     list(APPEND args --cmdline "${T_CMDLINE}")
+  endif()
+  if(T_MEMORY)
+    list(APPEND args --memory ${T_MEMORY})
   endif()
   if(T_STOP_AFTER)
     list(APPEND args --stop-after "${T_STOP_AFTER}")
@@ -56,6 +59,19 @@ foreach(file IN LISTS _board_files)
   guest_test(${board} ${arch} timer CMDLINE test=timer EXPECT "timer PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} runtime CMDLINE test=runtime EXPECT "runtime PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} fp_interrupts CMDLINE test=fp_interrupts EXPECT "fp_interrupts PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} sched_sleepers CMDLINE test=sched_sleepers MEMORY 512M LABELS sched
+    EXPECT "sched_sleepers PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} sched_primitives CMDLINE test=sched_primitives LABELS sched
+    EXPECT "sched_primitives PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} stack_overflow CMDLINE test=stack_overflow LABELS sched
+    EXPECT "^STACK OVERFLOW: coroutine 'overflower' \\(id [0-9]+\\) hit its guard page at 0x[0-9a-f]+"
+           "recurse_forever" "coroutine 'overflower' killed; the kernel keeps running"
+           "^STACK OVERFLOW: coroutine 'overflower'" "stack_overflow PASSED"
+    FORBID "PANIC")
+  guest_test(${board} ${arch} idle_halts CMDLINE test=idle_halts LABELS sched
+    EXPECT "idle_halts PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} watchdog CMDLINE test=watchdog LABELS sched
+    EXPECT "watchdog: coroutine 'cpu-hog' ran [0-9]+ ms without yielding" "watchdog PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} exit_status CMDLINE test=exit_code EXIT 42)
   guest_test(${board} ${arch} unknown_test CMDLINE test=no_such_test EXIT 1
     EXPECT "unknown test 'no_such_test'")

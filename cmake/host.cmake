@@ -12,6 +12,14 @@ endif()
 
 set(CORONET_ARCHES x86_64 aarch64 CACHE STRING "Arches whose images are built and tested")
 
+if(CORONET_UNIT_CROSS)
+  # Cross-built unit tests of another CPU's arch code (run under qemu-user): GoogleTest from
+  # Debian's source copy, and only the scheduler tests, which exercise that CPU's switch asm.
+  add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+  add_subdirectory(tests/unit)
+  return()
+endif()
+
 foreach(arch IN LISTS CORONET_ARCHES)
   ExternalProject_Add(images-${arch}
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -25,6 +33,22 @@ foreach(arch IN LISTS CORONET_ARCHES)
     USES_TERMINAL_BUILD ON
     INSTALL_COMMAND "")
 endforeach()
+
+# The AArch64 switch and scheduler, cross-built as a Linux program and run under qemu-aarch64.
+if(aarch64 IN_LIST CORONET_ARCHES AND NOT CMAKE_SYSTEM_PROCESSOR STREQUAL aarch64)
+  ExternalProject_Add(unit-aarch64
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/unit-aarch64
+    CMAKE_GENERATOR Ninja
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/toolchain-aarch64-linux.cmake
+               -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+    BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target sched_tests
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND "")
+  add_test(NAME unit-aarch64.sched_tests
+    COMMAND qemu-aarch64 ${CMAKE_BINARY_DIR}/unit-aarch64/tests/unit/sched_tests)
+  set_tests_properties(unit-aarch64.sched_tests PROPERTIES LABELS "unit;sched;aarch64" TIMEOUT 300)
+endif()
 
 add_subdirectory(tests/unit)
 include(${CMAKE_SOURCE_DIR}/cmake/guest_tests.cmake)

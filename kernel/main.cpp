@@ -15,6 +15,7 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
+#include "kernel/sched/kernel_platform.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 
@@ -96,6 +97,8 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     arch::clock::init();
     mark_phase("clock");
     arch::interrupts_enable();
+
+    sched::init_kernel_platform();
 
     print_banner(info);
     log_boot_phases(info.entry_ticks);

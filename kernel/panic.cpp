@@ -8,6 +8,7 @@
 #include "arch/cpu.hpp"
 #include "kernel/backtrace.hpp"
 #include "kernel/boot_config.hpp"
+#include "kernel/sched/scheduler.hpp"
 #include "kernel/symbols.hpp"
 
 namespace coronet {
@@ -49,7 +50,26 @@ void panic(const char* format, ...) {
     finish();
 }
 
+// A coroutine that ran into its stack's guard page dies alone: report it, then let the
+// scheduler carry on without it. The kernel's own state was not touched by the overflow.
+void report_stack_overflow(const arch::FaultReport& report, const sched::Coroutine* victim) {
+    SymbolMatch where = kernel_symbols().lookup(report.pc);
+    printf("\nSTACK OVERFLOW: coroutine '%s' (id %llu) hit its guard page at 0x%llx, pc 0x%llx", sched::name(victim),
+           static_cast<unsigned long long>(sched::id(victim)), static_cast<unsigned long long>(report.address),
+           static_cast<unsigned long long>(report.pc));
+    if (where.name) printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
+    printf("\n");
+    backtrace_print(report.pc, report.fp);
+    printf("coroutine '%s' killed; the kernel keeps running\n", sched::name(victim));
+}
+
 void panic_on_fault(const arch::FaultReport& report) {
+    if (report.has_address) {
+        if (const sched::Coroutine* victim = sched::guard_fault_owner(report.address)) {
+            report_stack_overflow(report, victim);
+            sched::abandon_current_after_fault();
+        }
+    }
     enter();
     SymbolMatch where = kernel_symbols().lookup(report.pc);
     printf("\nPANIC: %s at 0x%llx", report.cause, static_cast<unsigned long long>(report.pc));

@@ -80,6 +80,18 @@ bool is_semihosting_trap(const TrapFrame& frame) {
 
 void set_fault_handler(FaultHandler handler) { g_fault_handler = handler; }
 
+// The kernel switched away from a fault handler instead of returning through ERET. What the
+// vectors keep across a fault: the emergency stack (reloaded at its top by every entry that
+// needs it; the abandoned frame on it is dead) and this count, which would make the next
+// overflow look like a fault inside the report. SP_EL0 was scratch only. Taking the exception
+// masked D, A, I and F: SErrors are unmasked again as init_exceptions() left them; IRQs are the
+// caller's (interrupts_enable()), debug stays masked. PSTATE.SPSel is still 1 (SP_EL1). The
+// exclusive monitor is cleared as an exception return would have done.
+void fault_abandoned() {
+    g_emergency_entries = 0;
+    asm volatile("clrex\n msr daifclr, #4" ::: "memory");
+}
+
 void init_exceptions() {
     WRITE_SYSREG(vbar_el1, reinterpret_cast<uint64_t>(aarch64_exception_vectors));
     isb();

@@ -3,7 +3,7 @@
 // read-only, data/bss read-write), MMIO device-nGnRE and never executable, and nothing at all
 // below the first device or RAM region: page 0 and QEMU virt's flash at 0-128 MiB stay
 // unmapped so that a null dereference faults. The guard pages below the boot and emergency
-// stacks are holes too.
+// stacks are holes too, and so are the guard pages make_guard() punches at run time.
 #include "arch/mmu.hpp"
 
 #include "arch/aarch64/cpu_bits.hpp"
@@ -13,6 +13,7 @@
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 extern "C" char boot_stack_guard[], emergency_stack_guard[];
+extern "C" char boot_l0_table[];  // entry.S: the boot identity map, still intact
 
 namespace coronet::arch::mmu {
 namespace {
@@ -25,15 +26,26 @@ constexpr uint64_t kVaLimit = 1ULL << 48;
 // them but the high PCIe ECAM); anything else is map_mmio's job.
 constexpr uint64_t kBootDeviceWindowEnd = 1ULL << 32;
 
-constexpr uint64_t kNormal = PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF;
+// ASID 1, and every entry non-global: the boot map (ASID 0, non-global too) can then be made
+// current at any time without its entries and ours ever matching the same lookup, which is
+// what lets make_guard() replace live blocks (replace_live_block below).
+constexpr uint64_t kAsid = 1;
+constexpr uint64_t kNormal = PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF | PTE_NG;
 constexpr uint64_t kRamAttrs = kNormal | PTE_PXN | PTE_UXN;
 constexpr uint64_t kRodataAttrs = kNormal | PTE_AP_RO | PTE_PXN | PTE_UXN;
 constexpr uint64_t kTextAttrs = kNormal | PTE_AP_RO | PTE_UXN;
-constexpr uint64_t kDeviceAttrs = PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_PXN | PTE_UXN;
+constexpr uint64_t kDeviceAttrs = PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN;
+// The boot map's normal-memory window (entry.S, cpu_bits.hpp): RAM there is reachable with
+// the same attributes as ours while the boot map is current.
+constexpr uint64_t kBootMapNormalStart = uint64_t(BOOT_MAP_NORMAL_FIRST) << 30;
+constexpr uint64_t kBootMapNormalEnd = uint64_t(BOOT_MAP_NORMAL_END) << 30;
 
 PageSource g_page_source = nullptr;
 uint64_t* g_root = nullptr;
 bool g_live = false;
+MemoryRegion g_ram[BootInfo::kMaxRegions];
+size_t g_ram_count = 0;
+bool g_ram_in_boot_map = false;  // every RAM region inside the boot map's normal window
 
 constexpr unsigned shift(int level) { return 39 - 9 * level; }
 constexpr uint64_t span(int level) { return 1ULL << shift(level); }
@@ -154,14 +166,90 @@ void map_device_tree_devices(const BootInfo& info) {
     }
 }
 
-void activate(uint64_t* root) {
+uint64_t ttbr_final() { return reinterpret_cast<uint64_t>(g_root) | (kAsid << TTBR_ASID_SHIFT); }
+uint64_t ttbr_boot() { return reinterpret_cast<uint64_t>(boot_l0_table); }  // ASID 0
+
+void activate() {
     // Tables written through the cache are visible to the walker once the stores complete.
     aarch64::dsb_ishst();
-    // ASID 1: the boot map's entries are non-global and tagged ASID 0, so none of them can be
-    // used (or conflict) after the switch; then they are dropped.
-    WRITE_SYSREG(ttbr0_el1, reinterpret_cast<uint64_t>(root) | (1ULL << TTBR_ASID_SHIFT));
+    // Both maps' entries are non-global, tagged ASID 0 (boot) and 1 (ours): none of the boot
+    // map's can be used (or conflict) after the switch; then they are dropped.
+    WRITE_SYSREG(ttbr0_el1, ttbr_final());
     aarch64::isb();
     asm volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+}
+
+// Guard pages --------------------------------------------------------------------------------
+
+bool in_ram(uint64_t start, uint64_t end) {
+    for (size_t i = 0; i < g_ram_count; ++i) {
+        if (start >= g_ram[i].base && end <= g_ram[i].end()) return true;
+    }
+    return false;
+}
+
+// Where the walk for `va` ends: a leaf (block or page) or an invalid entry.
+struct Walk {
+    uint64_t* entry;
+    int level;
+};
+
+Walk walk(uint64_t va) {
+    uint64_t* table = g_root;
+    for (int level = 0;; ++level) {
+        uint64_t& entry = table[index(va, level)];
+        if (!is_table(entry, level)) return {&entry, level};
+        table = table_of(entry);
+    }
+}
+
+// The page at `va` is ordinary RAM as init() mapped it: identity, read-write, never executable.
+bool is_plain_ram(const Walk& w, uint64_t va) {
+    uint64_t entry = *w.entry;
+    if (!is_leaf(entry, w.level) || leaf_attrs(entry) != kRamAttrs) return false;
+    uint64_t size = span(w.level);
+    return (entry & kOutputMask & ~(size - 1)) + (va & (size - 1)) == va;
+}
+
+// TLBI operand for one page of ours: ASID in [63:48], VA[55:12] in [43:0].
+uint64_t tlbi_page(uint64_t va) { return (kAsid << TTBR_ASID_SHIFT) | ((va >> 12) & ((1ULL << 44) - 1)); }
+
+// Swaps a live block descriptor for a table descriptor that maps the same memory the same way.
+// Break-before-make (Arm ARM D8.14.1) would leave the block's memory unmapped for a moment, and
+// that memory may hold this code, the current stack or the tables being edited. Instead the
+// boot identity map becomes current, whose ASID-0 entries cannot match ours: our tables are then
+// not live at all. The edit and the invalidation of every ASID-1 entry happen there; switching
+// back walks only the new tables. The boot map maps the same RAM with the same memory type and
+// shareability, so nothing is aliased with different attributes. Everything is masked: an
+// exception taken meanwhile would still work (the vectors and stacks are mapped there too) but
+// would run with the boot map's permissions. Splits are rare (once per block, ever), so
+// invalidating the whole ASID costs nothing that matters, and it also drops any smaller TLB
+// entries an implementation may have cut from the block.
+void replace_live_block(uint64_t* slot, uint64_t table_descriptor) {
+    uint64_t daif = READ_SYSREG(daif);
+    asm volatile("msr daifset, #0xf" ::: "memory");
+    aarch64::dsb_ishst();  // the new tables are in memory before anything can walk them
+    WRITE_SYSREG(ttbr0_el1, ttbr_boot());
+    aarch64::isb();
+    *static_cast<volatile uint64_t*>(slot) = table_descriptor;
+    asm volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish" : : "r"(kAsid << TTBR_ASID_SHIFT) : "memory");
+    WRITE_SYSREG(ttbr0_el1, ttbr_final());
+    aarch64::isb();
+    WRITE_SYSREG(daif, daif);
+}
+
+// Makes `va` mapped by a level-3 entry: the block that maps it is split, down to pages, into new
+// tables built off to the side, which then replace the block in one live edit.
+Result<uint64_t*> page_entry(uint64_t va) {
+    Walk w = walk(va);
+    if (w.level == kLeafLevel) return w.entry;
+    if (!is_leaf(*w.entry, w.level)) return Error::InvalidArgument;  // a hole above page level
+    if (!g_ram_in_boot_map) return Error::Unsupported;
+    uint64_t replacement = *w.entry;
+    uint64_t* entry = &replacement;
+    for (int level = w.level; level < kLeafLevel; ++level) entry = &split(*entry, level)[index(va, level + 1)];
+    replace_live_block(w.entry, replacement);
+    return entry;  // now in a live level-3 table
 }
 
 }  // namespace
@@ -169,6 +257,11 @@ void activate(uint64_t* root) {
 void init(const BootInfo& info, PageSource page_tables) {
     g_page_source = page_tables;
     g_root = new_table();
+    g_ram_in_boot_map = true;
+    for (size_t i = 0; i < info.ram_count; ++i) {
+        g_ram[g_ram_count++] = info.ram[i];
+        if (info.ram[i].base < kBootMapNormalStart || info.ram[i].end() > kBootMapNormalEnd) g_ram_in_boot_map = false;
+    }
 
     for (size_t i = 0; i < info.ram_count; ++i) map_identity(info.ram[i].base, info.ram[i].end(), kRamAttrs);
     map_identity(reinterpret_cast<uint64_t>(__text_start), reinterpret_cast<uint64_t>(__text_end), kTextAttrs);
@@ -183,7 +276,7 @@ void init(const BootInfo& info, PageSource page_tables) {
         if (!overlaps_ram(info, info.console.base, info.console.base + kPageSize))
             map_identity(info.console.base, info.console.base + kPageSize, kDeviceAttrs);
     }
-    activate(g_root);
+    activate();
     g_live = true;
 }
 
@@ -196,6 +289,48 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
     if (!compatible(g_root, 0, start, end, start, kDeviceAttrs)) return Error::InvalidArgument;
     map_range(g_root, 0, start, end, start, kDeviceAttrs, true);
     // New entries replace only invalid ones, which no TLB holds: completing the stores is enough.
+    aarch64::dsb_ishst();
+    aarch64::isb();
+    return {};
+}
+
+Result<void> make_guard(uint64_t address, uint64_t size) {
+    if (!g_live) return Error::Busy;
+    uint64_t end = address + size;
+    if ((address | size) & (kPageSize - 1) || size == 0 || end < address) return Error::InvalidArgument;
+    if (!in_ram(address, end)) return Error::InvalidArgument;
+    InterruptGuard guard;
+    // Only ordinary RAM (or pages that already are guards) may become a guard: never the
+    // kernel's text or rodata, never a device.
+    for (uint64_t va = address; va < end; va += kPageSize) {
+        Walk w = walk(va);
+        if (!(*w.entry & PTE_VALID)) continue;
+        if (!is_plain_ram(w, va)) return Error::InvalidArgument;
+        if (w.level < kLeafLevel && !g_ram_in_boot_map) return Error::Unsupported;  // cannot split
+    }
+    for (uint64_t va = address; va < end; va += kPageSize) {
+        if (!(*walk(va).entry & PTE_VALID)) continue;  // already a guard
+        uint64_t* entry = TRY(page_entry(va));
+        // Valid to invalid is the "break" half of break-before-make: allowed on live tables.
+        *static_cast<volatile uint64_t*>(entry) = 0;
+        asm volatile("dsb ishst\n tlbi vale1is, %0" : : "r"(tlbi_page(va)) : "memory");
+    }
+    asm volatile("dsb ish\n isb" ::: "memory");
+    return {};
+}
+
+Result<void> release_guard(uint64_t address, uint64_t size) {
+    if (!g_live) return Error::Busy;
+    uint64_t end = address + size;
+    if ((address | size) & (kPageSize - 1) || size == 0 || end < address) return Error::InvalidArgument;
+    if (!in_ram(address, end)) return Error::InvalidArgument;
+    InterruptGuard guard;
+    for (uint64_t va = address; va < end; va += kPageSize) {
+        Walk w = walk(va);
+        if ((*w.entry & PTE_VALID) && !is_plain_ram(w, va)) return Error::InvalidArgument;
+    }
+    // Invalid to valid: no TLB holds a translation fault, so completing the stores is enough.
+    map_range(g_root, 0, address, end, address, kRamAttrs, true);
     aarch64::dsb_ishst();
     aarch64::isb();
     return {};

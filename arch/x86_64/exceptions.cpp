@@ -121,6 +121,9 @@ const char* page_fault_detail(uint64_t code) {
 
 void set_fault_handler(FaultHandler handler) { g_fault_handler = handler; }
 
+// Nothing to reset: each fault vector's IST stack pointer is reloaded from the TSS on entry.
+void fault_abandoned() {}
+
 void init_exceptions() {
     load_gdt();
     load_idt();

@@ -103,4 +103,20 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
     return {};
 }
 
+Result<void> make_guard(uint64_t address, uint64_t size) {
+    if ((address | size) & (kPageSize - 1) || size == 0) return Error::InvalidArgument;
+    InterruptGuard guard;
+    map_range(address, address + size, 0, true);  // not present
+    for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");
+    return {};
+}
+
+Result<void> release_guard(uint64_t address, uint64_t size) {
+    if ((address | size) & (kPageSize - 1) || size == 0) return Error::InvalidArgument;
+    InterruptGuard guard;
+    map_range(address, address + size, kRam, true);
+    for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");
+    return {};
+}
+
 }  // namespace coronet::arch::mmu

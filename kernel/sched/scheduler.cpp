@@ -1,0 +1,309 @@
+// The scheduler and reactor loop. Coroutines switch only to and from the scheduler's context
+// (the boot stack in the kernel, the main thread on the host): one place decides what runs,
+// polls event sources and fires timers.
+#include "kernel/sched/scheduler.hpp"
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "arch/context.hpp"
+#include "kernel/sched/coroutine.hpp"
+#include "kernel/sched/stack_pool.hpp"
+#include "kernel/sched/wait_queue.hpp"
+
+namespace coronet::sched {
+namespace {
+
+constexpr size_t kPageSize = 4096;
+
+struct SchedulerState {
+    Platform platform{};
+    uintptr_t scheduler_sp = 0;
+    Coroutine* current = nullptr;
+    CoroutineList ready;
+    TimerHeap timers;
+    StackPool stacks;
+    EventSource* sources = nullptr;
+    volatile bool events = false;
+    uint64_t watchdog_ns = kDefaultWatchdogNs;
+    uint64_t next_id = 1;
+    Stats stats{};
+};
+
+SchedulerState* g = nullptr;
+
+void copy_name(Coroutine& c, const char* name) {
+    std::strncpy(c.name, name ? name : "coroutine", kMaxNameLength);
+    c.name[kMaxNameLength] = '\0';
+}
+
+void make_ready(Coroutine& c) {
+    c.state = CoroutineState::Ready;
+    g->ready.push_back(c);
+}
+
+// Runs in the scheduler's context once the coroutine is off its stack for good.
+void retire(Coroutine& c) {
+    c.high_water = g->stacks.release(c.stack);
+    c.stack = {};
+    --g->stats.alive;
+    if (c.joiner) detail::wake(*c.joiner, WakeReason::Notified);
+    if (c.detached) delete &c;
+}
+
+[[noreturn]] void finish_current() {
+    Coroutine* c = g->current;
+    c->state = CoroutineState::Finished;
+    coronet_context_switch(&c->sp, g->scheduler_sp);
+    abort();  // a finished coroutine is never resumed
+}
+
+void coroutine_main(void* argument) {
+    auto* c = static_cast<Coroutine*>(argument);
+    c->function(c->argument);
+    finish_current();
+}
+
+void switch_to_scheduler() {
+    Coroutine* c = g->current;
+    coronet_context_switch(&c->sp, g->scheduler_sp);
+}
+
+void run_one(Coroutine& c) {
+    g->current = &c;
+    c.state = CoroutineState::Running;
+    c.run_started = g->platform.now_ns();
+    ++g->stats.switches;
+    coronet_context_switch(&g->scheduler_sp, c.sp);
+    g->current = nullptr;
+
+    if (c.faulted) {
+        if (g->platform.resumed_from_fault) g->platform.resumed_from_fault();
+    } else if (g->watchdog_ns) {
+        uint64_t ran = g->platform.now_ns() - c.run_started;
+        if (ran > g->watchdog_ns) {
+            ++g->stats.watchdog_reports;
+            if (g->platform.report_watchdog) g->platform.report_watchdog(c.name, ran);
+        }
+    }
+    if (c.state == CoroutineState::Finished) retire(c);
+}
+
+void poll_sources() {
+    g->events = false;
+    for (EventSource* s = g->sources; s; s = s->next) {
+        if (!s->pending) continue;
+        s->pending = false;
+        s->poll(s->context);
+    }
+}
+
+void fire_timers() {
+    uint64_t now = g->platform.now_ns();
+    while (TimerNode* node = g->timers.pop_due(now)) {
+        detail::wake(*Coroutine::from_timer(node), WakeReason::Timeout);
+    }
+}
+
+// One pass of the loop; false when there was nothing to run and nothing will ever come
+// (no coroutine alive) so run_until_idle can return.
+void run_pass() {
+    if (g->events) poll_sources();
+    fire_timers();
+    // Run only what is ready now: coroutines made ready by these runs wait for the next pass,
+    // after events and timers had their turn.
+    size_t batch = g->ready.size();
+    for (size_t i = 0; i < batch; ++i) {
+        Coroutine* c = g->ready.pop_front();
+        if (!c) break;
+        run_one(*c);
+    }
+    if (!g->ready.empty() || g->events) return;
+    TimerNode* next = g->timers.earliest();
+    Deadline deadline = next ? next->deadline : kForever;
+    if (deadline != kForever && deadline <= g->platform.now_ns()) return;
+    if (g->stats.alive == 0 && deadline == kForever && !g->sources) return;
+    uint64_t idle_start = g->platform.now_ns();
+    g->platform.idle(deadline);
+    g->stats.idle_ns += g->platform.now_ns() - idle_start;
+    ++g->stats.idle_calls;
+}
+
+}  // namespace
+
+namespace detail {
+
+WakeReason block_current(CoroutineList* queue, WaitQueue* owner, Deadline deadline) {
+    Coroutine* c = g->current;
+    if (!c) abort();  // the scheduler's own context cannot block
+    if (deadline != kForever && deadline <= g->platform.now_ns()) return WakeReason::Timeout;
+    c->wake_reason = WakeReason::None;
+    if (queue) {
+        queue->push_back(*c);
+        c->waiting_on = owner;
+    }
+    if (deadline != kForever && !g->timers.insert(c->timer, deadline)) {
+        // No memory for the timer: give up waiting rather than risk never waking.
+        if (queue) queue->remove(*c);
+        c->waiting_on = nullptr;
+        return WakeReason::Timeout;
+    }
+    c->state = CoroutineState::Blocked;
+    switch_to_scheduler();
+    return c->wake_reason;
+}
+
+void wake(Coroutine& c, WakeReason reason) {
+    if (c.state != CoroutineState::Blocked) return;
+    g->timers.remove(c.timer);
+    if (c.waiting_on) {
+        c.waiting_on->m_waiters.remove(c);
+        c.waiting_on = nullptr;
+    }
+    c.wake_reason = reason;
+    make_ready(c);
+}
+
+}  // namespace detail
+
+void init(const Platform& platform) {
+    static SchedulerState* state = nullptr;
+    if (state) {
+        // Re-initialising (host tests do, between cases) needs an idle scheduler; cached
+        // stacks go back to the platform that allocated them.
+        if (state->stats.alive != 0 || state->current) abort();
+        state->stacks.drain();
+        state->~SchedulerState();
+    } else {
+        static_assert(alignof(SchedulerState) <= alignof(std::max_align_t));
+        alignas(SchedulerState) static unsigned char storage[sizeof(SchedulerState)];
+        state = reinterpret_cast<SchedulerState*>(storage);
+    }
+    g = new (state) SchedulerState();
+    g->platform = platform;
+    g->stacks.configure(&g->platform, platform.measure_stack_use, kStackCacheLimit);
+}
+
+const Platform& platform() { return g->platform; }
+
+Result<Coroutine*> spawn(void (*function)(void*), void* argument, const SpawnOptions& options) {
+    size_t size = options.stack_size < kMinStackSize ? kMinStackSize : options.stack_size;
+    size = (size + kPageSize - 1) & ~(kPageSize - 1);
+    auto* c = new (std::nothrow) Coroutine();
+    if (!c) return Error::OutOfMemory;
+    auto stack = g->stacks.acquire(size);
+    if (!stack) {
+        delete c;
+        return stack.error();
+    }
+    c->stack = *stack;
+    c->function = function;
+    c->argument = argument;
+    c->detached = options.detached;
+    c->id = g->next_id++;
+    copy_name(*c, options.name);
+    c->sp = arch::context_init(reinterpret_cast<void*>(c->stack.top()), coroutine_main, c);
+    ++g->stats.alive;
+    ++g->stats.spawned;
+    make_ready(*c);
+    return c;
+}
+
+Coroutine* current() { return g->current; }
+const char* name(const Coroutine* c) { return c ? c->name : "scheduler"; }
+uint64_t id(const Coroutine* c) { return c ? c->id : 0; }
+
+size_t stack_high_water(const Coroutine* c) {
+    if (c->state == CoroutineState::Finished) return c->high_water;
+    return g->stacks.high_water(c->stack);
+}
+
+void yield() {
+    Coroutine* c = g->current;
+    if (!c) return;
+    make_ready(*c);
+    switch_to_scheduler();
+}
+
+Result<void> join(Coroutine* c, Deadline deadline) {
+    if (!c || c->detached || c == g->current) return Error::InvalidArgument;
+    if (c->joiner && c->joiner != g->current) return Error::Busy;
+    while (c->state != CoroutineState::Finished) {
+        c->joiner = g->current;
+        WakeReason reason = detail::block_current(nullptr, nullptr, deadline);
+        if (reason == WakeReason::Timeout && c->state != CoroutineState::Finished) {
+            c->joiner = nullptr;
+            return Error::Timeout;
+        }
+    }
+    bool faulted = c->faulted;
+    delete c;
+    if (faulted) return Error::Reset;
+    return {};
+}
+
+void detach(Coroutine* c) {
+    if (!c) return;
+    if (c->state == CoroutineState::Finished) {
+        delete c;
+        return;
+    }
+    c->detached = true;
+}
+
+void sleep_until(Deadline deadline) {
+    if (!g->current) return;
+    while (g->platform.now_ns() < deadline) detail::block_current(nullptr, nullptr, deadline);
+}
+
+void add_event_source(EventSource& source) {
+    source.next = g->sources;
+    g->sources = &source;
+}
+
+void signal(EventSource& source) {
+    source.pending = true;
+    g->events = true;
+}
+
+bool events_pending() { return g && g->events; }
+
+void run_until_idle() {
+    while (g->stats.alive > 0 || !g->ready.empty()) run_pass();
+}
+
+void run_forever() {
+    for (;;) run_pass();
+}
+
+void set_watchdog(uint64_t limit_ns) { g->watchdog_ns = limit_ns; }
+
+Stats stats() {
+    Stats s = g->stats;
+    s.stack_bytes = g->stacks.bytes();
+    s.stacks_cached = g->stacks.cached();
+    return s;
+}
+
+Coroutine* guard_fault_owner(uint64_t fault_address) {
+    if (!g || !g->current) return nullptr;
+    return StackPool::in_guard(g->current->stack, fault_address) ? g->current : nullptr;
+}
+
+void abandon_current_after_fault() {
+    Coroutine* c = g->current;
+    if (!c) abort();
+    ++g->stats.faults;
+    c->faulted = true;
+    c->state = CoroutineState::Finished;
+    // run_one() sees `faulted` and lets the platform unmask what taking the fault masked.
+    uintptr_t abandoned;
+    coronet_context_switch(&abandoned, g->scheduler_sp);
+    abort();
+}
+
+}  // namespace coronet::sched
+
+extern "C" void coronet_context_entry_returned() { abort(); }
