@@ -1,8 +1,8 @@
-// The default appliance image: brings up the network stack and idles until there is work.
+// The default appliance image: brings up the network stack and runs the reactor loop.
 // (HTTP, WebSocket and Redis apps attach here as they land.)
-#include "arch/cpu.hpp"
 #include "kernel/app.hpp"
 #include "kernel/log.hpp"
+#include "kernel/sched/scheduler.hpp"
 #include "net/lwip/stack.hpp"
 
 namespace coronet {
@@ -11,8 +11,7 @@ int app_main(const BootInfo&) {
     net::init_stack();
     LOG_INFO("net: lwIP %s initialised (no network interface driver yet)", net::stack_version());
     LOG_INFO("appliance: idle; halting until interrupts");
-    arch::InterruptGuard guard;
-    for (;;) arch::wait_for_interrupt();
+    sched::run_forever();
 }
 
 }  // namespace coronet

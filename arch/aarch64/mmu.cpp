@@ -224,7 +224,9 @@ uint64_t tlbi_page(uint64_t va) { return (kAsid << TTBR_ASID_SHIFT) | ((va >> 12
 // exception taken meanwhile would still work (the vectors and stacks are mapped there too) but
 // would run with the boot map's permissions. Splits are rare (once per block, ever), so
 // invalidating the whole ASID costs nothing that matters, and it also drops any smaller TLB
-// entries an implementation may have cut from the block.
+// entries an implementation may have cut from the block. One CPU: the TLB maintenance is local
+// (non-shareable), like activate()'s; with more CPUs every one of them would have to leave our
+// tables during the edit, and the invalidations become broadcast (…IS, DSB ISH).
 void replace_live_block(uint64_t* slot, uint64_t table_descriptor) {
     uint64_t daif = READ_SYSREG(daif);
     asm volatile("msr daifset, #0xf" ::: "memory");
@@ -232,7 +234,7 @@ void replace_live_block(uint64_t* slot, uint64_t table_descriptor) {
     WRITE_SYSREG(ttbr0_el1, ttbr_boot());
     aarch64::isb();
     *static_cast<volatile uint64_t*>(slot) = table_descriptor;
-    asm volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish" : : "r"(kAsid << TTBR_ASID_SHIFT) : "memory");
+    asm volatile("dsb ishst\n tlbi aside1, %0\n dsb nsh" : : "r"(kAsid << TTBR_ASID_SHIFT) : "memory");
     WRITE_SYSREG(ttbr0_el1, ttbr_final());
     aarch64::isb();
     WRITE_SYSREG(daif, daif);
@@ -313,9 +315,9 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
         uint64_t* entry = TRY(page_entry(va));
         // Valid to invalid is the "break" half of break-before-make: allowed on live tables.
         *static_cast<volatile uint64_t*>(entry) = 0;
-        asm volatile("dsb ishst\n tlbi vale1is, %0" : : "r"(tlbi_page(va)) : "memory");
+        asm volatile("dsb ishst\n tlbi vale1, %0" : : "r"(tlbi_page(va)) : "memory");
     }
-    asm volatile("dsb ish\n isb" ::: "memory");
+    asm volatile("dsb nsh\n isb" ::: "memory");
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include "arch/cpu.hpp"
 #include "arch/fault.hpp"
 #include "arch/mmu.hpp"
+#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -62,6 +63,7 @@ void init_kernel_platform() {
         .report_watchdog = report_watchdog,
         .measure_stack_use = true,
     });
+    if (auto ms = boot_config().get_number("watchdog_ms")) set_watchdog(*ms * 1000000);
 }
 
 }  // namespace coronet::sched
