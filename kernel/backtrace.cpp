@@ -16,8 +16,9 @@ struct Range {
 Range g_ranges[kMaxRanges];
 size_t g_range_count = 0;
 
-bool frame_readable(uint64_t fp) {
+bool frame_readable(uint64_t fp, const StackRange* extra) {
     if (fp == 0 || (fp & 7) != 0) return false;
+    if (extra && fp >= extra->low && fp + 16 <= extra->high) return true;
     for (size_t i = 0; i < g_range_count; ++i) {
         if (fp >= g_ranges[i].low && fp + 16 <= g_ranges[i].high) return true;
     }
@@ -40,9 +41,9 @@ void backtrace_add_stack_range(uint64_t low, uint64_t high) {
     if (g_range_count < kMaxRanges) g_ranges[g_range_count++] = {low, high};
 }
 
-size_t backtrace_collect(uint64_t fp, uint64_t* out, size_t max) {
+size_t backtrace_collect(uint64_t fp, uint64_t* out, size_t max, const StackRange* extra) {
     size_t n = 0;
-    while (n < max && frame_readable(fp)) {
+    while (n < max && frame_readable(fp, extra)) {
         const uint64_t* frame = reinterpret_cast<const uint64_t*>(fp);
         uint64_t next = frame[0];
         uint64_t ret = frame[1];
@@ -54,12 +55,12 @@ size_t backtrace_collect(uint64_t fp, uint64_t* out, size_t max) {
     return n;
 }
 
-void backtrace_print(uint64_t first_pc, uint64_t fp) {
+void backtrace_print(uint64_t first_pc, uint64_t fp, const StackRange* extra) {
     uint64_t frames[kMaxFrames];
     size_t index = 0;
     printf("backtrace:\n");
     if (first_pc) print_frame(index++, first_pc);
-    size_t n = backtrace_collect(fp, frames, kMaxFrames);
+    size_t n = backtrace_collect(fp, frames, kMaxFrames, extra);
     // A return address points after the call; step back one byte so the symbol is the caller's.
     for (size_t i = 0; i < n; ++i) print_frame(index++, frames[i] - 1);
 }

@@ -16,6 +16,14 @@ namespace {
 
 volatile int g_panicking = 0;
 
+// Backtraces of a panic inside a coroutine walk that coroutine's stack too.
+void print_backtrace(uint64_t pc, uint64_t fp) {
+    StackRange stack;
+    const sched::Coroutine* running = sched::current();
+    if (running) sched::stack_bounds(running, stack.low, stack.high);
+    backtrace_print(pc, fp, running ? &stack : nullptr);
+}
+
 [[noreturn]] void finish() {
     fflush(stdout);
     // `panic=halt` keeps the machine for a debugger instead of exiting.
@@ -46,7 +54,7 @@ void panic(const char* format, ...) {
     vprintf(format, args);
     va_end(args);
     printf("\n");
-    backtrace_print(0, arch::frame_pointer());
+    print_backtrace(0, arch::frame_pointer());
     finish();
 }
 
@@ -59,7 +67,9 @@ void report_stack_overflow(const arch::FaultReport& report, const sched::Corouti
            static_cast<unsigned long long>(report.pc));
     if (where.name) printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
     printf("\n");
-    backtrace_print(report.pc, report.fp);
+    StackRange stack;
+    sched::stack_bounds(victim, stack.low, stack.high);
+    backtrace_print(report.pc, report.fp, &stack);
     printf("coroutine '%s' killed; the kernel keeps running\n", sched::name(victim));
 }
 
@@ -79,7 +89,7 @@ void panic_on_fault(const arch::FaultReport& report) {
     printf("cause: %s (code 0x%llx)%s%s\n", report.cause, static_cast<unsigned long long>(report.code),
            report.detail[0] ? ", " : "", report.detail);
     if (report.frame) arch::print_registers(*report.frame);
-    backtrace_print(report.pc, report.fp);
+    print_backtrace(report.pc, report.fp);
     finish();
 }
 

@@ -280,8 +280,9 @@ invalidate_image_dcache:
 boot_l0_table: .skip 4096
 boot_l1_table: .skip 4096
 
-/* The boot stack, with an unmapped guard page below it once the final tables are up, and the
-   per-CPU emergency stack the vectors switch to when a fault finds its stack unusable. */
+/* The boot stack, with an unmapped guard page below it once the final tables are up, the
+   per-CPU emergency stack the vectors switch to when a fault finds its stack unusable, and the
+   per-CPU interrupt stack every IRQ runs on; guarded the same way. */
     .section .bss.boot_stacks, "aw", %nobits
     .balign 4096
     .global boot_stack_guard
@@ -296,3 +297,9 @@ emergency_stack_guard: .skip GUARD_PAGE_SIZE
 emergency_stack_bottom: .skip EMERGENCY_STACK_SIZE
     .global emergency_stack_top
 emergency_stack_top:
+    .global irq_stack_guard
+irq_stack_guard: .skip GUARD_PAGE_SIZE
+    .global irq_stack_bottom
+irq_stack_bottom: .skip IRQ_STACK_SIZE
+    .global irq_stack_top
+irq_stack_top:

@@ -2,8 +2,8 @@
 // write-back and never executable, the kernel image W^X (text read-only executable, rodata
 // read-only, data/bss read-write), MMIO device-nGnRE and never executable, and nothing at all
 // below the first device or RAM region: page 0 and QEMU virt's flash at 0-128 MiB stay
-// unmapped so that a null dereference faults. The guard pages below the boot and emergency
-// stacks are holes too, and so are the guard pages make_guard() punches at run time.
+// unmapped so that a null dereference faults. The guard pages below the boot, emergency and
+// interrupt stacks are holes too, and so are the guard pages make_guard() punches at run time.
 #include "arch/mmu.hpp"
 
 #include "arch/aarch64/cpu_bits.hpp"
@@ -12,7 +12,7 @@
 #include "arch/cpu.hpp"
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
-extern "C" char boot_stack_guard[], emergency_stack_guard[];
+extern "C" char boot_stack_guard[], emergency_stack_guard[], irq_stack_guard[];
 extern "C" char boot_l0_table[];  // entry.S: the boot identity map, still intact
 
 namespace coronet::arch::mmu {
@@ -216,17 +216,18 @@ uint64_t tlbi_page(uint64_t va) { return (kAsid << TTBR_ASID_SHIFT) | ((va >> 12
 
 // Swaps a live block descriptor for a table descriptor that maps the same memory the same way.
 // Break-before-make (Arm ARM D8.14.1) would leave the block's memory unmapped for a moment, and
-// that memory may hold this code, the current stack or the tables being edited. Instead the
-// boot identity map becomes current, whose ASID-0 entries cannot match ours: our tables are then
-// not live at all. The edit and the invalidation of every ASID-1 entry happen there; switching
-// back walks only the new tables. The boot map maps the same RAM with the same memory type and
-// shareability, so nothing is aliased with different attributes. Everything is masked: an
-// exception taken meanwhile would still work (the vectors and stacks are mapped there too) but
-// would run with the boot map's permissions. Splits are rare (once per block, ever), so
-// invalidating the whole ASID costs nothing that matters, and it also drops any smaller TLB
-// entries an implementation may have cut from the block. One CPU: the TLB maintenance is local
-// (non-shareable), like activate()'s; with more CPUs every one of them would have to leave our
-// tables during the edit, and the invalidations become broadcast (…IS, DSB ISH).
+// that memory may hold the current stack or the tables being edited (kernel text never: it is
+// not plain RAM, though the scheme would not care). Instead the boot identity map becomes
+// current, whose ASID-0 entries cannot match ours: our tables are then not live at all. The
+// edit and the invalidation of every ASID-1 entry happen there; switching back walks only the
+// new tables. The boot map maps the same RAM with the same memory type and shareability, so
+// nothing is aliased with different attributes. Everything is masked: an exception taken
+// meanwhile would still work (the vectors and stacks are mapped there too) but would run with
+// the boot map's permissions. Splits are rare (once per block, ever), so invalidating the whole
+// ASID costs nothing that matters, and it also drops any smaller TLB entries an implementation
+// may have cut from the block. One CPU: the TLB maintenance is local (non-shareable), like
+// activate()'s; with more CPUs every one of them would have to leave our tables during the
+// edit, and the invalidations become broadcast (the IS forms, DSB ISH).
 void replace_live_block(uint64_t* slot, uint64_t table_descriptor) {
     uint64_t daif = READ_SYSREG(daif);
     asm volatile("msr daifset, #0xf" ::: "memory");
@@ -269,7 +270,7 @@ void init(const BootInfo& info, PageSource page_tables) {
     map_identity(reinterpret_cast<uint64_t>(__text_start), reinterpret_cast<uint64_t>(__text_end), kTextAttrs);
     map_identity(reinterpret_cast<uint64_t>(__rodata_start), reinterpret_cast<uint64_t>(__rodata_end), kRodataAttrs);
     map_identity(reinterpret_cast<uint64_t>(__data_start), reinterpret_cast<uint64_t>(__data_end), kRamAttrs);
-    for (char* guard : {boot_stack_guard, emergency_stack_guard}) {
+    for (char* guard : {boot_stack_guard, emergency_stack_guard, irq_stack_guard}) {
         auto page = reinterpret_cast<uint64_t>(guard);
         unmap_range(g_root, 0, page, page + GUARD_PAGE_SIZE);
     }

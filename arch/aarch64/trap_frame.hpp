@@ -17,8 +17,9 @@
 #define TRAP_Q_OFFSET (TRAP_FPSR_OFFSET + 8)
 #define TRAP_FRAME_SIZE (TRAP_Q_OFFSET + 32 * 16)
 
-/* The vector a frame came through (its slot in the VBAR_EL1 table, D1.10.2), and a flag the
-   stub sets when it moved to the emergency stack because the interrupted SP was unusable. */
+/* The vector a frame came through (its slot in the VBAR_EL1 table, D1.10.2), a flag the stub
+   sets when it moved to the emergency stack because the interrupted SP was unusable, and one
+   for IRQ frames, which always live on the interrupt stack. */
 #define TRAP_KIND_SP0_SYNC 0
 #define TRAP_KIND_SP0_IRQ 1
 #define TRAP_KIND_SP0_FIQ 2
@@ -38,6 +39,8 @@
 #define TRAP_KIND_MASK 0xff
 #define TRAP_KIND_EMERGENCY_BIT 8
 #define TRAP_KIND_EMERGENCY (1 << TRAP_KIND_EMERGENCY_BIT)
+#define TRAP_KIND_IRQ_STACK_BIT 9
+#define TRAP_KIND_IRQ_STACK (1 << TRAP_KIND_IRQ_STACK_BIT)
 
 /* A synchronous exception needs this much stack below the frame for its C handler (the panic
    path with printf and a backtrace); with less, the stub switches to the emergency stack. */

@@ -9,8 +9,12 @@
    still be written somewhere. If the probe fails, the stub moves to the per-CPU emergency stack.
    The stub's only scratch register before the frame exists is SP_EL0 (the kernel always runs on
    SP_EL1, so SP_EL0 holds nothing).
-   IRQs take the fast path without the probe; an IRQ on an overflowed stack faults on its first
-   store and then arrives here as a synchronous data abort on the emergency stack. */
+   IRQs move to the per-CPU interrupt stack without a probe: handlers never run on a coroutine's
+   stack, so a coroutine needs no headroom for them, and an overflow can never happen inside a
+   handler that has acknowledged its interrupt at the GIC (abandoning that coroutine would leave
+   the interrupt active and block its priority for good). IRQs do not nest: handlers run with
+   them masked. Every frame's saved SP is the interrupted SP, and the return path restores SP
+   from it. */
 #include "arch/aarch64/trap_frame.hpp"
 
 /* DWARF CFI (emitted as .debug_frame; .eh_frame is discarded): DW_CFA_expression, register
@@ -57,12 +61,22 @@ aarch64_exception_vectors:
     b trap_common
 .endm
 
-.macro vector_fast kind
+/* Moves to the interrupt stack: SP and x0 are swapped without a third register (x0's value
+   waits in SP_EL0), and the interrupted SP goes into the frame. */
+.macro vector_irq kind
     .balign 0x80
     .org aarch64_exception_vectors + \kind * 0x80
+    msr sp_el0, x0
+    adrp x0, irq_stack_top
+    add x0, x0, :lo12:irq_stack_top
+    add sp, sp, x0
+    sub x0, sp, x0
+    sub sp, sp, x0
     sub sp, sp, #TRAP_FRAME_SIZE
+    str x0, [sp, #TRAP_SP_OFFSET]
+    mrs x0, sp_el0
     stp x0, x1, [sp, #TRAP_X0_OFFSET]
-    mov x0, #\kind
+    mov x0, #(\kind | TRAP_KIND_IRQ_STACK)
     b trap_common
 .endm
 
@@ -73,7 +87,7 @@ aarch64_exception_vectors:
     vector_checked TRAP_KIND_SP0_SERROR
     /* Current EL with SP_EL1: the kernel. */
     vector_checked TRAP_KIND_SPX_SYNC
-    vector_fast TRAP_KIND_SPX_IRQ
+    vector_irq TRAP_KIND_SPX_IRQ
     vector_checked TRAP_KIND_SPX_FIQ
     vector_checked TRAP_KIND_SPX_SERROR
     /* Lower EL, AArch64 and AArch32: there is no EL0 code. */
@@ -112,9 +126,10 @@ bad_stack_\kind:
     bad_stack_stub \kind
     .endr
 
-/* Common path: sp -> frame with x0/x1 saved, x0 = kind. Saves the rest, makes a frame record,
-   calls aarch64_trap(frame), restores everything (including what the handler changed, such
-   as ELR to skip an instruction) and returns with ERET. */
+/* Common path: sp -> frame with x0/x1 saved (and the interrupted SP, if the stub moved to
+   another stack), x0 = kind. Saves the rest, makes a frame record, calls aarch64_trap(frame),
+   restores everything (including what the handler changed, such as ELR to skip an
+   instruction), SP from the frame, and returns with ERET. */
     .balign 16
     .type trap_common, %function
 trap_common:
@@ -137,7 +152,8 @@ trap_common:
     stp x26, x27, [sp, #26 * 8]
     stp x28, x29, [sp, #28 * 8]
     str x30, [sp, #TRAP_X30_OFFSET]
-    tbnz x0, #TRAP_KIND_EMERGENCY_BIT, 1f
+    tst x0, #(TRAP_KIND_EMERGENCY | TRAP_KIND_IRQ_STACK)
+    b.ne 1f
     add x1, sp, #TRAP_FRAME_SIZE
     str x1, [sp, #TRAP_SP_OFFSET]
 1:  mrs x1, elr_el1
@@ -215,8 +231,13 @@ trap_common:
     ldp x6, x7, [sp, #6 * 8]
     ldp x4, x5, [sp, #4 * 8]
     ldp x2, x3, [sp, #2 * 8]
-    ldp x0, x1, [sp, #TRAP_X0_OFFSET]
-    add sp, sp, #TRAP_FRAME_SIZE
+    /* SP <- frame.sp with x0 parked in SP_EL0 (the stubs' scratch; nothing else uses it). */
+    ldr x0, [sp, #TRAP_X0_OFFSET]
+    msr sp_el0, x0
+    ldr x1, [sp, #TRAP_X0_OFFSET + 8]
+    ldr x0, [sp, #TRAP_SP_OFFSET]
+    mov sp, x0
+    mrs x0, sp_el0
     eret
     .cfi_endproc
     .size trap_common, . - trap_common

@@ -41,7 +41,11 @@ inline constexpr uint8_t kIstDoubleFault = 1;
 inline constexpr uint8_t kIstPageFault = 2;
 inline constexpr uint8_t kIstNmi = 3;
 inline constexpr uint8_t kIstMachineCheck = 4;
-inline constexpr unsigned kIstCount = 4;
+// Device and timer interrupts: never on the interrupted (possibly coroutine) stack, so a
+// handler cannot overflow a nearly full coroutine stack after the interrupt was taken. They
+// do not nest (interrupt gates mask IF), so one stack serves them all.
+inline constexpr uint8_t kIstInterrupt = 5;
+inline constexpr unsigned kIstCount = 5;
 inline constexpr unsigned kIstStackSize = 16 * 1024;
 
 // Vector plan.

@@ -78,7 +78,7 @@ void set_gate(unsigned vector, uint8_t ist) {
 }
 
 void load_idt() {
-    for (unsigned v = 0; v < 256; ++v) set_gate(v, 0);
+    for (unsigned v = 0; v < 256; ++v) set_gate(v, v >= kFirstExternalVector ? kIstInterrupt : 0);
     // Faults that can hit with a broken stack (overflow onto a guard page) get their own stacks.
     set_gate(kVectorDoubleFault, kIstDoubleFault);
     set_gate(kVectorPageFault, kIstPageFault);

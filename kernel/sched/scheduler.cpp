@@ -211,9 +211,14 @@ Result<Coroutine*> spawn(void (*function)(void*), void* argument, const SpawnOpt
     return c;
 }
 
-Coroutine* current() { return g->current; }
+Coroutine* current() { return g ? g->current : nullptr; }
 const char* name(const Coroutine* c) { return c ? c->name : "scheduler"; }
 uint64_t id(const Coroutine* c) { return c ? c->id : 0; }
+
+void stack_bounds(const Coroutine* c, uint64_t& low, uint64_t& high) {
+    low = c->stack.base;
+    high = c->stack.top();
+}
 
 size_t stack_high_water(const Coroutine* c) {
     if (c->state == CoroutineState::Finished) return c->high_water;

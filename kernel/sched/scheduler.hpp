@@ -65,6 +65,8 @@ Result<Coroutine*> spawn(F&& function, const SpawnOptions& options = {}) {
 Coroutine* current();  // nullptr in the scheduler's own context
 const char* name(const Coroutine* coroutine);
 uint64_t id(const Coroutine* coroutine);
+// The usable stack of a coroutine, [low, high).
+void stack_bounds(const Coroutine* coroutine, uint64_t& low, uint64_t& high);
 // Deepest stack use so far, in bytes (the stack is pattern-filled when first allocated).
 size_t stack_high_water(const Coroutine* coroutine);
 
