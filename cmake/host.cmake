@@ -51,4 +51,5 @@ if(aarch64 IN_LIST CORONET_ARCHES AND NOT CMAKE_SYSTEM_PROCESSOR STREQUAL aarch6
 endif()
 
 add_subdirectory(tests/unit)
+add_subdirectory(tests/bench)  # benchmarks: tools/bench coroutines (not part of ctest)
 include(${CMAKE_SOURCE_DIR}/cmake/guest_tests.cmake)

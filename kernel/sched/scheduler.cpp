@@ -29,6 +29,7 @@ struct SchedulerState {
     volatile bool events = false;
     uint64_t watchdog_ns = kDefaultWatchdogNs;
     uint64_t next_id = 1;
+    uint64_t clock = 0;  // the latest clock reading: one coroutine's end is the next one's start
     Stats stats{};
 };
 
@@ -74,15 +75,16 @@ void switch_to_scheduler() {
 void run_one(Coroutine& c) {
     g->current = &c;
     c.state = CoroutineState::Running;
-    c.run_started = g->platform.now_ns();
+    c.run_started = g->clock;
     ++g->stats.switches;
     coronet_context_switch(&g->scheduler_sp, c.sp);
     g->current = nullptr;
+    g->clock = g->platform.now_ns();
 
     if (c.faulted) {
         if (g->platform.resumed_from_fault) g->platform.resumed_from_fault();
     } else if (g->watchdog_ns) {
-        uint64_t ran = g->platform.now_ns() - c.run_started;
+        uint64_t ran = g->clock - c.run_started;
         if (ran > g->watchdog_ns) {
             ++g->stats.watchdog_reports;
             if (g->platform.report_watchdog) g->platform.report_watchdog(c.name, ran);
@@ -115,6 +117,7 @@ void run_pass() {
     // Run only what is ready now: coroutines made ready by these runs wait for the next pass,
     // after events and timers had their turn.
     size_t batch = g->ready.size();
+    g->clock = g->platform.now_ns();
     for (size_t i = 0; i < batch; ++i) {
         Coroutine* c = g->ready.pop_front();
         if (!c) break;

@@ -36,8 +36,14 @@ Result<StackRegion> StackPool::acquire(size_t size) {
 
 size_t StackPool::high_water(const StackRegion& stack) const {
     if (!m_fill) return 0;
+    // Whole words first (stacks are page-aligned), then the bytes of the first changed word.
+    constexpr uint64_t kPatternWord = 0x0101010101010101ULL * kPattern;
+    const auto* words = reinterpret_cast<const uint64_t*>(stack.base);
+    size_t count = stack.size / sizeof(uint64_t);
+    size_t untouched_words = 0;
+    while (untouched_words < count && words[untouched_words] == kPatternWord) ++untouched_words;
+    size_t untouched = untouched_words * sizeof(uint64_t);
     const auto* bytes = reinterpret_cast<const uint8_t*>(stack.base);
-    size_t untouched = 0;
     while (untouched < stack.size && bytes[untouched] == kPattern) ++untouched;
     return stack.size - untouched;
 }

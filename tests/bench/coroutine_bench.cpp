@@ -355,8 +355,8 @@ void idle_memory(benchmark::State& state, size_t count, size_t stack_kib, bool g
             state.SkipWithError("spawn failed (out of memory or mappings: see vm.max_map_count)");
             break;
         }
-        per = static_cast<double>(rss_end - rss_start) / static_cast<double>(count);
-        marginal = static_cast<double>(rss_end - rss_warm) / static_cast<double>(count - kWarm);
+        per = (static_cast<double>(rss_end) - static_cast<double>(rss_start)) / static_cast<double>(count);
+        marginal = (static_cast<double>(rss_end) - static_cast<double>(rss_warm)) / static_cast<double>(count - kWarm);
     }
     malloc_trim(0);
     sched::set_watchdog(sched::kDefaultWatchdogNs);
