@@ -20,8 +20,20 @@ struct ConsoleInfo {
     uint32_t irq;
 };
 
+// A device the firmware or device tree described (drivers find more on the command line and
+// on buses).
+enum class PlatformDeviceKind : uint8_t { VirtioMmio };
+
+struct PlatformDevice {
+    PlatformDeviceKind kind;
+    uint64_t base;
+    uint64_t size;
+    uint32_t irq;  // GSI (x86-64) or GIC INTID (AArch64); 0: none given
+};
+
 struct BootInfo {
     static constexpr size_t kMaxRegions = 32;
+    static constexpr size_t kMaxDevices = 32;  // QEMU virt describes 32 virtio-mmio slots
     MemoryRegion ram[kMaxRegions];
     size_t ram_count;
     // Inside RAM but not ours: firmware tables, the device tree, an initrd.
@@ -32,6 +44,9 @@ struct BootInfo {
     uint64_t entry_ticks;      // arch::clock::ticks() at the first instruction
     ConsoleInfo console;
     const char* firmware;      // "PVH", "Linux arm64 Image (EL2)", ...
+    PlatformDevice devices[kMaxDevices];
+    size_t device_count;
+    bool devices_truncated;    // more were described than fit
 };
 
 }  // namespace coronet

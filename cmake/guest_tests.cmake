@@ -45,13 +45,14 @@ foreach(file IN LISTS _board_files)
     continue()
   endif()
 
+  # Booted without a NIC: the banner, then the apps up, warning only about the missing device.
   guest_test(${board} ${arch} boot IMAGE coronet LABELS boot
-    STOP_AFTER "booted in [0-9]+ us"
-    EXPECT "^coronet [0-9.]+ .* on ${board}: booted in [0-9]+ us"
-    FORBID "PANIC" " W [a-z]+: ")
+    STOP_AFTER "echo: listening on tcp port 7"
+    EXPECT "^coronet [0-9.]+ .* on ${board}: booted in [0-9]+ us" " W net: no network device found"
+    FORBID "PANIC" " E [a-z-]+: ")
   guest_test(${board} ${arch} boot_cmdline IMAGE coronet LABELS boot
     CMDLINE "loglevel=debug some.flag key=value"
-    STOP_AFTER "appliance: idle"
+    STOP_AFTER "echo: listening on tcp port 7"
     EXPECT " D memory: [0-9]+ KiB RAM" "^coronet .* booted in" "cmdline: loglevel=debug some.flag key=value"
     FORBID "PANIC")
 
@@ -93,4 +94,25 @@ foreach(file IN LISTS _board_files)
     FORBID "data is executable")
   guest_test(${board} ${arch} panic_stack_protector CMDLINE test=stack_protector EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: stack smashing detected" "ktest_stack_smash")
+endforeach()
+
+# Network: the appliance image with real clients (tools/net_test.py + tools/echo_clients.py).
+set(NET_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/net_test.py --build-dir ${CMAKE_BINARY_DIR})
+foreach(file IN LISTS _board_files)
+  file(READ ${file} _json)
+  string(JSON board GET "${_json}" name)
+  string(JSON arch GET "${_json}" arch)
+  if(NOT arch IN_LIST CORONET_ARCHES)
+    continue()
+  endif()
+  # DHCP through QEMU user networking; 1 byte, 64 KiB, then 100 MiB checked by SHA-256.
+  add_test(NAME ${board}.net_echo COMMAND ${NET_TEST} --board ${board} --net user --scenario basic)
+  # Reset mid-transfer, a peer that never reads, half-close: the appliance keeps serving.
+  add_test(NAME ${board}.net_faults COMMAND ${NET_TEST} --board ${board} --net user --scenario faults)
+  # 1 000 connections open at once: on a tap device in a namespace (QEMU's user networking
+  # listens with a backlog of 1 and would refuse such bursts itself).
+  add_test(NAME ${board}.net_many COMMAND ${NET_TEST} --board ${board} --net tap
+    --scenario "many --connections 1000")
+  set_tests_properties(${board}.net_echo ${board}.net_faults ${board}.net_many PROPERTIES
+    LABELS "net;${board};${arch}" TIMEOUT 900)
 endforeach()

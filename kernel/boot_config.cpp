@@ -39,6 +39,19 @@ std::optional<std::string_view> BootConfig::get(std::string_view key) const {
     return std::nullopt;
 }
 
+size_t BootConfig::count(std::string_view key) const {
+    size_t n = 0;
+    for (size_t i = 0; i < m_count; ++i) n += m_words[i].key == key;
+    return n;
+}
+
+std::optional<std::string_view> BootConfig::get_nth(std::string_view key, size_t index) const {
+    for (size_t i = 0; i < m_count; ++i) {
+        if (m_words[i].key == key && index-- == 0) return m_words[i].value;
+    }
+    return std::nullopt;
+}
+
 std::string_view BootConfig::get_or(std::string_view key, std::string_view fallback) const {
     auto value = get(key);
     return value ? *value : fallback;

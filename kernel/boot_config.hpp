@@ -27,6 +27,11 @@ public:
     // Decimal or 0x-hex unsigned integer; nullopt if absent or not a number.
     std::optional<unsigned long long> get_number(std::string_view key) const;
 
+    // A key may repeat (`virtio_mmio.device=` once per device): how many times it appears, and
+    // its `index`-th value in command-line order.
+    size_t count(std::string_view key) const;
+    std::optional<std::string_view> get_nth(std::string_view key, size_t index) const;
+
 private:
     struct Word {
         std::string_view key;

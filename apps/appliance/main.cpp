@@ -1,5 +1,6 @@
-// The default appliance image: brings up the network stack and runs the reactor loop.
-// (HTTP, WebSocket and Redis apps attach here as they land.)
+// The default appliance image: brings up the network stack and the apps, then runs the
+// reactor loop. (HTTP, WebSocket and Redis apps attach here as they land.)
+#include "apps/echo/echo.hpp"
 #include "kernel/app.hpp"
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -7,10 +8,10 @@
 
 namespace coronet {
 
-int app_main(const BootInfo&) {
-    net::init_stack();
-    LOG_INFO("net: lwIP %s initialised (no network interface driver yet)", net::stack_version());
-    LOG_INFO("appliance: idle; halting until interrupts");
+int app_main(const BootInfo& info) {
+    net::start_stack(info);
+    LOG_INFO("net: lwIP %s up", net::stack_version());
+    if (auto echo = apps::start_echo(); !echo) LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
     sched::run_forever();
 }
 

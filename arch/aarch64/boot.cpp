@@ -97,6 +97,23 @@ bool names_root_child(const void* fdt, const dt::Node& node, const char* path, i
     return name && std::strlen(name) == name_len && std::strncmp(name, path + 1, name_len) == 0;
 }
 
+// Every "virtio,mmio" transport with its registers and interrupt, for the virtio drivers.
+void read_platform_devices(BootInfo& info) {
+    const dt::Inventory& inv = dt::inventory();
+    info.devices_truncated = inv.virtio_mmio_truncated;
+    for (int i = 0; i < inv.virtio_mmio_count; ++i) {
+        dt::Range range;
+        if (!dt::reg(inv.virtio_mmio[i], 0, range)) continue;
+        if (info.device_count == BootInfo::kMaxDevices) {
+            info.devices_truncated = true;
+            break;
+        }
+        int intid = dt::interrupt_intid(inv.virtio_mmio[i], 0);
+        info.devices[info.device_count++] = {PlatformDeviceKind::VirtioMmio, range.base, range.size,
+                                             intid < 0 ? 0u : static_cast<uint32_t>(intid)};
+    }
+}
+
 // /chosen stdout-path ("/pl011@9000000", an alias, maybe with ":115200n8"), else the first PL011,
 // else the first 16550.
 ConsoleInfo read_console(const void* fdt) {
@@ -130,6 +147,7 @@ ConsoleInfo read_console(const void* fdt) {
     info.device_tree = fdt;
     info.entry_ticks = entry_ticks;
     info.console = read_console(fdt);
+    read_platform_devices(info);
     auto link_address = reinterpret_cast<uint64_t>(__kernel_start);
     if (load_address == link_address) {
         snprintf(g_firmware, sizeof g_firmware, "Linux arm64 Image, entered at EL%llu",

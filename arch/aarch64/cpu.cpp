@@ -126,6 +126,8 @@ bool hardware_random(uint64_t& out) {
 
 uint8_t port_in8(uint16_t port) { no_port_space("read", port); }
 void port_out8(uint16_t port, uint8_t) { no_port_space("write", port); }
+uint16_t port_in16(uint16_t port) { no_port_space("read", port); }
+void port_out16(uint16_t port, uint16_t) { no_port_space("write", port); }
 uint32_t port_in32(uint16_t port) { no_port_space("read", port); }
 void port_out32(uint16_t port, uint32_t) { no_port_space("write", port); }
 

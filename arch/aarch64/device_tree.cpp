@@ -109,6 +109,11 @@ void classify(Inventory& inv, const Node& node, const Properties& p, bool parent
     if (!inv.pl011.valid() && compatible_with(p, "arm,pl011")) inv.pl011 = node;
     if (!inv.ns16550.valid() && (compatible_with(p, "ns16550a") || compatible_with(p, "ns16550"))) inv.ns16550 = node;
 
+    if (compatible_with(p, "virtio,mmio")) {
+        if (inv.virtio_mmio_count < Inventory::kMaxVirtioMmio) inv.virtio_mmio[inv.virtio_mmio_count++] = node;
+        else inv.virtio_mmio_truncated = true;
+    }
+
     bool memory = type_is(p, "memory");
     if (memory && inv.memory_count < Inventory::kMaxMemoryNodes) inv.memory[inv.memory_count++] = node;
     if (!p.has_reg || !parent_identity || memory || type_is(p, "cpu") || compatible_with(p, "cfi-flash")) return;

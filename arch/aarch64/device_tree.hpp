@@ -1,5 +1,5 @@
 // The device tree, read once: boot walks the blob a single time and keeps what the arch needs
-// (memory nodes, PSCI, GIC, timer, UARTs, every device's MMIO range). libfdt lookups by path,
+// (memory nodes, PSCI, GIC, timer, UARTs, virtio-mmio transports, every device's MMIO range). libfdt lookups by path,
 // compatible or parent rescan the blob from the start, which under TCG costs about a
 // millisecond each; one walk with a per-depth stack replaces a dozen of them.
 #pragma once
@@ -26,6 +26,7 @@ struct Node {
 struct Inventory {
     static constexpr int kMaxMemoryNodes = 8;
     static constexpr int kMaxDevices = 64;
+    static constexpr int kMaxVirtioMmio = 32;
 
     Node chosen;
     Node reserved_memory;
@@ -37,6 +38,9 @@ struct Inventory {
     Node ns16550;  // first "ns16550a" / "ns16550"
     Node memory[kMaxMemoryNodes];
     int memory_count = 0;
+    Node virtio_mmio[kMaxVirtioMmio];  // "virtio,mmio" transports, in tree order
+    int virtio_mmio_count = 0;
+    bool virtio_mmio_truncated = false;
     // MMIO ranges of devices on 1:1 buses (adjacent ones merged); not memory, CPUs or flash.
     Range devices[kMaxDevices] = {};
     int device_count = 0;

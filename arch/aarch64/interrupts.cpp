@@ -47,7 +47,7 @@ void count_spurious() { ++g_stats.spurious; }
 
 namespace irq {
 
-Result<void> attach(Source source, Handler handler, void* context) {
+Result<void> attach(Source source, Handler handler, void* context, Trigger) {
     if (!handler) return Error::InvalidArgument;
     if (!aarch64::gic::ready()) return Error::Unsupported;
     if (source >= aarch64::gic::intid_limit() || source >= kMaxIntid) return Error::InvalidArgument;
@@ -64,6 +64,10 @@ void detach(Source source) {
     aarch64::gic::disable(source);
     g_slots[source] = {};
 }
+
+// MSIs on a GICv3 need an ITS (LPIs), which QEMU virt's default GIC has but we do not drive.
+Result<MsiRoute> allocate_msi(Handler, void*) { return Error::Unsupported; }
+void free_msi(const MsiRoute&) {}
 
 Stats stats() {
     InterruptGuard guard;

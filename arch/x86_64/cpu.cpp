@@ -75,6 +75,8 @@ bool hardware_random(uint64_t& out) {
 
 uint8_t port_in8(uint16_t port) { return x86_64::inb(port); }
 void port_out8(uint16_t port, uint8_t value) { x86_64::outb(port, value); }
+uint16_t port_in16(uint16_t port) { return x86_64::inw(port); }
+void port_out16(uint16_t port, uint16_t value) { x86_64::outw(port, value); }
 uint32_t port_in32(uint16_t port) { return x86_64::inl(port); }
 void port_out32(uint16_t port, uint32_t value) { x86_64::outl(port, value); }
 

@@ -56,6 +56,7 @@ inline constexpr unsigned kVectorMachineCheck = 18;
 inline constexpr unsigned kFirstExternalVector = 32;
 inline constexpr unsigned kLegacyPicBase = 0x20;  // the masked 8259s, moved off the exceptions
 inline constexpr unsigned kIoApicVectorBase = 0x30;  // GSI n -> 0x30 + n
+inline constexpr unsigned kMsiVectorBase = 0x80;     // MSI/MSI-X vectors: 0x80 up to the timer's
 inline constexpr unsigned kTimerVector = 0xF0;
 inline constexpr unsigned kSpuriousVector = 0xFF;
 

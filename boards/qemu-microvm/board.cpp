@@ -6,5 +6,6 @@ namespace coronet {
 const Board kBoard = {
     .name = "qemu-microvm",
     .summary = "QEMU microvm, qboot + PVH, 16550 COM1, LAPIC/IOAPIC, virtio-mmio",
+    .pci_port_io = false,
 };
 }

@@ -6,5 +6,6 @@ namespace coronet {
 const Board kBoard = {
     .name = "qemu-x86_64",
     .summary = "QEMU q35, SeaBIOS + PVH, 16550 COM1, LAPIC/IOAPIC, PCI",
+    .pci_port_io = true,
 };
 }

@@ -1,17 +1,67 @@
-// lwIP bring-up and the port hooks lwIP calls back into: time, randomness, assertions.
+// lwIP bring-up, its timers on a coroutine, and the port hooks lwIP calls back into: time,
+// randomness, assertions, the "not from an interrupt" check.
 #include "net/lwip/stack.hpp"
 
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
+#include "kernel/log.hpp"
 #include "kernel/panic.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "kernel/sched/wait_queue.hpp"
 #include "lwip/init.h"
 #include "lwip/sys.h"
+#include "lwip/timeouts.h"
+#include "net/lwip/interface.hpp"
+#include "net/net_device.hpp"
+#include "net/virtio/probe.hpp"
 
 namespace coronet::net {
+namespace {
 
-void init_stack() { lwip_init(); }
+constexpr uint64_t kNsPerMs = 1000000;
+
+sched::Event g_timers_changed;
+sched::Deadline g_timers_deadline = sched::kForever;
+
+sched::Deadline next_lwip_deadline() {
+    u32_t ms = sys_timeouts_sleeptime();
+    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return sched::kForever;
+    return sched::now() + ms * kNsPerMs;
+}
+
+// Runs lwIP's timeouts (ARP, DHCP, TCP retransmission, ...) when they are due; sleeps until the
+// next one, or until stack_activity() sees that a call added an earlier one.
+void timers_main(void*) {
+    for (;;) {
+        sys_check_timeouts();
+        flush_interfaces();
+        g_timers_deadline = next_lwip_deadline();
+        g_timers_changed.reset();
+        (void)g_timers_changed.wait(g_timers_deadline);
+    }
+}
+
+}  // namespace
+
+void start_stack(const BootInfo& info) {
+    lwip_init();
+    virtio::probe(info);
+    for (size_t i = 0; i < device_count(); ++i) {
+        if (auto added = add_interface(*device(i)); !added) {
+            LOG_ERROR("net: no interface for %s: %s", device(i)->name(), error_name(added.error()));
+        }
+    }
+    if (device_count() == 0) LOG_WARN("net: no network device found");
+    auto timers = sched::spawn(timers_main, nullptr, {.name = "lwip-timers", .detached = true});
+    if (!timers) panic("net: cannot start lwIP's timers: %s", error_name(timers.error()));
+}
 
 const char* stack_version() { return LWIP_VERSION_STRING; }
+
+void stack_activity() {
+    flush_interfaces();
+    if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();
+}
 
 }  // namespace coronet::net
 
@@ -21,6 +71,11 @@ u32_t sys_now(void) { return static_cast<u32_t>(coronet::arch::clock::now_ns() /
 
 void coronet_lwip_assert(const char* message, const char* file, int line) {
     coronet::panic("lwIP assertion: %s (%s:%d)", message, file, line);
+}
+
+// Interrupt handlers run with interrupts masked; lwIP must only ever run with them enabled.
+void coronet_lwip_assert_context(void) {
+    if (!coronet::arch::interrupts_enabled()) coronet::panic("lwIP called with interrupts masked (interrupt context?)");
 }
 
 uint32_t coronet_lwip_random(void) {

@@ -69,3 +69,18 @@ TEST(BootConfig, ReparseReplacesEverything) {
     EXPECT_FALSE(c.has("a"));
     EXPECT_EQ(c.get("b"), "2");
 }
+
+TEST(BootConfig, RepeatedKeysIterateInOrder) {
+    BootConfig c;
+    c.parse("console=ttyS0 virtio_mmio.device=512@0xfeb00e00:12 quiet virtio_mmio.device=512@0xfeb00c00:11 "
+            "virtio_mmio.device");
+    EXPECT_EQ(c.count("virtio_mmio.device"), 3u);
+    EXPECT_EQ(c.get_nth("virtio_mmio.device", 0), "512@0xfeb00e00:12");
+    EXPECT_EQ(c.get_nth("virtio_mmio.device", 1), "512@0xfeb00c00:11");
+    EXPECT_EQ(c.get_nth("virtio_mmio.device", 2), "");  // bare flag
+    EXPECT_FALSE(c.get_nth("virtio_mmio.device", 3).has_value());
+    EXPECT_EQ(c.get("virtio_mmio.device"), "");  // get() still means the last one
+    EXPECT_EQ(c.count("absent"), 0u);
+    EXPECT_FALSE(c.get_nth("absent", 0).has_value());
+    EXPECT_EQ(c.count("quiet"), 1u);
+}

@@ -22,7 +22,7 @@ BOARDS_DIR = ROOT / "boards"
 
 # The argv placeholders board.json may use; anything else in braces is left alone, so a
 # command line containing braces passes through untouched.
-_PLACEHOLDERS = ("{memory}", "{image}", "{cmdline}", "{hostfwd}")
+_PLACEHOLDERS = ("{memory}", "{image}", "{cmdline}", "{hostfwd}", "{tap}")
 
 # QEMU reports its own failures (bad option, missing kernel, port in use) on stderr as
 # "qemu-system-x86_64: ..." or "qemu: ..." and exits 1, which isa-debug-exit would also
@@ -125,12 +125,16 @@ class QemuTarget(Target):
         hostfwd: Sequence[tuple[int, int]] = (),
         extra_args: Sequence[str] = (),
         echo: Optional[Callable[[str], None]] = None,
+        tap: str = "tap0",
+        netns: Optional[str] = None,
     ):
         """`net` is a key of board.json's "net" ("none" or "user"); `hostfwd` lists
         (host_port, guest_port) TCP forwards on 127.0.0.1 (user networking only; host
         port 0 picks a free port now, see ports());
         `extra_args` are appended to QEMU's argv; `echo` gets each console line as it
-        arrives (e.g. print, to stream a test's console into its log)."""
+        arrives (e.g. print, to stream a test's console into its log). With net='tap', QEMU
+        attaches to the existing tap device `tap`; `netns` runs QEMU inside that network
+        namespace (`ip netns exec`), where the test created the tap device."""
         super().__init__()
         self.board = load_board(board_name)
         self.name = self.board["name"]
@@ -148,6 +152,8 @@ class QemuTarget(Target):
         self.hostfwd = [(int(h) or free_port(), int(g)) for h, g in hostfwd]
         self.extra_args = list(extra_args)
         self.echo = echo
+        self.tap = tap
+        self.netns = netns
 
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._console = Console(echo)
@@ -190,6 +196,7 @@ class QemuTarget(Target):
             "{image}": str(self.image_path(image)),
             "{cmdline}": self.cmdline if cmdline is None else cmdline,
             "{hostfwd}": hostfwd_option(self.hostfwd),
+            "{tap}": self.tap,
         }
 
         def fill(arg: str) -> str:
@@ -202,6 +209,8 @@ class QemuTarget(Target):
         argv += [fill(a) for a in self.board["net"][self.net]]
         argv += list(serial)
         argv += self.extra_args
+        if self.netns:
+            argv = ["ip", "netns", "exec", self.netns] + argv
         return argv
 
     # -- Target interface ---------------------------------------------------------

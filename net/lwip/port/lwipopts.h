@@ -1,6 +1,7 @@
 /* lwIP configuration for Coronet. NO_SYS: lwIP runs only in the reactor/coroutine context,
-   one call at a time; no lwIP threads, sockets or netconn (our socket API is on the raw API).
-   Sizing for throughput and many connections is settled with the virtio-net driver (issue 4). */
+   one call at a time; no lwIP threads, sockets or netconn (our socket API, net/tcp_*.hpp, is on
+   the raw API). Sized for 1 000 concurrent TCP connections and a 64 KiB window each; the README
+   lists these values. */
 #ifndef CORONET_LWIPOPTS_H
 #define CORONET_LWIPOPTS_H
 
@@ -32,6 +33,9 @@
 #define LWIP_IGMP 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1
+/* Every lwIP entry point checks it is not called from an interrupt handler. */
+#define LWIP_ASSERT_CORE_LOCKED() coronet_lwip_assert_context()
 
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
@@ -39,11 +43,16 @@
 #define TCP_WND (64 * 1024)
 #define TCP_SND_BUF (64 * 1024)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
-#define MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN)
-#define MEMP_NUM_TCP_PCB 1100
+/* Segments are shared by all connections: room for one full send queue plus a few in flight
+   on each of the 1 000 connections we promise (a tcp_seg is ~40 bytes; data is in the heap). */
+#define MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN + 4 * 1000)
+#define MEMP_NUM_TCP_PCB 1100          /* net::kMaxTcpConnections plus TIME_WAIT headroom */
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB 16
-#define PBUF_POOL_SIZE 256
+#define PBUF_POOL_SIZE 512
+/* Out-of-order segments a connection may hold (they pin receive buffers). */
+#define TCP_OOSEQ_MAX_PBUFS 8
+#define TCP_OOSEQ_MAX_BYTES (16 * 1024)
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
 

@@ -19,6 +19,7 @@ extern "C" {
 #endif
 void coronet_lwip_assert(const char* message, const char* file, int line) __attribute__((noreturn));
 uint32_t coronet_lwip_random(void);
+void coronet_lwip_assert_context(void);
 #ifdef __cplusplus
 }
 #endif

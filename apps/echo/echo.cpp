@@ -1,0 +1,59 @@
+// Echo server: an acceptor coroutine, and one coroutine per connection doing read/write_all
+// until the peer ends the stream, an error, or the idle timeout.
+#include "apps/echo/echo.hpp"
+
+#include <cstdlib>
+#include <new>
+
+#include "kernel/log.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "net/tcp.hpp"
+
+namespace coronet::apps {
+namespace {
+
+void serve(net::TcpStream stream) {
+    auto* buffer = static_cast<uint8_t*>(malloc(kEchoBufferSize));
+    if (!buffer) {
+        stream.abort();
+        return;
+    }
+    for (;;) {
+        auto n = stream.read(buffer, kEchoBufferSize, sched::now() + kEchoIdleTimeoutNs);
+        if (!n || *n == 0) break;
+        if (!stream.write_all(buffer, *n, sched::now() + kEchoIdleTimeoutNs)) break;
+    }
+    free(buffer);
+    stream.close();
+}
+
+void accept_loop(void* argument) {
+    auto* listener = static_cast<net::TcpListener*>(argument);
+    for (;;) {
+        auto stream = listener->accept();
+        if (!stream) continue;
+        auto* owned = new (std::nothrow) net::TcpStream(stream.release_value());
+        if (!owned) continue;  // the moved-from stream closed the connection
+        auto spawned = sched::spawn(
+            [owned] {
+                serve(static_cast<net::TcpStream&&>(*owned));
+                delete owned;
+            },
+            {.name = "echo", .detached = true});
+        if (!spawned) {
+            owned->abort();  // out of coroutines or stacks: refuse this one cleanly
+            delete owned;
+        }
+    }
+}
+
+}  // namespace
+
+Result<void> start_echo(uint16_t port) {
+    net::TcpListener* listener = TRY(net::TcpListener::bind(port));
+    TRY_VOID(sched::spawn(accept_loop, listener, {.name = "echo-accept", .detached = true}));
+    LOG_INFO("echo: listening on tcp port %u", port);
+    return {};
+}
+
+}  // namespace coronet::apps

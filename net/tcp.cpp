@@ -1,0 +1,290 @@
+// TcpStream and TcpListener over lwIP's raw API. The callbacks only move data and wake
+// coroutines; all waiting happens in the calling coroutine.
+#include "net/tcp.hpp"
+
+#include <cstdlib>
+#include <new>
+
+#include "kernel/log.hpp"
+#include "net/lwip/stack.hpp"
+#include "net/tcp_connection.hpp"
+
+namespace coronet::net {
+namespace {
+
+constexpr uint64_t kMemoryRetryNs = 10ULL * 1000 * 1000;
+
+Error error_from_lwip(err_t err) {
+    switch (err) {
+    case ERR_RST: return Error::Reset;
+    case ERR_ABRT:
+    case ERR_CLSD: return Error::Closed;
+    case ERR_MEM:
+    case ERR_BUF: return Error::OutOfMemory;
+    case ERR_TIMEOUT: return Error::Timeout;
+    default: return Error::Closed;
+    }
+}
+
+void free_if_done(TcpConnection* c) {
+    if (c->app_closed && !c->pcb) {
+        if (c->received) pbuf_free(c->received);
+        delete c;
+    }
+}
+
+err_t on_receive(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
+    auto* c = static_cast<TcpConnection*>(arg);
+    if (!c) {  // the app is gone: drop what arrives
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (!p) {
+        c->peer_closed = true;
+    } else if (err != ERR_OK) {
+        pbuf_free(p);
+        return err;
+    } else if (c->received) {
+        pbuf_cat(c->received, p);
+    } else {
+        c->received = p;
+    }
+    c->readers.notify_all();
+    return ERR_OK;
+}
+
+err_t on_sent(void* arg, tcp_pcb*, u16_t) {
+    if (auto* c = static_cast<TcpConnection*>(arg)) c->writers.notify_all();
+    return ERR_OK;
+}
+
+// lwIP has already freed the pcb (reset by the peer, or aborted).
+void on_error(void* arg, err_t err) {
+    auto* c = static_cast<TcpConnection*>(arg);
+    if (!c) return;
+    c->pcb = nullptr;
+    c->error = error_from_lwip(err);
+    c->leave_listener();
+    c->readers.notify_all();
+    c->writers.notify_all();
+    free_if_done(c);
+}
+
+}  // namespace
+
+void TcpConnection::attach(tcp_pcb* new_pcb) {
+    pcb = new_pcb;
+    tcp_arg(pcb, this);
+    tcp_recv(pcb, on_receive);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_error);
+    tcp_nagle_disable(pcb);  // request/response traffic: no waiting to coalesce small writes
+}
+
+void TcpConnection::leave_listener() {
+    if (listener) {
+        --listener->m_stats.open;
+        listener = nullptr;
+    }
+}
+
+void TcpConnection::release(bool reset) {
+    app_closed = true;
+    if (pcb) {
+        tcp_pcb* p = pcb;
+        tcp_arg(p, nullptr);  // further callbacks see no connection
+        tcp_sent(p, nullptr);
+        tcp_err(p, nullptr);
+        pcb = nullptr;
+        leave_listener();
+        if (reset || tcp_close(p) != ERR_OK) tcp_abort(p);  // close fails only without memory
+        stack_activity();
+    }
+    free_if_done(this);
+}
+
+TcpStream& TcpStream::operator=(TcpStream&& other) {
+    if (this != &other) {
+        close();
+        m_connection = other.m_connection;
+        other.m_connection = nullptr;
+    }
+    return *this;
+}
+
+Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline deadline) {
+    TcpConnection* c = m_connection;
+    if (!c) return Error::Closed;
+    if (length == 0) return size_t(0);
+    while (!c->received) {
+        if (c->peer_closed) return size_t(0);
+        if (c->error != Error::None) return c->error;
+        TRY_VOID(c->readers.wait(deadline));
+    }
+    size_t copied = pbuf_copy_partial(c->received, buffer, static_cast<u16_t>(length > 0xFFFF ? 0xFFFF : length),
+                                      static_cast<u16_t>(c->offset));
+    c->offset += copied;
+    // Free the pbufs read completely.
+    while (c->received && c->offset >= c->received->len) {
+        pbuf* head = c->received;
+        c->offset -= head->len;
+        c->received = head->next;
+        if (c->received) pbuf_ref(c->received);
+        pbuf_free(head);
+    }
+    if (c->pcb) {
+        tcp_recved(c->pcb, static_cast<u16_t>(copied));  // reopen the window by what was read
+        stack_activity();
+    }
+    return copied;
+}
+
+Result<size_t> TcpStream::write(const void* data, size_t length, sched::Deadline deadline) {
+    TcpConnection* c = m_connection;
+    if (!c) return Error::Closed;
+    for (;;) {
+        if (c->error != Error::None) return c->error;
+        if (!c->pcb) return Error::Closed;
+        size_t room = tcp_sndbuf(c->pcb);
+        if (room > 0 && tcp_sndqueuelen(c->pcb) < TCP_SND_QUEUELEN) {
+            size_t n = length < room ? length : room;
+            if (n > 0xFFFF) n = 0xFFFF;
+            err_t err = tcp_write(c->pcb, data, static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY);
+            if (err == ERR_OK) {
+                tcp_output(c->pcb);
+                stack_activity();
+                return n;
+            }
+            if (err != ERR_MEM) return error_from_lwip(err);
+        }
+        // Full: what is queued goes out now; we wait for the peer's acknowledgements. If the
+        // stack's shared segment pool ran dry there may be nothing of ours in flight to ack,
+        // so never wait longer than kMemoryRetryNs before trying again.
+        tcp_output(c->pcb);
+        stack_activity();
+        sched::Deadline retry = sched::now() + kMemoryRetryNs;
+        auto waited = c->writers.wait(retry < deadline ? retry : deadline);
+        if (!waited && sched::now() >= deadline) return waited.error();
+    }
+}
+
+Result<void> TcpStream::write_all(const void* data, size_t length, sched::Deadline deadline) {
+    auto* bytes = static_cast<const uint8_t*>(data);
+    while (length) {
+        size_t n = TRY(write(bytes, length, deadline));
+        bytes += n;
+        length -= n;
+    }
+    return {};
+}
+
+Result<void> TcpStream::shutdown() {
+    TcpConnection* c = m_connection;
+    if (!c || !c->pcb) return Error::Closed;
+    err_t err = tcp_shutdown(c->pcb, 0, 1);
+    stack_activity();
+    if (err != ERR_OK) return error_from_lwip(err);
+    return {};
+}
+
+void TcpStream::close() {
+    if (!m_connection) return;
+    TcpConnection* c = m_connection;
+    m_connection = nullptr;
+    c->release(false);
+}
+
+void TcpStream::abort() {
+    if (!m_connection) return;
+    TcpConnection* c = m_connection;
+    m_connection = nullptr;
+    c->release(true);
+}
+
+Endpoint TcpStream::peer() const {
+    Endpoint e{};
+    if (m_connection && m_connection->pcb) {
+        ip_addr_copy(e.address, m_connection->pcb->remote_ip);
+        e.port = m_connection->pcb->remote_port;
+    }
+    return e;
+}
+
+Endpoint TcpStream::local() const {
+    Endpoint e{};
+    if (m_connection && m_connection->pcb) {
+        ip_addr_copy(e.address, m_connection->pcb->local_ip);
+        e.port = m_connection->pcb->local_port;
+    }
+    return e;
+}
+
+Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& options) {
+    if (options.backlog == 0) return Error::InvalidArgument;
+    auto* listener = new (std::nothrow) TcpListener();
+    if (!listener) return Error::OutOfMemory;
+    listener->m_options = options;
+    listener->m_port = port;
+    listener->m_queue = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
+    tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (!listener->m_queue || !pcb) {
+        if (pcb) tcp_abort(pcb);
+        free(listener->m_queue);
+        delete listener;
+        return Error::OutOfMemory;
+    }
+    if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+        tcp_abort(pcb);
+        free(listener->m_queue);
+        delete listener;
+        return Error::Busy;
+    }
+    tcp_pcb* listening = tcp_listen_with_backlog(pcb, 255);
+    if (!listening) {
+        tcp_abort(pcb);
+        free(listener->m_queue);
+        delete listener;
+        return Error::OutOfMemory;
+    }
+    listener->m_pcb = listening;
+    tcp_arg(listening, listener);
+    tcp_accept(listening, on_accept);
+    return listener;
+}
+
+err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
+    auto* self = static_cast<TcpListener*>(arg);
+    if (err != ERR_OK || !pcb) return ERR_VAL;
+    if (self->m_stats.open >= self->m_options.max_connections || self->m_count == self->m_options.backlog) {
+        ++self->m_stats.refused;
+        tcp_abort(pcb);  // a clean refusal: the client sees a reset, not a hang
+        return ERR_ABRT;
+    }
+    auto* c = new (std::nothrow) TcpConnection();
+    if (!c) {
+        ++self->m_stats.refused;
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    c->attach(pcb);
+    c->listener = self;
+    ++self->m_stats.open;
+    ++self->m_stats.accepted;
+    self->m_queue[(self->m_head + self->m_count) % self->m_options.backlog] = c;
+    ++self->m_count;
+    self->m_acceptors.notify_one();
+    return ERR_OK;
+}
+
+Result<TcpStream> TcpListener::accept(sched::Deadline deadline) {
+    while (m_count == 0) TRY_VOID(m_acceptors.wait(deadline));
+    TcpConnection* c = m_queue[m_head];
+    m_head = (m_head + 1) % m_options.backlog;
+    --m_count;
+    return TcpStream(c);
+}
+
+}  // namespace coronet::net

@@ -1,0 +1,37 @@
+// One TCP connection as lwIP's raw-API callbacks see it: received data queued as pbufs until
+// the app reads (the window stays closed until then: flow control), wait queues for readers and
+// writers, and the error that ended it. Shared by TcpStream (the app's side) and the callbacks;
+// freed when both are done with it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/sched/wait_queue.hpp"
+#include "lib/result.hpp"
+#include "lwip/tcp.h"
+
+namespace coronet::net {
+
+class TcpListener;
+
+struct TcpConnection {
+    tcp_pcb* pcb = nullptr;     // null once lwIP is done with the connection
+    pbuf* received = nullptr;   // unread data, a pbuf chain
+    size_t offset = 0;          // bytes of `received` already read
+    bool peer_closed = false;   // FIN received
+    bool app_closed = false;    // the TcpStream is gone
+    Error error = Error::None;  // Reset, Closed (aborted), ...
+    sched::WaitQueue readers;
+    sched::WaitQueue writers;
+    TcpListener* listener = nullptr;  // counts against its connection limit while open
+
+    // Installs the callbacks on a fresh pcb.
+    void attach(tcp_pcb* new_pcb);
+    // The app is done: close gracefully (or abort when `reset`), free when lwIP is done too.
+    void release(bool reset);
+    // No longer counts against the listener's connection limit.
+    void leave_listener();
+};
+
+}  // namespace coronet::net

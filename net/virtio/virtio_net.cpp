@@ -1,0 +1,265 @@
+// virtio-net driver (virtio 1.2, 5.1). The interrupt handler acknowledges, turns further queue
+// interrupts off and signals the reactor; poll() does the work and turns them back on, re-checking
+// the rings afterwards so a frame that lands in between is never stranded. Transmit reclaims
+// lazily; only a full ring arms the transmit interrupt, after telling the device about every
+// queued frame.
+#include "net/virtio/virtio_net.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "arch/cpu.hpp"
+#include "kernel/memory/memory.hpp"
+#include "kernel/panic.hpp"
+
+namespace coronet::net::virtio {
+namespace {
+
+// 5.1.3 Feature bits.
+constexpr uint64_t kNetFeatureMac = 1ULL << 5;
+constexpr uint64_t kNetFeatureStatus = 1ULL << 16;
+
+// 5.1.4 Device configuration layout.
+constexpr uint32_t kConfigMac = 0;
+constexpr uint32_t kConfigStatus = 6;
+constexpr uint16_t kStatusLinkUp = 1;
+
+// 5.1.2 Virtqueues.
+constexpr uint16_t kReceiveQueue = 0;
+constexpr uint16_t kTransmitQueue = 1;
+
+constexpr uint64_t kPageSize = 4096;
+constexpr int kConfigRetries = 16;
+
+uint64_t pages_for(size_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
+
+// Zeroed pages from the allocator: identity-mapped RAM the device can reach at the same address.
+Result<uint8_t*> allocate_dma(size_t bytes) {
+    uint64_t pages = pages_for(bytes);
+    uint64_t address = TRY(memory::allocate_pages(pages));
+    auto* p = reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(address));
+    std::memset(p, 0, pages * kPageSize);
+    return p;
+}
+
+uint64_t device_address(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+}  // namespace
+
+Result<VirtioNet*> VirtioNet::create(Transport& transport, unsigned index, const Options& options) {
+    auto* device = new (std::nothrow) VirtioNet(transport, index);
+    if (!device) return Error::OutOfMemory;
+    if (auto ready = device->init(options); !ready) {
+        fail_device(transport);
+        return ready.error();  // its memory stays allocated: the device may still hold addresses
+    }
+    return device;
+}
+
+VirtioNet::VirtioNet(Transport& transport, unsigned index) : m_transport(transport) {
+    snprintf(m_name, sizeof m_name, "virtio-net%u", index);
+    m_events.name = m_name;
+}
+
+Result<void> VirtioNet::init(const Options& options) {
+    m_features = TRY(negotiate_features(m_transport, kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus | kFeatureEventIdx,
+                                        kFeatureVersion1));
+    TRY_VOID(m_transport.attach_interrupt(on_interrupt, this));
+    TRY_VOID(setup_queue(kReceiveQueue, options.rx_queue_size, m_rx));
+    TRY_VOID(setup_queue(kTransmitQueue, options.tx_queue_size, m_tx));
+    read_mac();
+
+    m_rx_pool = TRY(allocate_dma(kRxBuffers * kBufferSize));
+    m_rx_free = new (std::nothrow) uint8_t*[kRxBuffers];
+    m_tx_pool = TRY(allocate_dma(size_t{m_tx.size()} * kBufferSize));
+    m_tx_free = new (std::nothrow) uint8_t*[m_tx.size()];
+    if (!m_rx_free || !m_tx_free) return Error::OutOfMemory;
+    for (size_t i = kRxBuffers; i > 0; --i) m_rx_free[m_rx_free_count++] = m_rx_pool + (i - 1) * kBufferSize;
+    for (size_t i = m_tx.size(); i > 0; --i) m_tx_free[m_tx_free_count++] = m_tx_pool + (i - 1) * kBufferSize;
+
+    // Transmit completions are reclaimed lazily; receive interrupts are wanted from the start.
+    m_tx.disable_interrupts();
+    refill_rx();
+    m_transport.set_status(kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
+    kick_rx();  // 3.1.1: no notification before DRIVER_OK
+    m_ready = true;
+    return {};
+}
+
+Result<void> VirtioNet::setup_queue(uint16_t index, uint16_t wanted, VirtQueue& queue) {
+    uint16_t max = m_transport.queue_max_size(index);
+    if (max == 0) return Error::NotFound;
+    uint16_t size = kMaxQueueSize;
+    if (wanted && wanted < size) size = wanted;
+    while (size > max) size = static_cast<uint16_t>(size / 2);  // stays a power of two
+    VirtqLayout layout = VirtQueue::layout(size);
+    if (layout.total_bytes == 0) return Error::InvalidArgument;
+    uint8_t* rings = TRY(allocate_dma(layout.total_bytes));
+    TRY_VOID(queue.init(size, rings, (m_features & kFeatureEventIdx) != 0));
+    return m_transport.enable_queue(index, size,
+                                    {queue.descriptor_area(), queue.driver_area(), queue.device_area()});
+}
+
+// Without VIRTIO_NET_F_MAC the driver picks an address: locally administered, unicast.
+void VirtioNet::read_mac() {
+    if (m_features & kNetFeatureMac) {
+        for (int attempt = 0; attempt < kConfigRetries; ++attempt) {
+            uint32_t generation = m_transport.config_generation();
+            for (size_t i = 0; i < kMacLength; ++i) m_mac[i] = m_transport.config_read8(kConfigMac + static_cast<uint32_t>(i));
+            if (generation == m_transport.config_generation()) break;
+        }
+        m_mac_from_device = true;
+        return;
+    }
+    uint64_t random = 0;
+    if (!arch::hardware_random(random)) random = device_address(this) * 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < kMacLength; ++i) m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
+    m_mac[0] = static_cast<uint8_t>((m_mac[0] & 0xFE) | 0x02);
+}
+
+bool VirtioNet::link_up() const {
+    if (!(m_features & kNetFeatureStatus)) return true;  // 5.1.4.2: assume the link is up
+    return m_transport.config_read16(kConfigStatus) & kStatusLinkUp;
+}
+
+void VirtioNet::on_interrupt(void* context) {
+    auto* self = static_cast<VirtioNet*>(context);
+    if (self->m_transport.acknowledge_interrupt() == 0) return;  // not ours
+    if (!self->m_ready) return;  // a configuration change during bring-up: nothing to poll yet
+    ++self->m_counters.interrupts;
+    self->m_rx.disable_interrupts();
+    self->m_tx.disable_interrupts();
+    sched::signal(self->m_events);
+}
+
+void VirtioNet::post_rx(uint8_t* buffer) {
+    VirtQueue::Segment segment{device_address(buffer), kBufferSize, true};
+    if (!m_rx.add(&segment, 1, buffer)) panic("%s: no receive descriptor for a buffer (checked before)", m_name);
+}
+
+// Keeps the receive ring as full as the free pool allows.
+void VirtioNet::refill_rx() {
+    while (m_rx_free_count > 0 && m_rx.free_descriptors() > 0) post_rx(m_rx_free[--m_rx_free_count]);
+}
+
+void VirtioNet::kick_rx() {
+    if (m_rx.kick_needed()) {
+        m_transport.notify(kReceiveQueue);
+        ++m_counters.notifications;
+    }
+}
+
+size_t VirtioNet::poll(size_t budget, Deliver deliver, void* context) {
+    static uint64_t scratch_polls = 0;
+    if (++scratch_polls % 100 == 0) {
+        printf("SCRATCH %s: polls %llu rx %llu/%llu drop %llu tx %llu/%llu drop %llu full %llu irq %llu kicks %llu rxfree %zu txfree %zu\n", m_name,
+               (unsigned long long)scratch_polls, (unsigned long long)m_counters.rx_packets, (unsigned long long)m_counters.rx_bytes,
+               (unsigned long long)m_counters.rx_dropped, (unsigned long long)m_counters.tx_packets, (unsigned long long)m_counters.tx_bytes,
+               (unsigned long long)m_counters.tx_dropped, (unsigned long long)m_counters.tx_ring_full, (unsigned long long)m_counters.interrupts,
+               (unsigned long long)m_counters.notifications, m_rx_free_count, m_tx_free_count);
+    }
+    reclaim_tx();
+    size_t delivered = 0;
+    for (;;) {
+        VirtQueue::Completion done;
+        while (delivered < budget && m_rx.take_used(done)) {
+            auto* buffer = static_cast<uint8_t*>(done.token);
+            refill_rx();  // a free pool buffer takes this one's place in the ring
+            if (done.length <= kHeaderSize || done.length > kBufferSize) {
+                ++m_counters.rx_dropped;
+                recycle(buffer);
+                continue;
+            }
+            size_t length = done.length - kHeaderSize;
+            ++m_counters.rx_packets;
+            m_counters.rx_bytes += length;
+            ++delivered;
+            deliver(context, ReceivedFrame{buffer + kHeaderSize, length, buffer});
+        }
+        if (m_rx.broken()) panic("%s: the device returned a receive buffer it was never given", m_name);
+        // A full budget leaves interrupts off: the caller comes back for the rest.
+        if (delivered >= budget) break;
+        if (!m_rx.enable_interrupts()) break;
+        m_rx.disable_interrupts();  // frames came in while re-enabling: take them now
+    }
+    refill_rx();
+    kick_rx();
+    return delivered;
+}
+
+uint8_t* VirtioNet::rx_buffer_from_cookie(void* cookie) const {
+    auto* buffer = static_cast<uint8_t*>(cookie);
+    size_t offset = static_cast<size_t>(buffer - m_rx_pool);
+    if (buffer < m_rx_pool || offset >= kRxBuffers * kBufferSize || offset % kBufferSize != 0) {
+        panic("%s: recycle() of %p, which is not one of its receive buffers", m_name, cookie);
+    }
+    return buffer;
+}
+
+void VirtioNet::recycle(void* cookie) {
+    uint8_t* buffer = rx_buffer_from_cookie(cookie);
+    if (m_rx.free_descriptors() == 0) {
+        if (m_rx_free_count == kRxBuffers) panic("%s: receive buffer %p recycled twice", m_name, cookie);
+        m_rx_free[m_rx_free_count++] = buffer;
+        return;
+    }
+    post_rx(buffer);
+    // Batched: poll() and flush() kick too; only a ring running low may have a device waiting.
+    if (m_rx.chains_in_flight() <= kRxKickLowWater) kick_rx();
+}
+
+void VirtioNet::reclaim_tx() {
+    VirtQueue::Completion done;
+    while (m_tx.take_used(done)) m_tx_free[m_tx_free_count++] = static_cast<uint8_t*>(done.token);
+    if (m_tx.broken()) panic("%s: the device returned a transmit buffer it was never given", m_name);
+}
+
+// The ring is full. Tell the device about everything queued, ask for an interrupt once about
+// half of the frames in flight are done, and re-check: completions that raced the request get no
+// interrupt of their own. True if space turned up; false leaves the interrupt armed.
+bool VirtioNet::wait_for_tx_space() {
+    flush();
+    uint16_t in_flight = m_tx.chains_in_flight();
+    uint16_t wait_for = in_flight > 1 ? static_cast<uint16_t>(in_flight / 2) : 1;
+    if (!m_tx.enable_interrupts_after(wait_for)) return false;
+    reclaim_tx();
+    m_tx.disable_interrupts();
+    return m_tx_free_count > 0;
+}
+
+Result<void> VirtioNet::transmit(const Fragment* fragments, size_t count) {
+    size_t length = 0;
+    for (size_t i = 0; i < count; ++i) length += fragments[i].length;
+    if (length == 0 || length > kMaxFrameSize) {
+        ++m_counters.tx_dropped;
+        return Error::InvalidArgument;
+    }
+    if (m_tx_free_count == 0) reclaim_tx();
+    if (m_tx_free_count == 0 && !wait_for_tx_space()) {
+        ++m_counters.tx_ring_full;
+        return Error::Busy;
+    }
+    uint8_t* buffer = m_tx_free[--m_tx_free_count];
+    std::memset(buffer, 0, kHeaderSize);  // no checksum or segmentation offload requested
+    size_t offset = kHeaderSize;
+    for (size_t i = 0; i < count; ++i) {
+        std::memcpy(buffer + offset, fragments[i].data, fragments[i].length);
+        offset += fragments[i].length;
+    }
+    VirtQueue::Segment segment{device_address(buffer), static_cast<uint32_t>(offset), false};
+    if (!m_tx.add(&segment, 1, buffer)) panic("%s: transmit buffer without a descriptor", m_name);
+    ++m_counters.tx_packets;
+    m_counters.tx_bytes += length;
+    return {};
+}
+
+void VirtioNet::flush() {
+    if (m_tx.kick_needed()) {
+        m_transport.notify(kTransmitQueue);
+        ++m_counters.notifications;
+    }
+    kick_rx();
+}
+
+}  // namespace coronet::net::virtio

@@ -1,0 +1,86 @@
+// virtio-net (virtio 1.2, 5.1): one receive and one transmit queue, 12-byte header, no offloads
+// (lwIP checksums in software), 2 KiB buffers. Received frames are lent to the stack in place;
+// transmitted frames are copied into a per-descriptor buffer behind a zeroed header.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "net/net_device.hpp"
+#include "net/virtio/transport.hpp"
+#include "net/virtio/virtqueue.hpp"
+
+namespace coronet::net::virtio {
+
+class VirtioNet final : public NetDevice {
+public:
+    static constexpr uint16_t kMaxQueueSize = 256;     // per queue; the device may offer more
+    static constexpr size_t kBufferSize = 2048;        // RX and TX buffers: header + frame
+    static constexpr size_t kHeaderSize = 12;          // struct virtio_net_hdr with VERSION_1
+    static constexpr size_t kMaxFrameSize = 1518;      // Ethernet header, VLAN tag, 1500 payload
+    // Receive buffers in all: the ring's worth posted, the rest lendable to the stack. The lwIP
+    // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
+    static constexpr size_t kRxBuffers = 1024;
+    static constexpr uint16_t kRxKickLowWater = 32;    // posted buffers below which recycle() kicks
+
+    struct Options {
+        uint16_t rx_queue_size = 0;  // 0: the device's maximum, up to kMaxQueueSize
+        uint16_t tx_queue_size = 0;
+    };
+
+    // Negotiates features, sets up both queues, posts the receive buffers and sets DRIVER_OK.
+    // On failure the device is marked FAILED and left alone.
+    static Result<VirtioNet*> create(Transport& transport, unsigned index, const Options& options);
+
+    const char* name() const override { return m_name; }
+    const uint8_t* mac() const override { return m_mac; }
+    uint16_t mtu() const override { return 1500; }
+    bool link_up() const override;
+
+    Result<void> transmit(const Fragment* fragments, size_t count) override;
+    void flush() override;
+    sched::EventSource& events() override { return m_events; }
+    size_t poll(size_t budget, Deliver deliver, void* context) override;
+    void recycle(void* cookie) override;
+    NetCounters counters() const override { return m_counters; }
+
+    const Transport& transport() const { return m_transport; }
+    uint16_t rx_queue_size() const { return m_rx.size(); }
+    uint16_t tx_queue_size() const { return m_tx.size(); }
+    bool event_idx() const { return m_rx.event_idx(); }
+    bool mac_from_device() const { return m_mac_from_device; }
+
+private:
+    VirtioNet(Transport& transport, unsigned index);
+    ~VirtioNet() = default;
+
+    static void on_interrupt(void* context);
+    Result<void> init(const Options& options);
+    Result<void> setup_queue(uint16_t index, uint16_t wanted, VirtQueue& queue);
+    void read_mac();
+    void post_rx(uint8_t* buffer);
+    void refill_rx();
+    void kick_rx();
+    void reclaim_tx();
+    bool wait_for_tx_space();
+    uint8_t* rx_buffer_from_cookie(void* cookie) const;
+
+    Transport& m_transport;
+    VirtQueue m_rx;
+    VirtQueue m_tx;
+    uint64_t m_features = 0;
+    uint8_t m_mac[kMacLength] = {};
+    bool m_mac_from_device = false;
+    uint8_t* m_rx_pool = nullptr;     // kRxBuffers * kBufferSize
+    uint8_t** m_rx_free = nullptr;    // pool buffers neither posted nor lent
+    size_t m_rx_free_count = 0;
+    uint8_t* m_tx_pool = nullptr;     // tx queue size * kBufferSize
+    uint8_t** m_tx_free = nullptr;
+    size_t m_tx_free_count = 0;
+    NetCounters m_counters = {};
+    volatile bool m_ready = false;  // set once the queues exist: the handler may run before
+    sched::EventSource m_events;
+    char m_name[16] = {};
+};
+
+}  // namespace coronet::net::virtio

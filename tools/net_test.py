@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Network test for CTest: boots the appliance image with a network, waits for its address
+and the echo server, then runs a client scenario (tools/echo_clients.py) against it and checks
+the appliance is still serving and never panicked.
+
+Networks: `user` is QEMU user networking with a forwarded port (DHCP from QEMU); `tap` is a
+tap device in a network namespace this test creates (static address, real L2 path, no host
+side listen backlog: the one for load and concurrency).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from target import QemuTarget, TargetError  # noqa: E402
+
+GUEST_ADDRESS = "10.77.0.2"
+HOST_ADDRESS = "10.77.0.1"
+PREFIX = 24
+
+
+def run(*argv: str) -> None:
+    subprocess.run(argv, check=True)
+
+
+class Namespace:
+    """A network namespace holding one tap device; removed on exit."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self) -> "Namespace":
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
+        run("ip", "netns", "add", self.name)
+        run("ip", "-n", self.name, "link", "set", "lo", "up")
+        run("ip", "-n", self.name, "tuntap", "add", "dev", "tap0", "mode", "tap")
+        run("ip", "-n", self.name, "addr", "add", f"{HOST_ADDRESS}/{PREFIX}", "dev", "tap0")
+        run("ip", "-n", self.name, "link", "set", "tap0", "up")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--board", required=True)
+    p.add_argument("--net", choices=["user", "tap"], default="user")
+    p.add_argument("--scenario", required=True, help="echo_clients.py scenario and its options")
+    p.add_argument("--build-dir", default=None)
+    p.add_argument("--memory", default="256M")
+    p.add_argument("--boot-timeout", type=float, default=60)
+    p.add_argument("--timeout", type=float, default=600)
+    args = p.parse_args()
+
+    echo = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
+    namespace = None
+    try:
+        if args.net == "tap":
+            namespace = Namespace(f"coronet-{os.getpid()}").__enter__()
+            target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
+                                cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}", net="tap",
+                                netns=namespace.name, echo=echo)
+            address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
+        else:
+            target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
+                                net="user", hostfwd=[(0, 7)], echo=echo)
+            address_line = r"ipv4 \S+ .*\(dhcp\)"
+        with target:
+            target.boot()
+            # Either may come first (a static address is set before the apps start).
+            for ready in (r"echo: listening on tcp port 7", address_line):
+                target.console.wait_for(ready, args.boot_timeout, 0)
+            if args.net == "tap":
+                client = ["ip", "netns", "exec", namespace.name, sys.executable, str(HERE / "echo_clients.py"),
+                          "--host", GUEST_ADDRESS, "--port", "7"]
+            else:
+                client = [sys.executable, str(HERE / "echo_clients.py"), "--host", "127.0.0.1",
+                          "--port", str(target.port(7))]
+            client += args.scenario.split()
+            print(f"net_test: {' '.join(client)}", flush=True)
+            result = subprocess.run(client, timeout=args.timeout)
+            transcript = target.console.text()
+            target.power_off()
+    except (TargetError, subprocess.TimeoutExpired, subprocess.CalledProcessError) as e:
+        print(f"FAIL {args.board} {args.net} {args.scenario}: {e}", flush=True)
+        return 1
+    finally:
+        if namespace:
+            namespace.__exit__(None, None, None)
+    if "PANIC" in transcript:
+        print(f"FAIL {args.board} {args.net} {args.scenario}: the guest panicked", flush=True)
+        return 1
+    if result.returncode != 0:
+        print(f"FAIL {args.board} {args.net} {args.scenario}: client failed", flush=True)
+        return 1
+    print(f"PASS {args.board} {args.net} {args.scenario}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
