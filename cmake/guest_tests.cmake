@@ -113,6 +113,11 @@ foreach(file IN LISTS _board_files)
   # listens with a backlog of 1 and would refuse such bursts itself).
   add_test(NAME ${board}.net_many COMMAND ${NET_TEST} --board ${board} --net tap
     --scenario "many --connections 1000")
-  set_tests_properties(${board}.net_echo ${board}.net_faults ${board}.net_many PROPERTIES
+  # The connection limit refuses cleanly (RST) and frees up; IPv6 gets link-local and SLAAC
+  # addresses from QEMU's router advertisements.
+  add_test(NAME ${board}.net_limit_ipv6 COMMAND ${NET_TEST} --board ${board} --net user
+    --append echo_max_connections=10 --scenario "limit --max 10"
+    --expect "ipv6 FE80::" --expect "ipv6 FEC0::")
+  set_tests_properties(${board}.net_echo ${board}.net_faults ${board}.net_many ${board}.net_limit_ipv6 PROPERTIES
     LABELS "net;${board};${arch}" TIMEOUT 900)
 endforeach()

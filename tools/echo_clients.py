@@ -169,6 +169,35 @@ def many(host: str, port: int, connections: int, size: int = 1024) -> None:
           f"({time.monotonic() - start:.1f} s)", flush=True)
 
 
+def limit(host: str, port: int, maximum: int) -> None:
+    """The server allows `maximum` connections: one more is refused with a reset, and a slot
+    freed by closing one is usable again."""
+    held = []
+    for i in range(maximum):
+        sock = connect(host, port)
+        sock.sendall(b"hold")
+        assert recv_exactly(sock, 4) == b"hold", f"connection {i} within the limit not served"
+        held.append(sock)
+    extra = connect(host, port)
+    try:
+        extra.sendall(b"one too many")
+        data = extra.recv(64)
+        assert data == b"", f"connection over the limit was served: {data!r}"
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    extra.close()
+    print(f"ok: connection {maximum + 1} refused with a reset while {maximum} are open", flush=True)
+    held.pop().close()
+    time.sleep(0.5)
+    echo_once(host, port, b"a freed slot")
+    for sock in held:
+        echo_back = b"still here"
+        sock.sendall(echo_back)
+        assert recv_exactly(sock, len(echo_back)) == echo_back
+        sock.close()
+    print("ok: a freed slot serves again; the held connections kept working", flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--host", required=True)
@@ -179,6 +208,8 @@ def main() -> int:
     sub.add_parser("faults")
     m = sub.add_parser("many")
     m.add_argument("--connections", type=int, default=1000)
+    lim = sub.add_parser("limit")
+    lim.add_argument("--max", type=int, required=True)
     args = p.parse_args()
     # 1 000 sockets at once need more descriptors than the usual soft limit of 1 024.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -187,6 +218,8 @@ def main() -> int:
         basic(args.host, args.port, args.big)
     elif args.scenario == "faults":
         faults(args.host, args.port)
+    elif args.scenario == "limit":
+        limit(args.host, args.port, args.max)
     else:
         many(args.host, args.port, args.connections)
     return 0

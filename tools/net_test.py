@@ -59,6 +59,9 @@ def main() -> int:
     p.add_argument("--memory", default="256M")
     p.add_argument("--boot-timeout", type=float, default=60)
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--append", default="", help="more kernel command line")
+    p.add_argument("--expect", action="append", default=[], metavar="REGEX",
+                   help="a console line that must appear (checked after the scenario)")
     args = p.parse_args()
 
     echo = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
@@ -67,12 +70,12 @@ def main() -> int:
         if args.net == "tap":
             namespace = Namespace(f"coronet-{os.getpid()}").__enter__()
             target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
-                                cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}", net="tap",
+                                cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS} {args.append}".strip(), net="tap",
                                 netns=namespace.name, echo=echo)
             address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
         else:
             target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
-                                net="user", hostfwd=[(0, 7)], echo=echo)
+                                cmdline=args.append, net="user", hostfwd=[(0, 7)], echo=echo)
             address_line = r"ipv4 \S+ .*\(dhcp\)"
         with target:
             target.boot()
@@ -88,6 +91,12 @@ def main() -> int:
             client += args.scenario.split()
             print(f"net_test: {' '.join(client)}", flush=True)
             result = subprocess.run(client, timeout=args.timeout)
+            missing = []
+            for rx in args.expect:
+                try:
+                    target.console.wait_for(rx, 10, 0)
+                except TargetError:
+                    missing.append(rx)
             transcript = target.console.text()
             target.power_off()
     except (TargetError, subprocess.TimeoutExpired, subprocess.CalledProcessError) as e:
@@ -98,6 +107,9 @@ def main() -> int:
             namespace.__exit__(None, None, None)
     if "PANIC" in transcript:
         print(f"FAIL {args.board} {args.net} {args.scenario}: the guest panicked", flush=True)
+        return 1
+    if missing:
+        print(f"FAIL {args.board} {args.net} {args.scenario}: not on the console: {missing}", flush=True)
         return 1
     if result.returncode != 0:
         print(f"FAIL {args.board} {args.net} {args.scenario}: client failed", flush=True)

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "net/tcp.hpp"
@@ -50,9 +51,11 @@ void accept_loop(void* argument) {
 }  // namespace
 
 Result<void> start_echo(uint16_t port) {
-    net::TcpListener* listener = TRY(net::TcpListener::bind(port));
+    net::ListenOptions options;
+    if (auto limit = boot_config().get_number("echo_max_connections")) options.max_connections = *limit;
+    net::TcpListener* listener = TRY(net::TcpListener::bind(port, options));
     TRY_VOID(sched::spawn(accept_loop, listener, {.name = "echo-accept", .detached = true}));
-    LOG_INFO("echo: listening on tcp port %u", port);
+    LOG_INFO("echo: listening on tcp port %u (at most %zu connections)", port, options.max_connections);
     return {};
 }
 

@@ -12,6 +12,7 @@
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "lwip/dhcp.h"
+#include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
@@ -247,6 +248,16 @@ Result<void> add_interface(NetDevice& device) {
         } else {
             if (auto gw = config.get("gw"); gw && !parse_ipv4(*gw, gateway)) {
                 LOG_ERROR("net: bad gw=%.*s; no gateway", static_cast<int>(gw->size()), gw->data());
+            }
+            ip4_addr_t dns;
+            if (auto server = config.get("dns")) {
+                if (parse_ipv4(*server, dns)) {
+                    ip_addr_t any;
+                    ip_addr_copy_from_ip4(any, dns);
+                    dns_setserver(0, &any);
+                } else {
+                    LOG_ERROR("net: bad dns=%.*s", static_cast<int>(server->size()), server->data());
+                }
             }
             iface.static_ipv4 = true;
         }

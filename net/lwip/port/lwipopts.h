@@ -29,7 +29,7 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DNS 0
+#define LWIP_DNS 1               /* resolver for apps; the server comes from DHCP or dns= */
 #define LWIP_IGMP 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
