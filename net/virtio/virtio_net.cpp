@@ -10,6 +10,7 @@
 #include <new>
 
 #include "arch/cpu.hpp"
+#include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
 
@@ -151,14 +152,7 @@ void VirtioNet::kick_rx() {
 }
 
 size_t VirtioNet::poll(size_t budget, Deliver deliver, void* context) {
-    static uint64_t scratch_polls = 0;
-    if (++scratch_polls % 100 == 0) {
-        printf("SCRATCH %s: polls %llu rx %llu/%llu drop %llu tx %llu/%llu drop %llu full %llu irq %llu kicks %llu rxfree %zu txfree %zu\n", m_name,
-               (unsigned long long)scratch_polls, (unsigned long long)m_counters.rx_packets, (unsigned long long)m_counters.rx_bytes,
-               (unsigned long long)m_counters.rx_dropped, (unsigned long long)m_counters.tx_packets, (unsigned long long)m_counters.tx_bytes,
-               (unsigned long long)m_counters.tx_dropped, (unsigned long long)m_counters.tx_ring_full, (unsigned long long)m_counters.interrupts,
-               (unsigned long long)m_counters.notifications, m_rx_free_count, m_tx_free_count);
-    }
+    if (m_stopped) return 0;
     reclaim_tx();
     size_t delivered = 0;
     for (;;) {
@@ -177,7 +171,8 @@ size_t VirtioNet::poll(size_t budget, Deliver deliver, void* context) {
             ++delivered;
             deliver(context, ReceivedFrame{buffer + kHeaderSize, length, buffer});
         }
-        if (m_rx.broken()) panic("%s: the device returned a receive buffer it was never given", m_name);
+        if (m_rx.broken()) stop("returned a receive buffer it was never given");
+        if (m_stopped) return delivered;
         // A full budget leaves interrupts off: the caller comes back for the rest.
         if (delivered >= budget) break;
         if (!m_rx.enable_interrupts()) break;
@@ -199,7 +194,7 @@ uint8_t* VirtioNet::rx_buffer_from_cookie(void* cookie) const {
 
 void VirtioNet::recycle(void* cookie) {
     uint8_t* buffer = rx_buffer_from_cookie(cookie);
-    if (m_rx.free_descriptors() == 0) {
+    if (m_rx.free_descriptors() == 0 || m_stopped) {
         if (m_rx_free_count == kRxBuffers) panic("%s: receive buffer %p recycled twice", m_name, cookie);
         m_rx_free[m_rx_free_count++] = buffer;
         return;
@@ -212,7 +207,16 @@ void VirtioNet::recycle(void* cookie) {
 void VirtioNet::reclaim_tx() {
     VirtQueue::Completion done;
     while (m_tx.take_used(done)) m_tx_free[m_tx_free_count++] = static_cast<uint8_t*>(done.token);
-    if (m_tx.broken()) panic("%s: the device returned a transmit buffer it was never given", m_name);
+    if (m_tx.broken()) stop("returned a transmit buffer it was never given");
+}
+
+// The device broke the ring protocol: a fault of the device, not of the kernel. It is told it
+// failed and left alone; the rest of the system keeps running.
+void VirtioNet::stop(const char* why) {
+    if (m_stopped) return;
+    m_stopped = true;
+    LOG_ERROR("%s: the device %s; stopped using it", m_name, why);
+    fail_device(m_transport);
 }
 
 // The ring is full. Tell the device about everything queued, ask for an interrupt once about
@@ -235,6 +239,10 @@ Result<void> VirtioNet::transmit(const Fragment* fragments, size_t count) {
         ++m_counters.tx_dropped;
         return Error::InvalidArgument;
     }
+    if (m_stopped) {
+        ++m_counters.tx_dropped;
+        return Error::Closed;
+    }
     if (m_tx_free_count == 0) reclaim_tx();
     if (m_tx_free_count == 0 && !wait_for_tx_space()) {
         ++m_counters.tx_ring_full;
@@ -255,6 +263,7 @@ Result<void> VirtioNet::transmit(const Fragment* fragments, size_t count) {
 }
 
 void VirtioNet::flush() {
+    if (m_stopped) return;
     if (m_tx.kick_needed()) {
         m_transport.notify(kTransmitQueue);
         ++m_counters.notifications;

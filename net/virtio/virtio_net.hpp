@@ -63,6 +63,7 @@ private:
     void kick_rx();
     void reclaim_tx();
     bool wait_for_tx_space();
+    void stop(const char* why);
     uint8_t* rx_buffer_from_cookie(void* cookie) const;
 
     Transport& m_transport;
@@ -79,6 +80,7 @@ private:
     size_t m_tx_free_count = 0;
     NetCounters m_counters = {};
     volatile bool m_ready = false;  // set once the queues exist: the handler may run before
+    bool m_stopped = false;         // the device broke the protocol and is no longer used
     sched::EventSource m_events;
     char m_name[16] = {};
 };

@@ -95,7 +95,7 @@ uint32_t high(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 
 // The first capability of each type whose BAR we can use (4.1.4: a driver uses the first one
 // it understands).
-Result<void> read_capabilities(pci::Address a, Region (&regions)[5]) {
+void read_capabilities(pci::Address a, Region (&regions)[5]) {
     for (uint8_t cap = pci::find_capability(a, pci::kCapabilityVendor); cap;
          cap = pci::find_capability(a, pci::kCapabilityVendor, cap)) {
         uint8_t type = pci::read8(a, static_cast<uint16_t>(cap + kCapConfigType));
@@ -109,7 +109,6 @@ Result<void> read_capabilities(pci::Address a, Region (&regions)[5]) {
         if (type == kCapNotify) r.multiplier = pci::read32(a, static_cast<uint16_t>(cap + kCapNotifyMultiplier));
         r.found = r.length > 0;
     }
-    return {};
 }
 
 }  // namespace
@@ -127,7 +126,7 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     }
 
     Region regions[5];
-    (void)read_capabilities(a, regions);
+    read_capabilities(a, regions);
     if (!regions[kCapCommon].found || !regions[kCapNotify].found || !regions[kCapIsr].found) {
         LOG_WARN("virtio-pci %02x:%02x.%x: %s device without the modern (virtio 1.x) capabilities; skipped",
                  a.bus, a.device, a.function, device_type_name(type));
@@ -152,7 +151,7 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     transport->m_device_config = regions[kCapDevice].found ? regions[kCapDevice].address : 0;
     snprintf(transport->m_name, sizeof transport->m_name, "pci %02x:%02x.%x", a.bus, a.device, a.function);
     uint16_t command = pci::read16(a, pci::kCommand);
-    pci::write16(a, pci::kCommand, command | pci::kCommandMemory | pci::kCommandBusMaster);
+    pci::write16(a, pci::kCommand, static_cast<uint16_t>(command | pci::kCommandMemory | pci::kCommandBusMaster));
     return transport;
 }
 
@@ -258,7 +257,8 @@ Result<void> VirtioPci::attach_msix(arch::irq::Handler handler, void* context) {
         arch::irq::free_msi(*route);
         return Error::Unsupported;
     }
-    pci::write16(m_address, pci::kCommand, pci::read16(m_address, pci::kCommand) | pci::kCommandInterruptDisable);
+    pci::write16(m_address, pci::kCommand,
+                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) | pci::kCommandInterruptDisable));
     m_msix = true;
     snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x msi-x vector 0x%x", m_address.bus, m_address.device,
              m_address.function, route->vector);
@@ -272,7 +272,8 @@ Result<void> VirtioPci::attach_intx(arch::irq::Handler handler, void* context) {
     uint8_t line = pci::read8(m_address, pci::kInterruptLine);
     if (pin == 0 || line == 0 || line == 0xFF) return Error::NotFound;
     TRY_VOID(arch::irq::attach(line, handler, context, arch::irq::Trigger::LevelLow));
-    pci::write16(m_address, pci::kCommand, pci::read16(m_address, pci::kCommand) & ~pci::kCommandInterruptDisable);
+    pci::write16(m_address, pci::kCommand,
+                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) & ~pci::kCommandInterruptDisable));
     snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x intx irq %u", m_address.bus, m_address.device, m_address.function,
              line);
     return {};
