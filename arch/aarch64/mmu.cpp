@@ -297,11 +297,18 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
     return {};
 }
 
-Result<void> make_guard(uint64_t address, uint64_t size) {
+// Guards cover whole pages of RAM, on the final tables.
+Result<void> check_guard_range(uint64_t address, uint64_t size) {
     if (!g_live) return Error::Busy;
     uint64_t end = address + size;
     if ((address | size) & (kPageSize - 1) || size == 0 || end < address) return Error::InvalidArgument;
     if (!in_ram(address, end)) return Error::InvalidArgument;
+    return {};
+}
+
+Result<void> make_guard(uint64_t address, uint64_t size) {
+    TRY_VOID(check_guard_range(address, size));
+    uint64_t end = address + size;
     InterruptGuard guard;
     // Only ordinary RAM (or pages that already are guards) may become a guard: never the
     // kernel's text or rodata, never a device.
@@ -323,10 +330,8 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
 }
 
 Result<void> release_guard(uint64_t address, uint64_t size) {
-    if (!g_live) return Error::Busy;
+    TRY_VOID(check_guard_range(address, size));
     uint64_t end = address + size;
-    if ((address | size) & (kPageSize - 1) || size == 0 || end < address) return Error::InvalidArgument;
-    if (!in_ram(address, end)) return Error::InvalidArgument;
     InterruptGuard guard;
     for (uint64_t va = address; va < end; va += kPageSize) {
         Walk w = walk(va);
