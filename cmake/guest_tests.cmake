@@ -114,7 +114,9 @@ foreach(file IN LISTS _board_files)
   # 100 MiB stream: the driver must neither hang nor lose the device (it hung a peer unikernel).
   add_test(NAME ${board}.net_small_rings COMMAND ${NET_TEST} --board ${board} --net tap
     --append "virtio_net.tx_ring=8 virtio_net.rx_ring=16" --scenario basic)
+  # UDP echo over the tap path (UdpSocket).
+  add_test(NAME ${board}.net_udp COMMAND ${NET_TEST} --board ${board} --net tap --scenario udp)
   set_tests_properties(${board}.net_echo ${board}.net_faults ${board}.net_many ${board}.net_limit_ipv6
-    ${board}.net_small_rings PROPERTIES
+    ${board}.net_small_rings ${board}.net_udp PROPERTIES
     LABELS "net;${board};${arch}" TIMEOUT 900)
 endforeach()

@@ -198,6 +198,26 @@ def limit(host: str, port: int, maximum: int) -> None:
     print("ok: a freed slot serves again; the held connections kept working", flush=True)
 
 
+def udp(host: str, port: int, count: int = 200) -> None:
+    """Datagrams of many sizes come back to their sender unchanged (a few may be lost: UDP)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(2.0)
+    answered = 0
+    for i in range(count):
+        payload = os.urandom(1 + (i * 37) % 1400)
+        sock.sendto(payload, (host, port))
+        try:
+            data, sender = sock.recvfrom(2048)
+        except socket.timeout:
+            continue
+        assert data == payload, f"datagram {i}: echoed {len(data)} bytes, sent {len(payload)}"
+        assert sender[1] == port, f"reply from port {sender[1]}"
+        answered += 1
+    sock.close()
+    assert answered >= count * 0.95, f"only {answered} of {count} datagrams echoed"
+    print(f"ok: {answered} of {count} UDP datagrams echoed unchanged", flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--host", required=True)
@@ -208,6 +228,7 @@ def main() -> int:
     sub.add_parser("faults")
     m = sub.add_parser("many")
     m.add_argument("--connections", type=int, default=1000)
+    sub.add_parser("udp")
     lim = sub.add_parser("limit")
     lim.add_argument("--max", type=int, required=True)
     args = p.parse_args()
@@ -218,6 +239,8 @@ def main() -> int:
         basic(args.host, args.port, args.big)
     elif args.scenario == "faults":
         faults(args.host, args.port)
+    elif args.scenario == "udp":
+        udp(args.host, args.port)
     elif args.scenario == "limit":
         limit(args.host, args.port, args.max)
     else:

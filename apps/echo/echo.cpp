@@ -9,6 +9,7 @@
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "net/tcp.hpp"
+#include "net/udp.hpp"
 
 namespace coronet::apps {
 namespace {
@@ -48,6 +49,20 @@ void accept_loop(void* argument) {
     }
 }
 
+// UDP echo: each datagram goes back to its sender.
+void udp_loop(void* argument) {
+    auto* socket = static_cast<net::UdpSocket*>(argument);
+    auto* buffer = static_cast<uint8_t*>(malloc(kEchoBufferSize));
+    if (!buffer) return;
+    for (;;) {
+        net::Endpoint from;
+        auto size = socket->receive_from(buffer, kEchoBufferSize, from);
+        if (!size) continue;
+        size_t length = *size < kEchoBufferSize ? *size : kEchoBufferSize;
+        (void)socket->send_to(from, buffer, length);  // a lost reply is UDP's to lose
+    }
+}
+
 }  // namespace
 
 Result<void> start_echo(uint16_t port) {
@@ -55,7 +70,10 @@ Result<void> start_echo(uint16_t port) {
     if (auto limit = boot_config().get_number("echo_max_connections")) options.max_connections = *limit;
     net::TcpListener* listener = TRY(net::TcpListener::bind(port, options));
     TRY_VOID(sched::spawn(accept_loop, listener, {.name = "echo-accept", .detached = true}));
-    LOG_INFO("echo: listening on tcp port %u (at most %zu connections)", port, options.max_connections);
+    net::UdpSocket* udp = TRY(net::UdpSocket::bind(port));
+    TRY_VOID(sched::spawn(udp_loop, udp, {.name = "echo-udp", .detached = true}));
+    LOG_INFO("echo: listening on tcp port %u (at most %zu connections) and udp port %u", port,
+             options.max_connections, port);
     return {};
 }
 

@@ -1,4 +1,5 @@
-// TCP echo (RFC 862) on a port: every byte read is written back, one coroutine per connection.
+// Echo (RFC 862) on a port: over TCP every byte read is written back, one coroutine per
+// connection; over UDP every datagram goes back to its sender.
 // The first user of the socket API, and the network tests' workhorse.
 #pragma once
 
