@@ -93,6 +93,9 @@ foreach(file IN LISTS _board_files)
            "^cause: .*(instruction fetch from a no-execute page|permission fault)"
            "app_main"
     FORBID "data is executable")
+  guest_test(${board} ${arch} panic_lwip_context CMDLINE test=lwip_context EXIT ${PANIC_EXIT} LABELS panic
+    EXPECT "^PANIC: lwIP called with interrupts masked" "ktest_lwip_context"
+    FORBID "lwIP ran in interrupt context")
   guest_test(${board} ${arch} panic_stack_protector CMDLINE test=stack_protector EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: stack smashing detected" "ktest_stack_smash")
 
