@@ -1,5 +1,8 @@
 // TSC as the monotonic counter, LAPIC timer as the one-shot; both calibrated against the PIT
 // in one window at boot (kCalibrationMs: a shorter window costs accuracy, a longer boot time).
+// Under emulation on a busy host the vCPU can pause anywhere: each PIT read is bracketed by
+// TSC reads, and a window with a loose bracket or a long pause (which could hide a wrap of the
+// PIT's 16-bit counter) is measured again.
 #include "arch/clock.hpp"
 
 #include "arch/cpu.hpp"
@@ -16,6 +19,9 @@ namespace {
 using namespace x86_64;
 
 constexpr uint64_t kCalibrationMs = 5;
+constexpr int kCalibrationAttempts = 8;
+constexpr uint64_t kMaxUncertainty = 50;  // parts per 10 000 of the window (0.5 %)
+constexpr uint64_t kMaxPause = 1000;      // one gap between PIT reads over 10 % of the window
 constexpr uint32_t kLapicMaxCount = 0xFFFFFFFF;
 
 uint64_t g_tsc_hz = 0;
@@ -24,10 +30,21 @@ uint64_t g_deadline_ns = 0;
 bool g_armed = false;
 TimerHandler g_handler = nullptr;
 
-struct Sample {
-    uint64_t tsc0, tsc1;
-    uint32_t lapic0, lapic1;
+// One PIT read with the TSC read just before and just after it.
+struct Bracket {
+    uint64_t before, after;
+    uint16_t count;
+    uint64_t middle() const { return before + (after - before) / 2; }
+    uint64_t width() const { return after - before; }
 };
+
+Bracket bracketed_read() {
+    Bracket b;
+    b.before = rdtsc();
+    b.count = pit::read_count();
+    b.after = rdtsc();
+    return b;
+}
 
 uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b) / c);
@@ -59,25 +76,37 @@ uint64_t ticks() { return rdtsc(); }
 void init() {
     lapic::timer_set_vector(kTimerVector);
     set_vector_handler(kTimerVector, on_timer_interrupt);
-    Sample s{};
-    lapic::timer_start(kLapicMaxCount);
-    uint32_t pit_ticks = static_cast<uint32_t>(pit::kFrequencyHz * kCalibrationMs / 1000);
-    pit::wait(
-        pit_ticks,
-        [](void* c) {
-            auto* sample = static_cast<Sample*>(c);
-            sample->lapic0 = lapic::timer_current();
-            sample->tsc0 = rdtsc();
-        },
-        [](void* c) {
-            auto* sample = static_cast<Sample*>(c);
-            sample->tsc1 = rdtsc();
-            sample->lapic1 = lapic::timer_current();
-        },
-        &s);
-    lapic::timer_stop();
-    g_tsc_hz = mul_div(s.tsc1 - s.tsc0, pit::kFrequencyHz, pit_ticks);
-    g_lapic_hz = mul_div(s.lapic0 - s.lapic1, pit::kFrequencyHz, pit_ticks);
+    uint32_t wanted = static_cast<uint32_t>(pit::kFrequencyHz * kCalibrationMs / 1000);
+    uint64_t best_error = ~0ULL;
+    for (int attempt = 0; attempt < kCalibrationAttempts; ++attempt) {
+        pit::start_free_running();
+        lapic::timer_start(kLapicMaxCount);
+        Bracket first = bracketed_read();
+        uint32_t lapic_first = lapic::timer_current();
+        Bracket last = first;
+        uint32_t elapsed = 0;
+        uint64_t longest_pause = 0;
+        while (elapsed < wanted) {
+            Bracket next = bracketed_read();
+            if (next.after - last.after > longest_pause) longest_pause = next.after - last.after;
+            elapsed += static_cast<uint16_t>(last.count - next.count);  // counts down, wraps at 65536
+            last = next;
+        }
+        uint32_t lapic_last = lapic::timer_current();
+        lapic::timer_stop();
+        uint64_t window = last.middle() - first.middle();
+        if (window == 0) continue;
+        // Worst of: the two brackets' uncertainty, and the longest pause, as parts per 10 000.
+        uint64_t uncertainty = (first.width() + last.width()) * 10000 / window;
+        uint64_t pause = longest_pause * 10000 / window;
+        uint64_t error = uncertainty > pause / 10 ? uncertainty : pause / 10;
+        if (error < best_error) {
+            best_error = error;
+            g_tsc_hz = mul_div(window, pit::kFrequencyHz, elapsed);
+            g_lapic_hz = mul_div(lapic_first - lapic_last, pit::kFrequencyHz, elapsed);
+        }
+        if (uncertainty <= kMaxUncertainty && pause <= kMaxPause) break;
+    }
 }
 
 uint64_t frequency_hz() { return g_tsc_hz; }

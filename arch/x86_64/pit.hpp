@@ -1,4 +1,5 @@
-// 8254 PIT as a fixed-frequency reference for calibrating the TSC and LAPIC timer.
+// 8254 PIT channel 0 as a free-running, fixed-frequency reference for calibrating the TSC and
+// the LAPIC timer. Its interrupt stays masked at the PIC and the IOAPIC.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +8,9 @@ namespace coronet::arch::x86_64::pit {
 
 inline constexpr uint64_t kFrequencyHz = 1193182;
 
-// Busy-waits `ticks` PIT ticks; `during` runs just after the count starts and `after` as soon as
-// it has elapsed, so callers can sample counters at both edges.
-void wait(uint32_t ticks, void (*during)(void*), void (*after)(void*), void* context);
+// Channel 0 counting down from 65536 over and over (mode 2).
+void start_free_running();
+// The current count (latched: both bytes belong to the same instant).
+uint16_t read_count();
 
 }  // namespace coronet::arch::x86_64::pit
