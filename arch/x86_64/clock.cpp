@@ -20,7 +20,7 @@ using namespace x86_64;
 
 constexpr uint64_t kCalibrationMs = 5;
 constexpr int kCalibrationAttempts = 8;
-constexpr uint64_t kMaxUncertainty = 50;  // parts per 10 000 of the window (0.5 %)
+constexpr uint64_t kMaxUncertainty = 100;  // parts per 10 000 of the window: 1 % (0.5 % in the result)
 constexpr uint64_t kMaxPause = 1000;      // one gap between PIT reads over 10 % of the window
 constexpr uint32_t kLapicMaxCount = 0xFFFFFFFF;
 
