@@ -29,6 +29,7 @@ public:
     uint64_t id = 0;
     uint64_t run_started = 0;
     size_t high_water = 0;   // measured when the stack is released
+    void* asan_fake_stack = nullptr;  // AddressSanitizer's fiber bookkeeping (host tests only)
     CoroutineState state = CoroutineState::Ready;
     WakeReason wake_reason = WakeReason::None;
     bool detached = false;
