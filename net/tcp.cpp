@@ -205,21 +205,13 @@ void TcpStream::abort() {
 }
 
 Endpoint TcpStream::peer() const {
-    Endpoint e{};
-    if (m_connection && m_connection->pcb) {
-        ip_addr_copy(e.address, m_connection->pcb->remote_ip);
-        e.port = m_connection->pcb->remote_port;
-    }
-    return e;
+    if (!m_connection || !m_connection->pcb) return {};
+    return Endpoint{m_connection->pcb->remote_ip, m_connection->pcb->remote_port};
 }
 
 Endpoint TcpStream::local() const {
-    Endpoint e{};
-    if (m_connection && m_connection->pcb) {
-        ip_addr_copy(e.address, m_connection->pcb->local_ip);
-        e.port = m_connection->pcb->local_port;
-    }
-    return e;
+    if (!m_connection || !m_connection->pcb) return {};
+    return Endpoint{m_connection->pcb->local_ip, m_connection->pcb->local_port};
 }
 
 Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& options) {
@@ -230,24 +222,16 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
     listener->m_port = port;
     listener->m_queue = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-    if (!listener->m_queue || !pcb) {
+    Error error = Error::None;
+    tcp_pcb* listening = nullptr;
+    if (!listener->m_queue || !pcb) error = Error::OutOfMemory;
+    else if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) error = Error::Busy;
+    else if (!(listening = tcp_listen_with_backlog(pcb, 255))) error = Error::OutOfMemory;
+    if (error != Error::None) {
         if (pcb) tcp_abort(pcb);
         free(listener->m_queue);
         delete listener;
-        return Error::OutOfMemory;
-    }
-    if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
-        tcp_abort(pcb);
-        free(listener->m_queue);
-        delete listener;
-        return Error::Busy;
-    }
-    tcp_pcb* listening = tcp_listen_with_backlog(pcb, 255);
-    if (!listening) {
-        tcp_abort(pcb);
-        free(listener->m_queue);
-        delete listener;
-        return Error::OutOfMemory;
+        return error;
     }
     listener->m_pcb = listening;
     tcp_arg(listening, listener);

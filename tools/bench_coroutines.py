@@ -15,6 +15,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_boot import build_type  # noqa: E402  (one reader of CMakeCache.txt for both benches)
 from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,16 +92,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.repetitions < 1:
         p.error("--repetitions must be at least 1")
     return args
-
-
-def build_type(build_dir: Path) -> str:
-    try:
-        for line in (build_dir / "CMakeCache.txt").read_text().splitlines():
-            if line.startswith("CMAKE_BUILD_TYPE:"):
-                return line.split("=", 1)[1] or "?"
-    except OSError:
-        pass
-    return "?"
 
 
 def pin_prefix(args: argparse.Namespace) -> list[str]:
