@@ -18,6 +18,7 @@
 #include "kernel/sched/kernel_platform.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
+#include "kernel/wall_clock.hpp"
 
 extern "C" char boot_stack_bottom[];
 extern "C" char boot_stack_top[];
@@ -102,6 +103,7 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
 
     print_banner(info);
     log_boot_phases(info.entry_ticks);
+    wall_clock::init();
     int status = app_main(info);
     LOG_INFO("app exited with status %d", status);
     arch::exit(status);

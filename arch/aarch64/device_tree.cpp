@@ -108,6 +108,7 @@ void classify(Inventory& inv, const Node& node, const Properties& p, bool parent
     if (!inv.timer.valid() && compatible_with(p, "arm,armv8-timer")) inv.timer = node;
     if (!inv.pl011.valid() && compatible_with(p, "arm,pl011")) inv.pl011 = node;
     if (!inv.ns16550.valid() && (compatible_with(p, "ns16550a") || compatible_with(p, "ns16550"))) inv.ns16550 = node;
+    if (!inv.pl031.valid() && compatible_with(p, "arm,pl031")) inv.pl031 = node;
 
     if (compatible_with(p, "virtio,mmio")) {
         if (inv.virtio_mmio_count < Inventory::kMaxVirtioMmio) inv.virtio_mmio[inv.virtio_mmio_count++] = node;

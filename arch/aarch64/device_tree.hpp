@@ -1,5 +1,5 @@
 // The device tree, read once: boot walks the blob a single time and keeps what the arch needs
-// (memory nodes, PSCI, GIC, timer, UARTs, virtio-mmio transports, every device's MMIO range). libfdt lookups by path,
+// (memory nodes, PSCI, GIC, timer, UARTs, RTC, virtio-mmio transports, every device's MMIO range). libfdt lookups by path,
 // compatible or parent rescan the blob from the start, which under TCG costs about a
 // millisecond each; one walk with a per-depth stack replaces a dozen of them.
 #pragma once
@@ -36,6 +36,7 @@ struct Inventory {
     Node timer;    // "arm,armv8-timer"
     Node pl011;    // first "arm,pl011"
     Node ns16550;  // first "ns16550a" / "ns16550"
+    Node pl031;    // first "arm,pl031" real-time clock
     Node memory[kMaxMemoryNodes];
     int memory_count = 0;
     Node virtio_mmio[kMaxVirtioMmio];  // "virtio,mmio" transports, in tree order
