@@ -20,6 +20,12 @@ if(CORONET_UNIT_CROSS)
   return()
 endif()
 
+if(CORONET_FUZZ)
+  # The parsers' libFuzzer targets, alone: this is the clang-built "fuzz" project below.
+  add_subdirectory(tests/fuzz)
+  return()
+endif()
+
 foreach(arch IN LISTS CORONET_ARCHES)
   ExternalProject_Add(images-${arch}
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -48,6 +54,33 @@ if(aarch64 IN_LIST CORONET_ARCHES AND NOT CMAKE_SYSTEM_PROCESSOR STREQUAL aarch6
   add_test(NAME unit-aarch64.sched_tests
     COMMAND qemu-aarch64 ${CMAKE_BINARY_DIR}/unit-aarch64/tests/unit/sched_tests)
   set_tests_properties(unit-aarch64.sched_tests PROPERTIES LABELS "unit;sched;aarch64" TIMEOUT 300)
+endif()
+
+# The parsers' libFuzzer targets need clang (libFuzzer comes with it, not with GCC): a tree of
+# their own, and a short bounded run of each under CTest. New inputs go to a corpus in the build
+# tree; the seeds in the source tree are only read.
+find_program(CORONET_CLANGXX clang++)
+find_program(CORONET_CLANG clang)
+if(CORONET_CLANGXX AND CORONET_CLANG)
+  ExternalProject_Add(fuzz
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${CMAKE_BINARY_DIR}/fuzz
+    CMAKE_GENERATOR Ninja
+    CMAKE_ARGS -DCMAKE_CXX_COMPILER=${CORONET_CLANGXX} -DCMAKE_C_COMPILER=${CORONET_CLANG}
+               -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} -DCORONET_FUZZ=ON
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND "")
+  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/http_parser)
+  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
+  add_test(NAME fuzz.http_parser
+    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/http_parser_fuzz
+            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/http_parser
+            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
+            -artifact_prefix=${_fuzz_run}/
+    WORKING_DIRECTORY ${_fuzz_run})
+  set_tests_properties(fuzz.http_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
+else()
+  message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()
 
 add_subdirectory(tests/unit)
