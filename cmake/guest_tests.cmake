@@ -59,6 +59,7 @@ foreach(file IN LISTS _board_files)
 
   guest_test(${board} ${arch} memory CMDLINE test=memory EXPECT "memory PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} timer CMDLINE test=timer EXPECT "timer PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} wall_clock CMDLINE test=wall_clock EXPECT "wall_clock PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} runtime CMDLINE test=runtime EXPECT "runtime PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} fp_interrupts CMDLINE test=fp_interrupts EXPECT "fp_interrupts PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} sched_sleepers CMDLINE test=sched_sleepers MEMORY 512M LABELS sched
@@ -122,4 +123,23 @@ foreach(file IN LISTS _board_files)
   set_tests_properties(${board}.net_echo ${board}.net_faults ${board}.net_many ${board}.net_limit_ipv6
     ${board}.net_small_rings ${board}.net_udp PROPERTIES
     LABELS "net;${board};${arch}" TIMEOUT 900)
+
+  # The web server (tools/http_clients.py): curl, the bundle and every error status through
+  # QEMU user networking (what `tools/run` gives a user); pipelining, the slow client and the
+  # load clients (ab, wrk) over tap, which has no host-side listen backlog.
+  set(HTTP_TEST ${NET_TEST} --board ${board} --client http)
+  add_test(NAME ${board}.http_basic COMMAND ${HTTP_TEST} --net user --scenario "basic bundle")
+  add_test(NAME ${board}.http_errors COMMAND ${HTTP_TEST} --net user --scenario errors)
+  add_test(NAME ${board}.http_pipeline COMMAND ${HTTP_TEST} --net tap --scenario pipeline)
+  add_test(NAME ${board}.http_slow_client COMMAND ${HTTP_TEST} --net tap --scenario slow)
+  add_test(NAME ${board}.http_load COMMAND ${HTTP_TEST} --net tap --scenario load)
+  set_tests_properties(${board}.http_basic ${board}.http_errors ${board}.http_pipeline
+    ${board}.http_slow_client ${board}.http_load PROPERTIES
+    LABELS "http;net;${board};${arch}" TIMEOUT 600)
+
+  # The dashboard in headless Chromium (tools/dashboard_test.py): live numbers from /status and
+  # a screenshot in <build>/artifacts/. Over tap: a browser opens several connections at once.
+  add_test(NAME ${board}.http_dashboard COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/dashboard_test.py
+    --build-dir ${CMAKE_BINARY_DIR} --board ${board})
+  set_tests_properties(${board}.http_dashboard PROPERTIES LABELS "http;net;${board};${arch}" TIMEOUT 300)
 endforeach()

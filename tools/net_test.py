@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Network test for CTest: boots the appliance image with a network, waits for its address
-and the echo server, then runs a client scenario (tools/echo_clients.py) against it and checks
-the appliance is still serving and never panicked.
+and the app under test, then runs a client scenario against it (tools/echo_clients.py for the
+echo app on port 7, tools/http_clients.py for the web server on port 80) and checks the
+appliance is still serving and never panicked.
 
 Networks: `user` is QEMU user networking with a forwarded port (DHCP from QEMU); `tap` is a
 tap device in a network namespace this test creates (static address, real L2 path, no host
@@ -25,6 +26,12 @@ from target import QemuTarget, TargetError  # noqa: E402
 GUEST_ADDRESS = "10.77.0.2"
 HOST_ADDRESS = "10.77.0.1"
 PREFIX = 24
+
+# Client script, guest port, and the console line saying the app listens.
+CLIENTS = {
+    "echo": ("echo_clients.py", 7, r"echo: listening on tcp port 7"),
+    "http": ("http_clients.py", 80, r"http: listening on tcp port 80"),
+}
 
 
 def run(*argv: str) -> None:
@@ -54,7 +61,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--board", required=True)
     p.add_argument("--net", choices=["user", "tap"], default="user")
-    p.add_argument("--scenario", required=True, help="echo_clients.py scenario and its options")
+    p.add_argument("--client", choices=sorted(CLIENTS), default="echo", help="which app to test")
+    p.add_argument("--scenario", required=True, help="the client script's scenario and its options")
     p.add_argument("--build-dir", default=None)
     p.add_argument("--memory", default="256M")
     p.add_argument("--boot-timeout", type=float, default=60)
@@ -64,6 +72,7 @@ def main() -> int:
                    help="a console line that must appear (checked after the scenario)")
     args = p.parse_args()
 
+    script, port, listening = CLIENTS[args.client]
     echo = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
     namespace = None
     try:
@@ -75,19 +84,19 @@ def main() -> int:
             address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
         else:
             target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
-                                cmdline=args.append, net="user", hostfwd=[(0, 7)], echo=echo)
+                                cmdline=args.append, net="user", hostfwd=[(0, port)], echo=echo)
             address_line = r"ipv4 \S+ .*\(dhcp\)"
         with target:
             target.boot()
             # Either may come first (a static address is set before the apps start).
-            for ready in (r"echo: listening on tcp port 7", address_line):
+            for ready in (listening, address_line):
                 target.console.wait_for(ready, args.boot_timeout, 0)
             if args.net == "tap":
-                client = ["ip", "netns", "exec", namespace.name, sys.executable, str(HERE / "echo_clients.py"),
-                          "--host", GUEST_ADDRESS, "--port", "7"]
+                client = ["ip", "netns", "exec", namespace.name, sys.executable, str(HERE / script),
+                          "--host", GUEST_ADDRESS, "--port", str(port)]
             else:
-                client = [sys.executable, str(HERE / "echo_clients.py"), "--host", "127.0.0.1",
-                          "--port", str(target.port(7))]
+                client = [sys.executable, str(HERE / script), "--host", "127.0.0.1",
+                          "--port", str(target.port(port))]
             client += args.scenario.split()
             print(f"net_test: {' '.join(client)}", flush=True)
             result = subprocess.run(client, timeout=args.timeout)

@@ -1,5 +1,6 @@
 // The default appliance image: brings up the network stack and the apps, then runs the
-// reactor loop. (HTTP, WebSocket and Redis apps attach here as they land.)
+// reactor loop. (WebSocket and Redis apps attach here as they land.)
+#include "apps/appliance/web.hpp"
 #include "apps/echo/echo.hpp"
 #include "kernel/app.hpp"
 #include "kernel/log.hpp"
@@ -12,6 +13,7 @@ int app_main(const BootInfo& info) {
     net::start_stack(info);
     LOG_INFO("net: lwIP %s up", net::stack_version());
     if (auto echo = apps::start_echo(); !echo) LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
+    if (auto web = apps::start_web(); !web) LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     sched::run_forever();
 }
 

@@ -1,0 +1,75 @@
+// Status document: uptime, HTTP counters, scheduler, memory and per-device network counters.
+#include "apps/appliance/status.hpp"
+
+#include "kernel/board.hpp"
+#include "kernel/memory/memory.hpp"
+#include "kernel/memory/page_allocator.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "kernel/uptime.hpp"
+#include "kernel/version.hpp"
+#include "lib/json_writer.hpp"
+#include "net/net_device.hpp"
+
+namespace coronet::apps {
+
+std::string_view status_json(http::Server& server, char* buffer, size_t capacity) {
+    JsonWriter json(buffer, capacity);
+    json.begin_object();
+    json.member("board", kBoard.name);
+    json.member("version", CORONET_VERSION);
+    json.member("uptime_ms", uptime_ns() / 1000000);
+    if (auto date = server.date(); !date.empty()) json.member("time", date);
+
+    http::ServerStats http = server.stats();
+    json.key("http").begin_object();
+    json.member("connections_open", http.connections_open);
+    json.member("connections_total", http.connections_total);
+    json.member("connections_refused", http.connections_refused);
+    json.member("requests", http.requests);
+    json.member("responses_4xx", http.responses_4xx);
+    json.member("responses_5xx", http.responses_5xx);
+    json.member("timeouts", http.timeouts);
+    json.end_object();
+
+    sched::Stats sched = sched::stats();
+    json.key("coroutines").begin_object();
+    json.member("alive", sched.alive);
+    json.member("spawned", sched.spawned);
+    json.member("switches", sched.switches);
+    json.member("stack_bytes", sched.stack_bytes);
+    json.end_object();
+
+    // Used = everything not free: the image, page tables, stacks, buffers and the heap's use.
+    memory::Stats memory = memory::stats();
+    uint64_t page = PageAllocator::kPageSize;
+    uint64_t heap_free = memory.heap_bytes - memory.heap_used;
+    uint64_t free = memory.pages_free * page + heap_free;
+    json.key("memory").begin_object();
+    json.member("total_bytes", memory.ram_bytes);
+    json.member("used_bytes", memory.ram_bytes > free ? memory.ram_bytes - free : uint64_t{0});
+    json.member("free_bytes", free);
+    json.member("heap_bytes", memory.heap_bytes);
+    json.member("heap_used_bytes", memory.heap_used);
+    json.end_object();
+
+    json.key("net").begin_array();
+    for (size_t i = 0; i < net::device_count(); ++i) {
+        net::NetDevice* device = net::device(i);
+        net::NetCounters c = device->counters();
+        json.begin_object();
+        json.member("name", device->name());
+        json.member("rx_packets", c.rx_packets);
+        json.member("rx_bytes", c.rx_bytes);
+        json.member("rx_dropped", c.rx_dropped);
+        json.member("tx_packets", c.tx_packets);
+        json.member("tx_bytes", c.tx_bytes);
+        json.member("tx_dropped", c.tx_dropped);
+        json.member("interrupts", c.interrupts);
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+    return json.complete() ? json.text() : std::string_view{};
+}
+
+}  // namespace coronet::apps

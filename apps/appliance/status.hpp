@@ -1,0 +1,16 @@
+// The appliance's live status as JSON (GET /status): what the dashboard page renders.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "apps/http/server.hpp"
+
+namespace coronet::apps {
+
+inline constexpr size_t kStatusJsonCapacity = 2048;
+
+// Writes the status document into `buffer`; returns it, or an empty view if it did not fit.
+std::string_view status_json(http::Server& server, char* buffer, size_t capacity);
+
+}  // namespace coronet::apps

@@ -1,0 +1,89 @@
+// Routes of the default image and the server they run on.
+#include "apps/appliance/web.hpp"
+
+#include <cstdlib>
+#include <new>
+
+#include "apps/appliance/status.hpp"
+#include "apps/http/bundle.hpp"
+#include "apps/http/server.hpp"
+#include "kernel/boot_config.hpp"
+
+namespace coronet::apps {
+
+extern const http::Bundle kWebBundle;  // generated from apps/appliance/www/ by the build
+
+namespace {
+
+constexpr std::string_view kHello = "Hello, world!\n";
+
+Result<void> hello(http::Exchange& exchange) {
+    return exchange.response.send(kHello);
+}
+
+Result<void> status(http::Exchange& exchange) {
+    auto* server = static_cast<http::Server*>(exchange.context);
+    auto* buffer = static_cast<char*>(malloc(kStatusJsonCapacity));
+    if (!buffer) {
+        exchange.response.set_status(503);
+        return exchange.response.send("Service Unavailable: out of memory\n");
+    }
+    std::string_view json = status_json(*server, buffer, kStatusJsonCapacity);
+    Result<void> sent = Error::None;
+    if (json.empty()) {
+        exchange.response.set_status(500);
+        sent = exchange.response.send("Internal Server Error: status too large\n");
+    } else {
+        exchange.response.add_header("Cache-Control", "no-store");
+        sent = exchange.response.send(json, "application/json");
+    }
+    free(buffer);
+    return sent;
+}
+
+Result<void> dashboard(http::Exchange& exchange) {
+    const http::BundleFile* page = kWebBundle.find("dashboard.html");
+    if (!page) {
+        exchange.response.set_status(404);
+        return exchange.response.send("Not Found\n");
+    }
+    return http::serve_file(*page, exchange.request, exchange.response);
+}
+
+Result<void> bundle_file(http::Exchange& exchange) {
+    return http::serve_from_bundle(kWebBundle, exchange.params.get("file"), exchange.request, exchange.response);
+}
+
+Result<void> echo(http::Exchange& exchange) {
+    std::string_view type = exchange.request.header("Content-Type");
+    return exchange.response.send(exchange.body, type.empty() ? "application/octet-stream" : type);
+}
+
+uint64_t milliseconds(const char* key, uint64_t fallback_ns) {
+    auto value = boot_config().get_number(key);
+    return value ? *value * http::kMillisecond : fallback_ns;
+}
+
+}  // namespace
+
+Result<void> start_web() {
+    auto* router = new (std::nothrow) http::Router();
+    if (!router) return Error::OutOfMemory;
+    http::ServerOptions options;
+    if (auto limit = boot_config().get_number("http.max_connections")) options.max_connections = *limit;
+    if (auto limit = boot_config().get_number("http.max_body")) options.limits.body_bytes = *limit;
+    options.header_timeout_ns = milliseconds("http.header_timeout_ms", options.header_timeout_ns);
+    options.body_timeout_ns = milliseconds("http.body_timeout_ms", options.body_timeout_ns);
+    options.idle_timeout_ns = milliseconds("http.idle_timeout_ms", options.idle_timeout_ns);
+    auto* server = new (std::nothrow) http::Server(*router, options);
+    if (!server) return Error::OutOfMemory;
+
+    TRY_VOID(router->add(http::Method::Get, "/", hello));
+    TRY_VOID(router->add(http::Method::Get, "/status", status, server));
+    TRY_VOID(router->add(http::Method::Get, "/dashboard", dashboard));
+    TRY_VOID(router->add(http::Method::Post, "/echo", echo));
+    TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));
+    return server->start();
+}
+
+}  // namespace coronet::apps

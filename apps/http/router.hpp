@@ -1,0 +1,71 @@
+// Routes: method + path pattern → handler. Patterns are literal segments, `:name` (one
+// non-empty segment) and a final `*name` (the rest of the path, possibly empty), e.g.
+// "/users/:id" or "/static/*file". First match in registration order wins; HEAD requests use
+// GET routes. A path that matches only under other methods gives 405 with an Allow list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "apps/http/request.hpp"
+#include "apps/http/response.hpp"
+#include "lib/result.hpp"
+
+namespace coronet::http {
+
+inline constexpr size_t kMaxRoutes = 32;
+inline constexpr size_t kMaxParams = 8;
+
+struct Params {
+    struct Param {
+        std::string_view name, value;  // the value as it appears in the path (percent-encoded)
+    };
+    Param items[kMaxParams];
+    size_t count = 0;
+
+    std::string_view get(std::string_view name) const;
+};
+
+// One request being answered, as a handler sees it. The handler runs in the connection's
+// coroutine: it may block (sockets, sleep) like any straight-line code.
+struct Exchange {
+    const Request& request;
+    std::string_view body;  // the whole decoded request body
+    const Params& params;
+    Response& response;
+    void* context;          // the route's context pointer
+};
+
+// An error return closes the connection (e.g. the response could not be written).
+using Handler = Result<void> (*)(Exchange& exchange);
+
+class Router {
+public:
+    // Error::LimitReached beyond kMaxRoutes, Error::InvalidArgument for a malformed pattern.
+    Result<void> add(Method method, std::string_view pattern, Handler handler, void* context = nullptr);
+
+    struct Match {
+        Handler handler = nullptr;  // null: no route for this method (see allow)
+        void* context = nullptr;
+        Params params;
+        // Methods with a route for this path, as "GET, HEAD, POST" (for 405's Allow); empty
+        // when no route has this path at all (404).
+        char allow[64] = {};
+    };
+    Match match(Method method, std::string_view path) const;
+
+private:
+    struct Route {
+        Method method;
+        std::string_view pattern;
+        Handler handler;
+        void* context;
+    };
+    static bool matches(std::string_view pattern, std::string_view path, Params& params);
+
+    Route m_routes[kMaxRoutes];
+    size_t m_count = 0;
+};
+
+}  // namespace coronet::http

@@ -1,0 +1,70 @@
+// The HTTP/1.1 server: a listener, an acceptor coroutine, and one coroutine per connection that
+// reads requests, runs the route's handler and writes the response (apps/http/connection.cpp).
+// Handlers are straight-line code; the connection's coroutine suspends whenever it waits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "apps/http/request.hpp"
+#include "apps/http/router.hpp"
+#include "lib/result.hpp"
+
+namespace coronet::http {
+
+inline constexpr uint64_t kMillisecond = 1000ULL * 1000;
+inline constexpr uint64_t kSecond = 1000 * kMillisecond;
+
+struct ServerOptions {
+    uint16_t port = 80;
+    size_t max_connections = 1000;            // further connections are refused (RST)
+    Limits limits;
+    uint64_t header_timeout_ns = 10 * kSecond;  // first byte of a request to the end of its head: 408
+    uint64_t body_timeout_ns = 10 * kSecond;    // longest wait for more of a request body: 408
+    uint64_t idle_timeout_ns = 30 * kSecond;    // keep-alive wait for the next request: closed quietly
+    uint64_t send_timeout_ns = 30 * kSecond;    // longest wait for the client to take response bytes
+    uint64_t linger_ns = 2 * kSecond;           // reading what a closed client still sends, at most
+};
+
+struct ServerStats {
+    uint64_t connections_open;
+    uint64_t connections_total;
+    uint64_t connections_refused;  // over max_connections (or out of memory)
+    uint64_t requests;             // complete request heads
+    uint64_t responses_4xx;
+    uint64_t responses_5xx;
+    uint64_t timeouts;             // 408s sent
+};
+
+class Server {
+public:
+    Server(const Router& router, const ServerOptions& options) : m_router(router), m_options(options) {}
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Listens and starts the acceptor coroutine.
+    Result<void> start();
+
+    const Router& router() const { return m_router; }
+    const ServerOptions& options() const { return m_options; }
+    ServerStats stats() const;
+    // The Date header value for now (cached for a second); empty without a wall clock.
+    std::string_view date();
+
+    // Counters kept by connections.
+    ServerStats& counters() { return m_stats; }
+
+private:
+    static void accept_loop(void* server);
+
+    const Router& m_router;
+    ServerOptions m_options;
+    ServerStats m_stats{};
+    void* m_listener = nullptr;  // net::TcpListener, kept out of this header
+    uint64_t m_date_second = ~0ULL;
+    char m_date[32] = {};
+    size_t m_date_length = 0;
+};
+
+}  // namespace coronet::http

@@ -1,0 +1,111 @@
+// JsonWriter: RFC 8259 output with escaping of quotes, backslashes and control characters.
+#include "lib/json_writer.hpp"
+
+namespace coronet {
+
+void JsonWriter::put(char c) {
+    if (m_length == m_capacity) {
+        m_overflow = true;
+        return;
+    }
+    m_buffer[m_length++] = c;
+}
+
+void JsonWriter::put(std::string_view s) {
+    for (char c : s) put(c);
+}
+
+void JsonWriter::separate() {
+    if (m_after_key) {
+        m_after_key = false;
+        return;
+    }
+    if (m_has_items[m_depth]) put(',');
+    m_has_items[m_depth] = true;
+}
+
+void JsonWriter::open(char c) {
+    separate();
+    put(c);
+    if (m_depth == kMaxDepth) {
+        m_overflow = true;
+        return;
+    }
+    m_has_items[++m_depth] = false;
+}
+
+void JsonWriter::close(char c) {
+    if (m_depth == 0) {
+        m_overflow = true;
+        return;
+    }
+    --m_depth;
+    put(c);
+}
+
+JsonWriter& JsonWriter::begin_object() { open('{'); return *this; }
+JsonWriter& JsonWriter::end_object() { close('}'); return *this; }
+JsonWriter& JsonWriter::begin_array() { open('['); return *this; }
+JsonWriter& JsonWriter::end_array() { close(']'); return *this; }
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    value(name);
+    put(':');
+    m_after_key = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    separate();
+    put('"');
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            put('\\');
+            put(c);
+        } else if (c == '\n') {
+            put("\\n");
+        } else if (c == '\t') {
+            put("\\t");
+        } else if (c == '\r') {
+            put("\\r");
+        } else if (u < 0x20) {
+            put("\\u00");
+            put(kHex[u >> 4]);
+            put(kHex[u & 0xF]);
+        } else {
+            put(c);
+        }
+    }
+    put('"');
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(uint64_t number) {
+    separate();
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + number % 10);
+        number /= 10;
+    } while (number);
+    while (n) put(digits[--n]);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(int64_t number) {
+    if (number >= 0) return value(static_cast<uint64_t>(number));
+    separate();
+    put('-');
+    m_after_key = true;  // the digits continue this value: no separator
+    return value(0 - static_cast<uint64_t>(number));
+}
+
+JsonWriter& JsonWriter::value(bool flag) {
+    separate();
+    put(flag ? "true" : "false");
+    return *this;
+}
+
+}  // namespace coronet

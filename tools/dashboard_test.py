@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""Dashboard test for CTest: boots the appliance image, opens /dashboard in headless Chromium
+and checks, in real time, that the page shows live numbers from GET /status; saves a screenshot
+as the test's artifact (<build>/artifacts/dashboard-<board>.png).
+
+Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages
+ending in NUL on file descriptors 3 and 4), so no chromedriver or WebSocket client is needed.
+The page runs at normal speed: its one-second polls are real polls, and the appliance's uptime
+must advance between two readings as the wall clock does.
+
+Networks: `tap` (default) puts QEMU's tap device and Chromium in a network namespace of their
+own; `user` forwards a host port with QEMU user networking, whose listen backlog of 1 can make
+a browser's burst of parallel connections wait. `--url` skips booting and tests a page that is
+already served (a development server, a board on the network).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+sys.dont_write_bytecode = True
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
+from target import QemuTarget, TargetError  # noqa: E402
+from target.qemu import default_build_dir  # noqa: E402
+
+HTTP_PORT = 80
+LISTENING = r"http: listening on tcp port 80"
+CHROMIUM = "chromium"
+WINDOW = (1280, 900)
+MIN_SAMPLES = 5          # successful polls the page must have made before the checks
+SAMPLE_WAIT_S = 30.0     # how long the page may take to get there
+UPTIME_GAP_S = 2.0       # wall time between the two readings whose uptimes are compared
+UPTIME_TOLERANCE_S = 2.0
+MIN_SCREENSHOT_BYTES = 20_000
+
+
+class CheckFailed(Exception):
+    """A check on the page failed; the message says which and what was seen."""
+
+
+# -- Chromium over the DevTools pipe -----------------------------------------------------------
+
+
+class Browser:
+    """Headless Chromium with the DevTools protocol on a pipe, attached to one page.
+
+    Commands are sent to the browser endpoint (flattened sessions: page commands carry the
+    page's sessionId). Events are kept in `events` for the checks."""
+
+    def __init__(self, profile: Path, netns: Optional[str] = None, log: Optional[Path] = None):
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+
+        def wire_pipes() -> None:  # in the child: the protocol's fixed descriptors
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        argv = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+                f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                "--no-first-run", "--no-default-browser-check", "--no-proxy-server",
+                "--disable-background-networking", "--disable-extensions", "--disable-sync",
+                "--hide-scrollbars", "--mute-audio", "about:blank"]
+        if netns:
+            argv = ["ip", "netns", "exec", netns] + argv
+        self._log = open(log, "wb") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                     pass_fds=(3, 4), preexec_fn=wire_pipes, start_new_session=True)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.session: Optional[str] = None
+        self.events: list[dict] = []
+
+    def _send(self, method: str, params: Optional[dict], session: Optional[str]) -> int:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        data = json.dumps(message).encode() + b"\0"
+        while data:
+            data = data[os.write(self._to_chrome, data):]
+        return self._next_id
+
+    def _receive(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CheckFailed("Chromium did not answer in time")
+            ready, _, _ = select.select([self._from_chrome], [], [], left)
+            if ready:
+                chunk = os.read(self._from_chrome, 1 << 20)
+                if not chunk:
+                    raise CheckFailed(f"Chromium closed its DevTools pipe (exit {self.proc.poll()})")
+                self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method: str, params: Optional[dict] = None, page: bool = True, timeout: float = 30.0) -> dict:
+        """Sends a command and returns its result; events arriving meanwhile are recorded."""
+        wanted = self._send(method, params, self.session if page else None)
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._receive(deadline)
+            if message.get("id") == wanted:
+                if "error" in message:
+                    raise CheckFailed(f"DevTools {method}: {message['error'].get('message')}")
+                return message.get("result", {})
+            if "method" in message:
+                self.events.append(message)
+
+    def attach_page(self) -> None:
+        targets = self.call("Target.getTargets", page=False)["targetInfos"]
+        pages = [t for t in targets if t.get("type") == "page"]
+        target_id = pages[0]["targetId"] if pages else self.call(
+            "Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target_id, "flatten": True},
+                                 page=False)["sessionId"]
+        for domain in ("Page", "Runtime", "Network"):
+            self.call(f"{domain}.enable")
+        # The same viewport on every machine, whatever the headless default window is.
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": WINDOW[0], "height": WINDOW[1], "deviceScaleFactor": 1, "mobile": False})
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            what = details.get("exception", {}).get("description") or details.get("text")
+            raise CheckFailed(f"evaluating {expression.splitlines()[0]}...: {what}")
+        return result["result"].get("value")
+
+    def wait_for_event(self, method: str, timeout: float) -> dict:
+        """The first event `method` recorded or arriving within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for event in self.events[seen:]:
+                if event.get("method") == method:
+                    return event
+            seen = len(self.events)
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"no {method} within {timeout:g} s")
+            self.pump(min(0.25, max(0.0, deadline - time.monotonic())))
+
+    def pump(self, seconds: float) -> None:
+        """Lets real time pass while recording events (the page keeps polling meanwhile)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                message = self._receive(deadline)
+            except CheckFailed:
+                if self.proc.poll() is not None:
+                    raise
+                return
+            if "method" in message:
+                self.events.append(message)
+
+    def close(self) -> None:
+        try:
+            self._send("Browser.close", None, None)
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        for fd in (self._to_chrome, self._from_chrome):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+
+
+# -- What the page shows -----------------------------------------------------------------------
+
+# Every live element's text and raw value (data-value), plus the page's own counters.
+READ_PAGE = """JSON.stringify((() => {
+  const ids = ["uptime", "requests", "requests-rate", "connections-open", "connections-total",
+               "coroutines-alive", "coroutines-spawned", "coroutine-switches", "memory-used",
+               "memory-total", "memory-free", "updated", "board", "version", "server-time",
+               "net-rx-bytes-rate", "net-tx-bytes-rate"];
+  const fields = {};
+  for (const id of ids) {
+    const e = document.getElementById(id);
+    fields[id] = e ? {text: e.textContent.trim(), value: e.dataset.value ?? null} : null;
+  }
+  return {samples: Number(document.body.dataset.samples || 0), state: document.body.dataset.state,
+          connection: (document.getElementById("connection-state") || {}).textContent,
+          netRows: document.querySelectorAll("#net-rows tr[id^='net-']").length,
+          sparkPath: (document.querySelector("#requests-spark .line") || {getAttribute: () => ""}).getAttribute("d"),
+          fields};
+})())"""
+
+
+def read_page(browser: Browser) -> dict:
+    return json.loads(browser.evaluate(READ_PAGE))
+
+
+def number(page: dict, field: str) -> float:
+    """The raw number behind a field, which must be shown and numeric."""
+    entry = page["fields"].get(field)
+    if entry is None:
+        raise CheckFailed(f"#{field} is not on the page")
+    try:
+        return float(entry["value"])
+    except (TypeError, ValueError):
+        raise CheckFailed(f"#{field} has no number (text {entry['text']!r}, data-value {entry['value']!r})")
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+    print(f"  ok: {message}", flush=True)
+
+
+def wait_for_samples(browser: Browser, count: int, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        page = read_page(browser)
+        if page["samples"] >= count:
+            return page
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"the page made {page['samples']} successful polls in {timeout:g} s "
+                              f"(wanted {count}); it says: {page['connection']!r}")
+        browser.pump(0.25)
+
+
+def page_problems(browser: Browser, origin: str) -> list[str]:
+    """JavaScript exceptions, same-origin responses with an error status, failed requests."""
+    problems = []
+    for event in browser.events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            text = details.get("exception", {}).get("description") or details.get("text")
+            problems.append(f"JavaScript exception: {text}")
+        elif method == "Network.responseReceived":
+            response = params.get("response", {})
+            url = response.get("url", "")
+            if url.startswith(origin) and response.get("status", 0) >= 400 and not url.endswith("/favicon.ico"):
+                problems.append(f"{url}: HTTP {response.get('status')}")
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            problems.append(f"request {params.get('requestId')} failed: {params.get('errorText')}")
+    return problems
+
+
+def check_png(path: Path) -> None:
+    """The screenshot is a PNG of the window's size with something drawn in it: a blank page
+    compresses to a few KB and decodes to a handful of distinct byte values."""
+    data = path.read_bytes()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is a PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    check((width, height) == WINDOW, f"{path.name} is {width}x{height}")
+    check(len(data) >= MIN_SCREENSHOT_BYTES, f"{path.name} has {len(data)} bytes (at least {MIN_SCREENSHOT_BYTES})")
+    idat, offset = b"", 8
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"IDAT":
+            idat += data[offset + 8:offset + 8 + length]
+        offset += 12 + length
+    distinct = len(set(zlib.decompress(idat)))
+    check(distinct >= 32, f"{path.name} is not blank ({distinct} distinct byte values in its pixels)")
+
+
+def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Path) -> None:
+    origin = re.match(r"https?://[^/]+", url).group(0)
+    browser.attach_page()
+    navigation = browser.call("Page.navigate", {"url": url})
+    if navigation.get("errorText"):
+        raise CheckFailed(f"{url}: {navigation['errorText']}")
+    browser.wait_for_event("Page.loadEventFired", SAMPLE_WAIT_S)
+
+    first = wait_for_samples(browser, 1, SAMPLE_WAIT_S)
+    first_at = time.monotonic()
+    uptime_first = number(first, "uptime")
+    browser.pump(UPTIME_GAP_S)
+    page = wait_for_samples(browser, max(MIN_SAMPLES, first["samples"] + 2), SAMPLE_WAIT_S)
+    gap_s = time.monotonic() - first_at
+    print(f"dashboard_test: after {page['samples']} polls: {json.dumps(page['fields'])}", flush=True)
+
+    # The artifact first, so that a failing check below still leaves a picture of the page.
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    shot = browser.call("Page.captureScreenshot", {"format": "png"})
+    screenshot.write_bytes(base64.b64decode(shot["data"]))
+    print(f"dashboard_test: screenshot {screenshot}", flush=True)
+
+    check(page["state"] == "live", f"the page says it is live (state {page['state']!r}: {page['connection']!r})")
+    samples = page["samples"]
+    uptime = number(page, "uptime")
+    check(uptime > 0 and re.fullmatch(r"(\d+d )?(\d+h )?(\d+m )?\d+s", page["fields"]["uptime"]["text"]) is not None,
+          f"uptime {page['fields']['uptime']['text']!r} ({uptime:.0f} ms)")
+    # The page shows the appliance's time, not its own: the uptime moved on with the wall clock
+    # (each reading is up to one poll interval plus a round trip old, hence the tolerance).
+    advanced_s = (uptime - uptime_first) / 1000
+    check(abs(advanced_s - gap_s) <= UPTIME_TOLERANCE_S,
+          f"uptime advanced {advanced_s:.1f} s in {gap_s:.1f} s of wall time between two readings")
+    requests = number(page, "requests")
+    check(requests >= samples, f"requests {requests:.0f} >= the page's own {samples} successful polls")
+    check(requests > number(first, "requests"), "the request count grew between readings")
+    rate = number(page, "requests-rate")
+    check(rate > 0, f"a request rate is shown ({page['fields']['requests-rate']['text']}/s)")
+    check(number(page, "connections-open") >= 0, f"open connections {page['fields']['connections-open']['text']}")
+    check(number(page, "coroutines-alive") >= 1, f"coroutines alive {page['fields']['coroutines-alive']['text']}")
+    used, total = number(page, "memory-used"), number(page, "memory-total")
+    check(0 < used <= total, f"memory used {page['fields']['memory-used']['text']} of {page['fields']['memory-total']['text']}")
+    check(number(page, "updated") > 0, f"last update shown ({page['fields']['updated']['text']})")
+    check(page["netRows"] >= 1, f"{page['netRows']} network interface row(s)")
+    check((page["sparkPath"] or "").startswith("M"), "the requests sparkline is drawn")
+    if board:
+        check(page["fields"]["board"]["text"] == board, f"board {page['fields']['board']['text']!r}")
+    check_png(screenshot)
+
+    problems = page_problems(browser, origin)
+    check(not problems, "no JavaScript errors and no failed requests" + (f": {problems}" if problems else ""))
+
+
+# -- Main ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--board", help="board to boot (and whose name the page must show)")
+    p.add_argument("--build-dir", default=None, help="top-level build dir (default: <repo>/build)")
+    p.add_argument("--net", choices=["tap", "user"], default="tap")
+    p.add_argument("--memory", default="256M")
+    p.add_argument("--boot-timeout", type=float, default=60)
+    p.add_argument("--url", help="test this dashboard URL instead of booting an image")
+    p.add_argument("--screenshot", type=Path, help="where to save the screenshot "
+                   "(default: <build>/artifacts/dashboard-<board>.png)")
+    args = p.parse_args()
+    if not args.url and not args.board:
+        p.error("--board is needed unless --url is given")
+    if not shutil.which(CHROMIUM):
+        print(f"FAIL: {CHROMIUM} not found (tools/deps installs it)", flush=True)
+        return 1
+
+    build_dir = Path(args.build_dir) if args.build_dir else default_build_dir()
+    name = args.board or "url"
+    screenshot = args.screenshot or build_dir / "artifacts" / f"dashboard-{name}.png"
+    work = Path(tempfile.mkdtemp(prefix=f"dashboard-{name}-", dir=build_dir if build_dir.is_dir() else None))
+    what = f"{name} {args.url or args.net}"
+
+    def stop(signum, _frame):  # CTest's timeout: leave through the cleanup below
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+
+    echo: Callable[[str], None] = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
+    namespace = target = browser = None
+    transcript = ""
+    try:
+        if args.url:
+            url, netns = args.url, None
+        else:
+            if args.net == "tap":
+                namespace = Namespace(f"coronet-dash-{os.getpid()}").__enter__()
+                target = QemuTarget(args.board, "coronet", build_dir=build_dir, memory=args.memory,
+                                    cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}", net="tap",
+                                    netns=namespace.name, echo=echo)
+                address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
+            else:
+                target = QemuTarget(args.board, "coronet", build_dir=build_dir, memory=args.memory,
+                                    net="user", hostfwd=[(0, HTTP_PORT)], echo=echo)
+                address_line = r"ipv4 \S+ .*\(dhcp\)"
+            target.boot()
+            for ready in (LISTENING, address_line):
+                target.console.wait_for(ready, args.boot_timeout, 0)
+            host = GUEST_ADDRESS if args.net == "tap" else f"127.0.0.1:{target.port(HTTP_PORT)}"
+            url, netns = f"http://{host}/dashboard", namespace.name if namespace else None
+        print(f"dashboard_test: opening {url}", flush=True)
+        browser = Browser(work / "profile", netns=netns, log=work / "chromium.log")
+        run_checks(browser, url, args.board, screenshot)
+    except (CheckFailed, TargetError, OSError, subprocess.CalledProcessError) as e:
+        print(f"FAIL {what}: {e}", flush=True)
+        if (work / "chromium.log").is_file():
+            tail = (work / "chromium.log").read_text(errors="replace").splitlines()[-15:]
+            print("---- chromium log (tail) ----\n" + "\n".join(tail), flush=True)
+        return 1
+    except KeyboardInterrupt as e:
+        print(f"FAIL {what}: interrupted ({e})", flush=True)
+        return 1
+    finally:
+        if browser:
+            browser.close()
+        if target:
+            transcript = target.console.text()
+            target.power_off()
+        if namespace:
+            namespace.__exit__(None, None, None)
+        shutil.rmtree(work, ignore_errors=True)
+    if "PANIC" in transcript:
+        print(f"FAIL {what}: the guest panicked", flush=True)
+        return 1
+    print(f"PASS {what}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

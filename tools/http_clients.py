@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""HTTP clients for the appliance's web server tests: real clients (curl, ab, wrk) and raw
+sockets for what no client sends on purpose (malformed requests, pipelining, slow senders).
+
+Each scenario raises AssertionError (or a socket error) on failure and prints one line per
+check. Run as a program against HOST:PORT, e.g. from inside a network namespace:
+`ip netns exec ns tools/http_clients.py --host 10.77.0.2 load`.
+"""
+from __future__ import annotations
+
+import argparse
+import email.utils
+import json
+import re
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TIMEOUT = 30.0
+HELLO = b"Hello, world!\n"
+
+
+def check(condition: bool, what: str, detail: object = "") -> None:
+    if not condition:
+        raise AssertionError(f"{what}: {detail}" if detail != "" else what)
+    print(f"ok: {what}", flush=True)
+
+
+# -- raw HTTP over sockets ---------------------------------------------------------------------
+
+class Reply:
+    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes, raw_head: bytes):
+        self.status, self.reason, self.headers, self.body, self.raw_head = status, reason, headers, body, raw_head
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+class Connection:
+    """A socket with a read buffer that parses responses one at a time (fixed length, chunked
+    or until close), so pipelined responses can be taken apart in order."""
+
+    def __init__(self, host: str, port: int, timeout: float = TIMEOUT):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _more(self) -> bool:
+        data = self.sock.recv(65536)
+        self.buffer += data
+        return bool(data)
+
+    def _take_line(self) -> bytes:
+        while b"\r\n" not in self.buffer:
+            if not self._more():
+                raise AssertionError(f"connection closed inside a response line: {self.buffer[:200]!r}")
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def _take(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            if not self._more():
+                raise AssertionError(f"connection closed {count - len(self.buffer)} bytes before the body's end")
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def response(self, head_only: bool = False) -> Reply:
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._more():
+                raise AssertionError(f"connection closed before a response head: {self.buffer[:200]!r}")
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        match = re.match(rb"HTTP/1\.[01] (\d{3}) ?(.*)", lines[0])
+        if not match:
+            raise AssertionError(f"not a status line: {lines[0]!r}")
+        status = int(match.group(1))
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.decode().strip().lower()] = value.decode().strip()
+        body = b""
+        if head_only or status in (204, 304) or status < 200:
+            pass
+        elif "content-length" in headers:
+            body = self._take(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int(self._take_line().split(b";")[0], 16)
+                if size == 0:
+                    while self._take_line():
+                        pass
+                    break
+                body += self._take(size)
+                self._take_line()
+        else:
+            while self._more():
+                pass
+            body, self.buffer = self.buffer, b""
+        return Reply(status, match.group(2).decode(), headers, body, head)
+
+    def closed_by_peer(self, timeout: float = 10.0) -> bool:
+        """True when the server ends the connection (FIN or reset) within `timeout`."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+
+def request(host: str, port: int, data: bytes, head_only: bool = False) -> Reply:
+    with Connection(host, port) as c:
+        c.send(data)
+        return c.response(head_only)
+
+
+def get(path: str, host_header: str = "appliance", extra: str = "") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\n{extra}\r\n".encode()
+
+
+def still_serving(host: str, port: int) -> None:
+    reply = request(host, port, get("/"))
+    check(reply.status == 200 and reply.body == HELLO, "still serving GET /")
+
+
+# -- curl -------------------------------------------------------------------------------------
+
+def curl(*args: str, data: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "--silent", "--show-error", "--max-time", "30", *args],
+                          input=data, capture_output=True, timeout=60)
+
+
+def basic(host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    r = curl("-i", f"{base}/")
+    head, _, body = r.stdout.partition(b"\r\n\r\n")
+    check(r.returncode == 0 and body == HELLO, "curl GET / returns the hello body", r.stderr)
+    check(head.startswith(b"HTTP/1.1 200 OK"), "status line", head[:40])
+    headers = {k.lower(): v for k, _, v in (l.decode().partition(": ") for l in head.split(b"\r\n")[1:])}
+    check(headers.get("content-length") == "14", "Content-Length: 14", headers)
+    check(headers.get("content-type", "").startswith("text/plain"), "Content-Type text/plain", headers)
+    check(headers.get("server") == "coronet", "Server header", headers)
+    date = headers.get("date")
+    check(date is not None, "Date header present", headers)
+    skew = abs(email.utils.parsedate_to_datetime(date).timestamp() - time.time())
+    check(skew < 120, f"Date header is the real time (off by {skew:.0f} s)", date)
+
+    r = curl("--head", f"{base}/")
+    check(r.returncode == 0 and b"Content-Length: 14" in r.stdout and not r.stdout.rstrip().endswith(b"!"),
+          "curl HEAD /: length, no body", r.stdout)
+
+    payload = bytes(range(256)) * 64
+    r = curl("--data-binary", "@-", "-H", "Content-Type: application/octet-stream", f"{base}/echo", data=payload)
+    check(r.returncode == 0 and r.stdout == payload, "curl POST /echo with a 16 KiB body comes back", len(r.stdout))
+
+    r = curl("--data-binary", "@-", "-H", "Transfer-Encoding: chunked", f"{base}/echo", data=payload * 4)
+    check(r.returncode == 0 and r.stdout == payload * 4, "curl chunked upload of 64 KiB comes back", len(r.stdout))
+
+    r = curl("-v", "--data-binary", "@-", "-H", "Expect: 100-continue", f"{base}/echo", data=b"continued")
+    check(r.returncode == 0 and r.stdout == b"continued" and b"HTTP/1.1 100 Continue" in r.stderr,
+          "curl Expect: 100-continue gets 100 then the echo", r.stderr[-300:])
+
+    r = curl("-v", f"{base}/", f"{base}/status", f"{base}/")
+    check(r.returncode == 0 and r.stderr.count(b"Re-using existing connection") + r.stderr.count(b"Reusing existing connection") >= 2,
+          "curl reuses one keep-alive connection for three requests", r.stderr[-400:])
+
+    r = curl(f"{base}/status")
+    status = json.loads(r.stdout)
+    check(status["http"]["requests"] >= 8 and status["coroutines"]["alive"] >= 3
+          and status["memory"]["free_bytes"] > 0 and status["uptime_ms"] > 0 and status["net"][0]["rx_packets"] > 0,
+          "GET /status is JSON with live counters", status)
+
+    r = curl("-i", f"{base}/dashboard")
+    check(r.returncode == 0 and b"200 OK" in r.stdout and b"text/html" in r.stdout and b"<html" in r.stdout.lower(),
+          "GET /dashboard serves the HTML page", r.stdout[:200])
+    r = curl("-o", "/dev/null", "-w", "%{http_code} %{content_type}", f"{base}/dashboard.js")
+    check(r.stdout.decode().startswith("200 text/javascript"), "dashboard.js served as JavaScript", r.stdout)
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", f"{base}/no-such-file")
+    check(r.stdout == b"404", "missing file: 404", r.stdout)
+
+
+# -- bundle -----------------------------------------------------------------------------------
+
+def bundle(host: str, port: int) -> None:
+    first = request(host, port, get("/dashboard"))
+    etag = first.header("etag")
+    check(first.status == 200 and etag and etag.startswith('"'), "dashboard has a strong ETag", first.headers)
+    again = request(host, port, get("/dashboard", extra=f"If-None-Match: {etag}\r\n"))
+    check(again.status == 304 and again.body == b"", "If-None-Match with the ETag: 304 without a body", again.status)
+    other = request(host, port, get("/dashboard", extra='If-None-Match: "stale"\r\n'))
+    check(other.status == 200 and other.body == first.body, "a stale ETag gets the page again", other.status)
+    for path in ("/../etc/passwd", "/%2e%2e/dashboard.html", "/css/../../x", "/dashboard.html%00.js", "/a//b"):
+        reply = request(host, port, get(path))
+        check(reply.status in (400, 404), f"{path} stays inside the bundle ({reply.status})", reply.status)
+    still_serving(host, port)
+
+
+# -- error statuses ---------------------------------------------------------------------------
+
+# (what, request, status, whether the server must close the connection afterwards): a request
+# it could not read to the end ends the connection; a well-formed one it merely refuses does not.
+ERROR_CASES: list[tuple[str, bytes, int, bool]] = [
+    ("malformed request line", b"GET/HTTP/1.1\r\nHost: a\r\n\r\n", 400, True),
+    ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, True),
+    ("missing Host on HTTP/1.1", b"GET / HTTP/1.1\r\n\r\n", 400, True),
+    ("Content-Length and Transfer-Encoding", b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                                             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, True),
+    ("obs-fold", b"GET / HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n", 400, True),
+    ("bad chunk size", b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, True),
+    ("unknown route", get("/no/such/route"), 404, False),
+    ("method not allowed", b"DELETE / HTTP/1.1\r\nHost: a\r\n\r\n", 405, False),
+    ("body over the limit", b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n", 413, True),
+    ("request line over the limit", get("/" + "a" * 9000), 414, True),
+    ("one header over the limit", get("/", extra="X-Big: " + "b" * 20000 + "\r\n"), 431, True),
+    ("too many headers", get("/", extra="".join(f"X-H{i}: v\r\n" for i in range(100))), 431, True),
+    ("unknown transfer coding", b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501, True),
+    ("unknown method", b"BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501, False),
+    ("HTTP/2.0", b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, True),
+]
+
+
+def errors(host: str, port: int) -> None:
+    for what, data, status, closes in ERROR_CASES:
+        with Connection(host, port) as c:
+            c.send(data)
+            reply = c.response()
+            check(reply.status == status, f"{what}: {status} {reply.reason}", f"got {reply.status}")
+            if closes:
+                check(reply.header("connection") == "close" and c.closed_by_peer(),
+                      f"{what}: the server closes the connection", reply.headers)
+            else:
+                c.send(get("/"))
+                check(c.response().status == 200, f"{what}: the connection stays usable")
+    # Just under the limits: a 12 KiB head (the connection's buffer grows for it) and 60 fields.
+    for what, data in (("12 KiB head", get("/", extra="X-Big: " + "b" * 12000 + "\r\n")),
+                       ("60 header fields", get("/", extra="".join(f"X-H{i}: v\r\n" for i in range(59))))):
+        with Connection(host, port) as c:
+            for piece in (data[:3000], data[3000:7000], data[7000:]):  # arriving in pieces
+                c.send(piece)
+                time.sleep(0.05)
+            reply = c.response()
+            check(reply.status == 200 and reply.body == HELLO, f"{what}: served", reply.status)
+    # A body that stops arriving, then the client goes away: nothing to answer, nothing stuck.
+    with Connection(host, port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly part")
+    still_serving(host, port)
+
+
+# -- pipelining -------------------------------------------------------------------------------
+
+def pipeline(host: str, port: int, depth: int = 64) -> None:
+    requests, expected = [], []
+    for i in range(depth):
+        kind = i % 4
+        if kind == 0:
+            requests.append(get("/"))
+            expected.append((200, HELLO, False))
+        elif kind == 1:
+            body = f"request {i}".encode()
+            requests.append(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            expected.append((200, body, False))
+        elif kind == 2:
+            body = f"chunked {i}".encode()
+            requests.append(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            b"%x\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (len(body), body))
+            expected.append((200, body, False))
+        else:
+            requests.append(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n")
+            expected.append((200, b"", True))
+    data = b"".join(requests)
+    for how, pieces in (("one write", [data]),
+                        ("split in 7-byte pieces", [data[i:i + 7] for i in range(0, len(data), 7)])):
+        with Connection(host, port) as c:
+            if len(pieces) == 1:
+                c.send(pieces[0])
+            else:  # a writer thread, so responses can flow back while we are still sending
+                threading.Thread(target=lambda: [c.send(p) for p in pieces], daemon=True).start()
+            for i, (status, body, head_only) in enumerate(expected):
+                reply = c.response(head_only)
+                if reply.status != status or reply.body != body:
+                    raise AssertionError(f"{how}: response {i} out of order or wrong: {reply.status} {reply.body!r}")
+        check(True, f"{depth} pipelined requests ({how}) answered in order")
+    still_serving(host, port)
+
+
+# -- a slow client ----------------------------------------------------------------------------
+
+def slow(host: str, port: int, limit: float = 10.0) -> None:
+    """One header byte per second: 408 after the header timeout, while others are served."""
+    result: dict[str, object] = {}
+
+    def slow_client() -> None:
+        with Connection(host, port, timeout=limit * 3) as c:
+            start = time.monotonic()
+            for byte in get("/", extra="X-Slow: " + "s" * 200 + "\r\n"):
+                try:
+                    c.send(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                readable, _, _ = select.select([c.sock], [], [], 1.0)
+                if readable:  # the server answered (or closed): stop sending
+                    break
+            result["elapsed"] = time.monotonic() - start
+            result["reply"] = c.response()
+            result["closed"] = c.closed_by_peer()
+
+    thread = threading.Thread(target=slow_client)
+    thread.start()
+    served = 0
+    while thread.is_alive():
+        reply = request(host, port, get("/"))
+        assert reply.status == 200 and reply.body == HELLO, f"GET / failed while a slow client waits: {reply.status}"
+        served += 1
+        time.sleep(0.2)
+    thread.join()
+    reply = result.get("reply")
+    check(isinstance(reply, Reply) and reply.status == 408, "the slow client gets 408 Request Timeout",
+          getattr(reply, "status", result))
+    elapsed = float(result["elapsed"])  # type: ignore[arg-type]
+    check(limit * 0.8 <= elapsed <= limit * 2.5, f"after the header timeout ({elapsed:.1f} s)", elapsed)
+    check(bool(result["closed"]), "and its connection is closed")
+    check(served >= 10, f"{served} other requests served meanwhile")
+
+
+# -- load with real benchmark clients ---------------------------------------------------------
+
+def load(host: str, port: int, requests: int = 20000, duration: int = 5) -> None:
+    r = subprocess.run(["ab", "-k", "-c", "100", "-n", str(requests), "-s", "30", f"http://{host}:{port}/"],
+                       capture_output=True, text=True, timeout=600)
+    out = r.stdout
+    complete = re.search(r"Complete requests:\s+(\d+)", out)
+    failed = re.search(r"Failed requests:\s+(\d+)", out)
+    rate = re.search(r"Requests per second:\s+([\d.]+)", out)
+    check(r.returncode == 0 and complete and int(complete.group(1)) == requests,
+          f"ab -k -c 100 -n {requests}: all complete", out[-800:] + r.stderr[-400:])
+    check(failed and int(failed.group(1)) == 0, "ab: 0 failed", out[-800:])
+    check("Non-2xx responses" not in out, "ab: 0 non-2xx", out[-800:])
+    check(re.search(r"Keep-Alive requests:\s+(\d+)", out) and
+          int(re.search(r"Keep-Alive requests:\s+(\d+)", out).group(1)) >= requests * 0.99,
+          "ab: connections kept alive", out[-800:])
+    print(f"ab: {rate.group(1) if rate else '?'} requests/s", flush=True)
+
+    script = HERE / "wrk" / "pipeline.lua"
+    assert script.is_file(), f"{script} is missing"
+    for label, extra in (("plain", []), ("pipelined", ["-s", str(script)])):
+        r = subprocess.run(["wrk", "-t2", "-c100", f"-d{duration}s", "--timeout", "10s", *extra,
+                            f"http://{host}:{port}/"], capture_output=True, text=True, timeout=120)
+        out = r.stdout
+        total = re.search(r"(\d+) requests in", out)
+        check(r.returncode == 0 and total and int(total.group(1)) > 0, f"wrk {label}: requests served", out + r.stderr)
+        check("Non-2xx" not in out, f"wrk {label}: 0 non-2xx", out)
+        check("Socket errors" not in out, f"wrk {label}: 0 socket errors", out)
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        print(f"wrk {label}: {rate.group(1) if rate else '?'} requests/s", flush=True)
+    still_serving(host, port)
+
+
+SCENARIOS = {
+    "basic": basic,
+    "bundle": bundle,
+    "errors": errors,
+    "pipeline": pipeline,
+    "slow": slow,
+    "load": load,
+}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=80)
+    p.add_argument("--header-timeout", type=float, default=10.0, help="the server's, for 'slow'")
+    p.add_argument("--requests", type=int, default=20000, help="ab requests, for 'load'")
+    p.add_argument("scenario", nargs="+", choices=sorted(SCENARIOS))
+    args = p.parse_args()
+    for name in args.scenario:
+        print(f"== {name}", flush=True)
+        if name == "slow":
+            slow(args.host, args.port, args.header_timeout)
+        elif name == "load":
+            load(args.host, args.port, args.requests)
+        else:
+            SCENARIOS[name](args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
