@@ -527,7 +527,8 @@ ParseStatus BodyDecoder::decode(std::string_view input, Step& step) {
             i += take;
             m_remaining -= take;
             m_body_bytes += take;
-            if (m_remaining == 0) m_state = m_state == State::Length ? State::Done : State::ChunkDataEnd;
+            if (m_remaining == 0)
+                m_state = m_state == State::Length ? State::Done : State::ChunkDataEnd;
             continue;
         }
         if (!chunk_framing(static_cast<unsigned char>(input[i]))) break;

@@ -110,7 +110,8 @@ void check_head(const HeadResult& r, const char* base, size_t size, const Limits
     if (q.method != Method::Other) CHECK(q.method_text == method_name(q.method));
 }
 
-void check_same_head(const HeadResult& a, const char* a_base, const HeadResult& b, const char* b_base) {
+void check_same_head(const HeadResult& a, const char* a_base, const HeadResult& b,
+                     const char* b_base) {
     CHECK(a.status == b.status);
     if (a.status == ParseStatus::Error) {
         CHECK(a.error.status == b.error.status);

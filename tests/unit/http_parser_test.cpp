@@ -197,7 +197,8 @@ Request framed(BodyFraming framing, uint64_t length = 0) {
 // pieces.
 Decoded decode(const Request& request, std::string_view input, const Limits& limits = {}) {
     Decoded whole = decode_growing(request, input, limits, [&] { return input.size(); });
-    EXPECT_EQ(decode_growing(request, input, limits, [] { return size_t{1}; }), whole) << "byte by byte";
+    EXPECT_EQ(decode_growing(request, input, limits, [] { return size_t{1}; }), whole)
+        << "byte by byte";
     std::mt19937 random(static_cast<uint32_t>(input.size()));
     std::uniform_int_distribution<size_t> piece(1, 16);
     for (int round = 0; round < 4; ++round)
@@ -455,7 +456,8 @@ TEST(HttpParser, FieldValuesAreTrimmed) {
 
 TEST(HttpParser, FieldValueCharacters) {
     // obs-text is allowed (e.g. UTF-8 in a value).
-    EXPECT_EQ(parse_done(get_with("Host: h\r\nX: caf\xc3\xa9 \xff\r\n")).request.header("x"), "caf\xc3\xa9 \xff");
+    EXPECT_EQ(parse_done(get_with("Host: h\r\nX: caf\xc3\xa9 \xff\r\n")).request.header("x"),
+              "caf\xc3\xa9 \xff");
     EXPECT_EQ(error_of(get_with("Host: h\r\nX: a\x01b\r\n")), 400);
     EXPECT_EQ(error_of(get_with("Host: h\r\nX: a\x7f\r\n")), 400);
     EXPECT_EQ(error_of(get_with("Host: h\r\nX: a\x1b[0m\r\n")), 400);
@@ -581,7 +583,8 @@ TEST(HttpParser, ContentLength) {
 TEST(HttpParser, ContentLengthLimit) {
     Limits limits;
     limits.body_bytes = 1000;
-    EXPECT_EQ(parse_done(get_with("Host: h\r\nContent-Length: 1000\r\n"), limits).request.content_length, 1000u);
+    Parsed at_limit = parse_done(get_with("Host: h\r\nContent-Length: 1000\r\n"), limits);
+    EXPECT_EQ(at_limit.request.content_length, 1000u);
     EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: 1001\r\n"), limits), 413);
     // Answered right away: the head need not be complete.
     HeadParser parser(limits);
@@ -600,15 +603,17 @@ TEST(HttpParser, TransferEncoding) {
         EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: " + std::string(te) + "\r\n")), 501)
             << te;
     // The codings of all fields form one list.
-    EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")), 501);
-    EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")), 501);
+    for (const char* fields : {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+                               "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"})
+        EXPECT_EQ(error_of(get_with("Host: h\r\n" + std::string(fields))), 501) << fields;
     EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: \r\n")), 400);
     EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: ,\r\n")), 400);
     // Not in HTTP/1.0, and never together with Content-Length (request smuggling).
     EXPECT_EQ(error_of(get_with("Transfer-Encoding: chunked\r\n", "HTTP/1.0")), 400);
-    EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n")), 400);
-    EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n")), 400);
-    EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n")), 400);
+    for (const char* fields : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                               "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                               "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"})
+        EXPECT_EQ(error_of(get_with("Host: h\r\n" + std::string(fields))), 400) << fields;
 }
 
 TEST(HttpParser, ConnectionOnHttp11) {
@@ -625,8 +630,10 @@ TEST(HttpParser, ConnectionOnHttp11) {
 TEST(HttpParser, ConnectionOnHttp10) {
     EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\n\r\n").request.keep_alive);
     EXPECT_TRUE(parse_done("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").request.keep_alive);
-    EXPECT_TRUE(parse_done("GET / HTTP/1.0\r\nConnection: TE,  keep-alive \r\n\r\n").request.keep_alive);
-    EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n").request.keep_alive);
+    EXPECT_TRUE(parse_done("GET / HTTP/1.0\r\nConnection: TE,  keep-alive \r\n\r\n")
+                    .request.keep_alive);
+    EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n")
+                     .request.keep_alive);
     EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\nConnection: keepalive\r\n\r\n").request.keep_alive);
 }
 
