@@ -217,11 +217,11 @@ Connection::Outcome Connection::dispatch(const Request& request) {
     return response.keep_alive() ? Outcome::Next : Outcome::Close;
 }
 
-Connection::Outcome Connection::fail(uint16_t status, const char* detail, Version version) {
+Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
     if (status >= 500) ++m_server.counters().responses_5xx;
     else ++m_server.counters().responses_4xx;
     LOG_DEBUG("http: %u %s (%s)", status, reason_phrase(status), detail);
-    ResponseContext context{.version = version, .head_only = false, .keep_alive = false, .date = m_server.date()};
+    ResponseContext context{.version = Version::Http11, .head_only = false, .keep_alive = false, .date = m_server.date()};
     Response response(m_output, context);
     response.set_status(status);
     char body[160];

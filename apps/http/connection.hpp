@@ -40,7 +40,7 @@ private:
     Outcome read_body(const Request& request, size_t& consumed);
     Outcome dispatch(const Request& request);
     // Answers with an error status and closes (after the response is sent).
-    Outcome fail(uint16_t status, const char* detail, Version version = Version::Http11);
+    Outcome fail(uint16_t status, const char* detail);
     void close_gracefully();
 
     Server& m_server;

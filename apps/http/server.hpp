@@ -52,10 +52,9 @@ public:
     // The Date header value for now (cached for a second); empty without a wall clock.
     std::string_view date();
 
-    // Counters kept by connections.
-    ServerStats& counters() { return m_stats; }
-
 private:
+    friend class Connection;  // keeps the counters
+    ServerStats& counters() { return m_stats; }
     static void accept_loop(void* server);
 
     const Router& m_router;

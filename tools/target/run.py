@@ -140,7 +140,8 @@ def run_interactive(target: QemuTarget, args: argparse.Namespace) -> int:
         return 0
     say(f"{target.name}: {target.image_path(args.image)}" + (f" [{args.append}]" if args.append else ""))
     for host, guest in target.hostfwd:
-        say(f"forward 127.0.0.1:{host} -> guest :{guest}")
+        say(f"forward 127.0.0.1:{host} -> guest :{guest}"
+            + (f"  (dashboard: http://127.0.0.1:{host}/dashboard)" if guest == 80 and args.image == "coronet" else ""))
     say("serial console on this terminal; Ctrl-C quits QEMU")
     os.execvp(argv[0], argv)
     return 127  # not reached
