@@ -1,0 +1,812 @@
+#!/usr/bin/env python3
+"""HTTP benchmark (tools/bench http): Coronet's HTTP app against a Linux guest running nginx
+(tools/linux_guest: Debian 12's kernel, nginx 1.22, redis-server), both serving the same
+`GET /` answer (200, text/plain, "Hello, world!\\n") on the same QEMU board, with the same
+vCPU count (1), memory and network device, under the same TCG.
+
+Network: a tap device in a network namespace this script creates (10.77.0.1/24 on the host
+side, the guest at 10.77.0.2 static), clients run inside it with `ip netns exec`: no QEMU
+user networking, whose listen backlog of 1 would be measured instead of the guest.
+
+Per round, the guests boot in turn (A, B, A, B, ...); on each boot:
+  - QEMU start -> first HTTP 200 (a client that opens a new connection every 20 ms) and
+    QEMU start -> the guest's ready line on its console;
+  - a short warm-up (TCG translates the code paths on first use), then `ab -k -c 100`,
+    `wrk -t2 -c100` and `wrk` with 16 requests pipelined per connection (tools/wrk/pipeline.lua);
+  - one more GET to check the guest still serves, then QEMU is stopped (SIGTERM).
+Extra boots (--boots) add first-response samples. Then, per guest, the smallest -m that
+still boots and serves (GET /, ab -k -c 100 without failures, GET / again) by bisection,
+and the image sizes. Medians over runs without failures; runs with failed or non-2xx
+requests, socket errors or a guest that stopped serving are listed and flagged, not averaged.
+
+Results: a table on stdout, all samples in build/bench/http.json, a chart in
+build/bench/http.png (matplotlib, run with Debian's /usr/bin/python3), copied to
+docs/bench/http.png with --update-readme-assets. Needs root (network namespace, tap).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+sys.dont_write_bytecode = True
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_boot import build_type, qemu_version  # noqa: E402
+from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
+from linux_guest.probe import run_probe  # noqa: E402
+from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
+from target import QemuTarget, TargetError, list_boards, load_board  # noqa: E402
+
+CORONET_READY = r"http: listening on tcp port 80\b"
+PIPELINE_LUA = ROOT / "tools" / "wrk" / "pipeline.lua"
+PIPELINE_DEPTH = 16
+AB_MIN_REQUESTS, AB_MAX_REQUESTS = 20000, 2000000
+WRK_TIMEOUT = "10s"  # wrk counts slower answers as "timeout" errors (its default is 2 s)
+URL = f"http://{GUEST_ADDRESS}/"
+CHART_PYTHON = "/usr/bin/python3"  # Debian's, with python3-matplotlib (tools/deps)
+
+
+def log(msg: str) -> None:
+    print(f"bench http: {msg}", file=sys.stderr, flush=True)
+
+
+# -- guests -------------------------------------------------------------------------------
+
+
+@dataclass
+class Guest:
+    """One of the two benchmarked systems ("slot"): how to boot it and what it is."""
+
+    label: str
+    kind: str  # "coronet" or "linux"
+    board: str
+    build_dir: Path
+    append: str = ""
+    qemu_args: tuple[str, ...] = ()
+    samples: dict = field(default_factory=lambda: {"boots": [], "failures": []})
+
+    @property
+    def title(self) -> str:
+        return {"coronet": "Coronet", "linux": "Linux + nginx"}[self.kind] + self.label[len(self.kind):]
+
+    @property
+    def ready_regex(self) -> str:
+        return CORONET_READY if self.kind == "coronet" else LINUX_READY
+
+    def target(self, memory: str, netns: str, echo=None, qmp: Optional[str] = None) -> QemuTarget:
+        """The QEMU machine; `qmp` is a unix socket path for QEMU's QMP monitor (used only
+        to read the virtio queues when a guest stops serving; invisible to the guest)."""
+        ip, gw = f"{GUEST_ADDRESS}/{PREFIX}", HOST_ADDRESS
+        extra = list(self.qemu_args) + (["-qmp", f"unix:{qmp},server=on,wait=off"] if qmp else [])
+        if self.kind == "coronet":
+            cmdline = f"ip={ip} gw={gw} {self.append}".strip()
+            return QemuTarget(self.board, "coronet", build_dir=self.build_dir, memory=memory,
+                              cmdline=cmdline, net="tap", netns=netns, echo=echo, extra_args=extra)
+        return linux_target(self.board, memory=memory, net="tap", netns=netns, ip=ip, gw=gw,
+                            append=self.append, echo=echo, extra_args=extra)
+
+    def image_files(self) -> dict[str, int]:
+        """Files QEMU loads for this guest, with their sizes in bytes."""
+        if self.kind == "coronet":
+            path = QemuTarget(self.board, "coronet", build_dir=self.build_dir).image_path()
+            return {str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path): path.stat().st_size}
+        arch = load_board(self.board)["arch"]
+        return {str(p.relative_to(ROOT)): p.stat().st_size for p in artifacts(arch)}
+
+    def check_built(self) -> None:
+        if self.kind == "coronet":
+            path = QemuTarget(self.board, "coronet", build_dir=self.build_dir).image_path()
+            if not path.is_file():
+                raise TargetError(f"no Coronet image at {path} (cmake --build {self.build_dir})")
+        else:
+            arch = load_board(self.board)["arch"]
+            if not all(p.is_file() for p in artifacts(arch)):
+                log(f"building the Linux guest for {arch} (tools/linux_guest/build)")
+                subprocess.run([str(ROOT / "tools" / "linux_guest" / "build"), "--arch", arch], check=True)
+
+
+# -- load generators ----------------------------------------------------------------------
+
+
+def netns_run(ns: str, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout)
+
+
+def grab(pattern: str, text: str, cast=float, default=None):
+    m = re.search(pattern, text, re.M)
+    return cast(m.group(1)) if m else default
+
+
+def run_ab(ns: str, requests: int, concurrency: int) -> dict:
+    """`ab -k`: requests/s, failed and non-2xx counts; `failed` says whether the run counts."""
+    argv = ["ab", "-k", "-q", "-s", "30", "-c", str(concurrency), "-n", str(requests), URL]
+    try:
+        r = netns_run(ns, argv, timeout=600)
+    except subprocess.TimeoutExpired:
+        return {"tool": "ab", "argv": argv, "error": "ab did not finish in 600 s", "failed": True,
+                "problems": ["ab did not finish in 600 s"]}
+    out = r.stdout + r.stderr
+    res = {
+        "tool": "ab", "argv": argv, "exit": r.returncode, "output": out,
+        "complete": grab(r"^Complete requests:\s+(\d+)", out, int, 0),
+        "failed_requests": grab(r"^Failed requests:\s+(\d+)", out, int, 0),
+        "non_2xx": grab(r"^Non-2xx responses:\s+(\d+)", out, int, 0),
+        "keepalive": grab(r"^Keep-Alive requests:\s+(\d+)", out, int, 0),
+        "seconds": grab(r"^Time taken for tests:\s+([\d.]+)", out),
+        "rps": grab(r"^Requests per second:\s+([\d.]+)", out),
+        "mean_ms": grab(r"^Time per request:\s+([\d.]+) \[ms\] \(mean\)$", out),
+    }
+    problems = []
+    if r.returncode != 0:
+        problems.append(f"ab exited {r.returncode}: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    if res["complete"] != requests:
+        problems.append(f"{res['complete']}/{requests} requests completed")
+    if res["failed_requests"]:
+        problems.append(f"{res['failed_requests']} failed requests")
+    if res["non_2xx"]:
+        problems.append(f"{res['non_2xx']} non-2xx responses")
+    if res["rps"] is None:
+        problems.append("no requests/s in ab's output")
+    res["failed"] = bool(problems)
+    res["problems"] = problems
+    return res
+
+
+def latency_ms(text: str) -> Optional[float]:
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+
+
+def run_wrk(ns: str, threads: int, connections: int, seconds: float, pipeline: int = 0) -> dict:
+    """`wrk` (optionally pipelined): requests/s, latency, socket errors and non-2xx counts."""
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", WRK_TIMEOUT, "--latency"]
+    if pipeline:
+        argv += ["-s", str(PIPELINE_LUA), URL, "--", str(pipeline)]
+    else:
+        argv += [URL]
+    try:
+        r = netns_run(ns, argv, timeout=seconds + 120)
+    except subprocess.TimeoutExpired:
+        return {"tool": "wrk", "argv": argv, "error": "wrk did not finish", "failed": True,
+                "problems": ["wrk did not finish"]}
+    out = r.stdout + r.stderr
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    res = {
+        "tool": "wrk", "argv": argv, "exit": r.returncode, "output": out, "pipeline": pipeline,
+        "requests": grab(r"^\s*(\d+) requests in ", out, int, 0),
+        "rps": grab(r"^Requests/sec:\s+([\d.]+)", out),
+        "non_2xx": grab(r"Non-2xx or 3xx responses:\s+(\d+)", out, int, 0),
+        "socket_errors": dict(zip(("connect", "read", "write", "timeout"),
+                                  map(int, errors.groups()))) if errors else {},
+    }
+    if not pipeline:  # with pipelining wrk's latency figures are not per request
+        res["latency_avg_ms"] = latency_ms(grab(r"^\s+Latency\s+(\S+)", out, str, ""))
+        res["latency_p50_ms"] = latency_ms(grab(r"^\s+50%\s+(\S+)", out, str, ""))
+        res["latency_p99_ms"] = latency_ms(grab(r"^\s+99%\s+(\S+)", out, str, ""))
+    problems = []
+    if r.returncode != 0:
+        problems.append(f"wrk exited {r.returncode}: {out.strip()[-200:]}")
+    if res["rps"] is None or not res["requests"]:
+        problems.append("no requests completed")
+    if res["non_2xx"]:
+        problems.append(f"{res['non_2xx']} non-2xx responses")
+    bad = {k: v for k, v in res["socket_errors"].items() if v}
+    if bad:
+        problems.append("socket errors " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    res["failed"] = bool(problems)
+    res["problems"] = problems
+    return res
+
+
+def virtio_queues(qmp_path: str) -> dict:
+    """QEMU's view of every virtio queue (indices, in use, last signalled), through QMP:
+    tells a guest waiting for a notification QEMU already sent from QEMU waiting for a kick
+    the guest never gave."""
+    result: dict = {}
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(qmp_path)
+            f = s.makefile("rw")
+
+            def call(cmd: str, **arguments) -> object:
+                f.write(json.dumps({"execute": cmd, "arguments": arguments}) + "\n")
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if "return" in reply or "error" in reply:
+                        return reply.get("return", reply.get("error"))
+
+            json.loads(f.readline())  # greeting
+            call("qmp_capabilities")
+            for dev in call("x-query-virtio") or []:
+                status = call("x-query-virtio-status", path=dev["path"])
+                queues = (status or {}).get("num-vqs", 0) if isinstance(status, dict) else 0
+                for q in range(queues):
+                    qs = call("x-query-virtio-queue-status", path=dev["path"], queue=q)
+                    if isinstance(qs, dict):
+                        result[f"{dev['name']} {dev['path']} queue {q}"] = {
+                            k: qs.get(k) for k in ("last-avail-idx", "shadow-avail-idx", "used-idx",
+                                                   "signalled-used", "signalled-used-valid", "inuse")}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        result["error"] = f"{type(e).__name__}: {e}"
+    return result
+
+
+# -- one boot -----------------------------------------------------------------------------
+
+
+class Boot:
+    """A guest booted in the namespace: QEMU start -> first HTTP 200 and -> ready line.
+    Use as a context manager; leaving it powers QEMU off."""
+
+    def __init__(self, guest: Guest, memory: str, ns: str, timeout: float, verbose: bool):
+        echo = (lambda line: print(f"  {guest.label}| {line}", flush=True)) if verbose else None
+        self.guest = guest
+        self.ns = ns
+        self.qmp = str(Path(tempfile.gettempdir()) / f"bench-http-{os.getpid()}.qmp")
+        self.target = guest.target(memory, ns, echo, self.qmp)
+        self.timeout = timeout
+        self.sample: dict = {"memory": memory}
+
+    def __enter__(self) -> "Boot":
+        try:
+            self.target.boot()
+            first = run_probe(["ip", "netns", "exec", self.ns], "http", GUEST_ADDRESS, 80, self.timeout,
+                              self.target)
+        except BaseException:
+            self.target.power_off()  # __exit__ does not run when __enter__ raises
+            raise
+        self.sample["first_response_s"] = first["t"] - self.target.started_at if first["ok"] else None
+        self.sample["first_response"] = first
+        if first["ok"]:
+            try:
+                _, line, _ = self.target.console.wait_for(self.guest.ready_regex, 5, 0)
+                self.sample["ready_line_s"] = line.time - self.target.started_at
+            except TargetError:
+                self.sample["ready_line_s"] = None
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return self.sample["first_response_s"] is not None
+
+    def still_serving(self) -> bool:
+        """One more GET (a few seconds to answer); if none, the reason goes to the sample."""
+        again = run_probe(["ip", "netns", "exec", self.ns], "http", GUEST_ADDRESS, 80, 3, self.target)
+        self.sample["served_after"] = bool(again["ok"])
+        if not again["ok"]:
+            self.sample["not_serving"] = self.failure(again)
+            if self.target.running:
+                self.sample["virtio_queues"] = virtio_queues(self.qmp)
+        return again["ok"]
+
+    def failure(self, probe: Optional[dict] = None) -> str:
+        """Why the guest does not answer: QEMU's state, the probe's error, the console's end."""
+        err = (probe or self.sample["first_response"]).get("error", "?")
+        why = "no HTTP 200" if self.target.running else f"QEMU exited {self.target.qemu_returncode}"
+        tail = [l.text for l in self.target.console.lines[-12:]]
+        return f"{why} ({err}); console tail: " + " / ".join(tail)
+
+    def __exit__(self, *exc) -> None:
+        self.target.power_off()
+        with contextlib.suppress(OSError):
+            os.unlink(self.qmp)
+        if any("PANIC" in l.text or "Kernel panic" in l.text for l in self.target.console.lines):
+            self.sample["panic"] = True
+
+
+# -- the benchmark ------------------------------------------------------------------------
+
+
+def load_round(guest: Guest, args: argparse.Namespace, ns: str, round_no: int) -> None:
+    """One boot of `guest` with the load tests; appends to guest.samples."""
+    log(f"round {round_no}: {guest.title}: booting")
+    with Boot(guest, args.memory, ns, args.boot_timeout, args.verbose) as boot:
+        s = boot.sample
+        s["round"] = round_no
+        if not boot.ok:
+            s["error"] = boot.failure()
+            guest.samples["failures"].append(f"round {round_no}: {s['error']}")
+            log(f"round {round_no}: {guest.title}: FAILED to serve: {s['error']}")
+            guest.samples["boots"].append(s)
+            return
+        log(f"round {round_no}: {guest.title}: first response {s['first_response_s']:.2f} s "
+            f"after QEMU start, ready line {fmt_s(s.get('ready_line_s'))}")
+        requests = args.ab_requests
+        if args.warmup:
+            s["warmup"] = run_ab(ns, args.warmup, args.concurrency)
+            if not requests:  # as many as the warm-up's rate fills --ab-seconds with
+                rate = s["warmup"].get("rps") or 0
+                requests = min(max(int(rate * args.ab_seconds / 1000 + 1) * 1000, AB_MIN_REQUESTS),
+                               AB_MAX_REQUESTS)
+        runs = [
+            ("ab", f"ab -n {requests or AB_MIN_REQUESTS}",
+             lambda: run_ab(ns, requests or AB_MIN_REQUESTS, args.concurrency)),
+            ("wrk", "wrk", lambda: run_wrk(ns, args.wrk_threads, args.concurrency, args.wrk_seconds)),
+            ("wrk_pipelined", "wrk pipelined",
+             lambda: run_wrk(ns, args.wrk_threads, args.concurrency, args.wrk_seconds, PIPELINE_DEPTH)),
+        ]
+        for key, name, run in runs:
+            s[key] = run()
+            # A guest that stops answering mid-run can leave a run that looks clean (wrk
+            # just counts fewer requests): each run counts only if the guest still serves.
+            if not boot.still_serving():
+                s[key]["failed"] = True
+                s[key]["problems"].append("the guest stopped serving during this run")
+            log(f"round {round_no}: {guest.title}: {name}: {describe_run(s[key])}")
+            if not s["served_after"]:
+                guest.samples["failures"].append(f"round {round_no}: stopped serving during {name}: "
+                                                 f"{s['not_serving']}; QEMU's virtio queues: "
+                                                 f"{json.dumps(s.get('virtio_queues'))}")
+                log(f"round {round_no}: {guest.title}: STOPPED SERVING: {s['not_serving']}; "
+                    f"virtio queues {json.dumps(s.get('virtio_queues'))}")
+                break
+        guest.samples["boots"].append(s)
+
+
+def boot_only(guest: Guest, args: argparse.Namespace, ns: str) -> None:
+    """A boot for the first-response figure alone."""
+    with Boot(guest, args.memory, ns, args.boot_timeout, args.verbose) as boot:
+        s = boot.sample
+        if boot.ok:
+            boot.still_serving()
+            log(f"boot: {guest.title}: first response {s['first_response_s']:.2f} s, "
+                f"ready line {fmt_s(s.get('ready_line_s'))}")
+        else:
+            s["error"] = boot.failure()
+            guest.samples["failures"].append(f"extra boot: {s['error']}")
+            log(f"boot: {guest.title}: FAILED: {s['error']}")
+        guest.samples["boots"].append(s)
+
+
+def serves_with(guest: Guest, mib: int, args: argparse.Namespace, ns: str, timeout: float) -> tuple[bool, str]:
+    """Does `guest` boot with -m <mib>M and serve: GET /, ab -k -c 100 clean, GET / again?"""
+    try:
+        with Boot(guest, f"{mib}M", ns, timeout, args.verbose) as boot:
+            if not boot.ok:
+                return False, boot.failure()[:300]
+            ab = run_ab(ns, args.memory_check_requests, args.concurrency)
+            if ab["failed"]:
+                return False, "ab: " + "; ".join(ab["problems"])
+            if not boot.still_serving():
+                return False, "stopped serving after ab"
+            return True, f"first response {boot.sample['first_response_s']:.2f} s, ab {ab['rps']:.0f} req/s"
+    except TargetError as e:
+        return False, str(e)
+
+
+def memory_search(guest: Guest, args: argparse.Namespace, ns: str) -> dict:
+    """Bisection for the smallest -m (MiB) that serves, between --memory-min and the
+    benchmark's own -m (which served in the rounds)."""
+    hi = mib_of(args.memory)
+    lo = args.memory_min
+    firsts = [b["first_response_s"] for b in guest.samples["boots"] if b.get("first_response_s")]
+    # A guest short of memory may boot much slower before it fails or serves.
+    timeout = min(args.boot_timeout, 3 * max(firsts, default=20) + 15)
+    trials = []
+
+    def trial(mib: int) -> bool:
+        ok, detail = serves_with(guest, mib, args, ns, timeout)
+        trials.append({"mib": mib, "ok": ok, "detail": detail})
+        log(f"memory: {guest.title}: -m {mib}M {'serves' if ok else 'fails'} ({detail})")
+        return ok
+
+    if trial(lo):
+        return {"smallest_mib": lo, "at_or_below": True, "trials": trials}
+    while hi - lo > max(args.memory_step, round(hi * 0.05)):
+        mid = (lo + hi) // 2
+        if trial(mid):
+            hi = mid
+        else:
+            lo = mid
+    return {"smallest_mib": hi, "largest_failing_mib": lo, "trials": trials}
+
+
+# -- summaries ----------------------------------------------------------------------------
+
+
+def mib_of(size: str) -> int:
+    m = re.fullmatch(r"(\d+)([MG]?)", size.strip().upper().removesuffix("B").removesuffix("I"))
+    if not m:
+        raise SystemExit(f"bench http: cannot read memory size {size!r} (e.g. 256M, 1G)")
+    return int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+
+
+def fmt_s(v: Optional[float]) -> str:
+    return f"{v:.2f} s" if v is not None else "–"
+
+
+def describe_run(run: dict) -> str:
+    if run.get("error"):
+        return f"FAILED: {run['error']}"
+    text = f"{run['rps']:.0f} req/s" if run.get("rps") is not None else "no rate"
+    if run.get("latency_p99_ms") is not None:
+        text += f", p50 {run['latency_p50_ms']:.2f} ms, p99 {run['latency_p99_ms']:.2f} ms"
+    if run["failed"]:
+        text += " — FAILURES: " + "; ".join(run["problems"])
+    return text
+
+
+METRICS = [  # key in a boot sample, title, unit, higher is better
+    ("ab", "ab -k -c100 (req/s)", "req/s", True),
+    ("wrk", "wrk -t2 -c100 (req/s)", "req/s", True),
+    ("wrk_pipelined", f"wrk -t2 -c100, pipelined x{PIPELINE_DEPTH} (req/s)", "req/s", True),
+    ("first_response_s", "QEMU start -> first HTTP 200 (s)", "s", False),
+    ("ready_line_s", "QEMU start -> ready line on the console (s)", "s", False),
+]
+
+
+def summarize(guest: Guest) -> dict:
+    """Medians over clean runs, with counts of runs and of failed runs per metric."""
+    out = {}
+    boots = guest.samples["boots"]
+    for key, _, _, _ in METRICS:
+        if key in ("first_response_s", "ready_line_s"):
+            values = [b[key] for b in boots if b.get(key) is not None]
+            out[key] = {"median": statistics.median(values) if values else None, "n": len(boots),
+                        "failed": len(boots) - len(values),
+                        "min": min(values, default=None), "max": max(values, default=None)}
+        else:
+            runs = [b[key] for b in boots if key in b]
+            clean = [r["rps"] for r in runs if not r["failed"]]
+            out[key] = {"median": statistics.median(clean) if clean else None, "n": len(runs),
+                        "failed": sum(1 for r in runs if r["failed"]),
+                        "min": min(clean, default=None), "max": max(clean, default=None),
+                        "problems": [p for r in runs for p in r.get("problems", [])]}
+    out["stopped_serving"] = sum(1 for b in boots if b.get("served_after") is False)
+    return out
+
+
+def cell(entry: dict, unit: str) -> str:
+    """Median, and how many of the runs failed (those are not in the median)."""
+    if entry["median"] is None:
+        return f"FAILED ({entry['failed']} of {entry['n']})" if entry["n"] else "–"
+    v = entry["median"]
+    text = f"{v:,.0f}" if unit == "req/s" else f"{v:.2f}"
+    if entry["failed"]:
+        text += f" ({entry['failed']} of {entry['n']} runs failed)"
+    return text
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a is not None and b else None
+
+
+def machine_context(board: str, memory: str) -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    qemu = QemuTarget(board).qemu_argv()[0]
+    versions = {}
+    for tool, argv in (("ab", ["ab", "-V"]), ("wrk", ["wrk", "-v"])):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            versions[tool] = (r.stdout + r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            versions[tool] = "?"
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        commit = "?"
+    return {"cpu": cpu, "host_cpus": os.cpu_count(), "host_kernel": platform.release(),
+            "qemu_argv": QemuTarget(board, memory=memory).qemu_argv(),
+            "qemu": qemu_version(qemu), "accelerator": "TCG (no KVM), same QEMU for both guests",
+            "board": board, "memory": memory, "vcpus": 1, "tools": versions, "coronet_commit": commit,
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def linux_versions(board: str) -> dict:
+    try:
+        m = json.loads(manifest_path(load_board(board)["arch"]).read_text())
+    except (OSError, ValueError):
+        return {}
+    pk = m.get("packages", {})
+    return {"kernel": f"{m['kernel']['package']} {m['kernel']['version']}",
+            "nginx": pk.get("nginx", "?"), "redis-server": pk.get("redis-server", "?"),
+            "busybox-static": pk.get("busybox-static", "?"), "libc6": pk.get("libc6", "?")}
+
+
+CHART = r'''
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+doc = json.load(open(sys.argv[1]))
+a, b = doc["slots"]
+sa, sb = doc["summary"][a], doc["summary"][b]
+ta, tb = doc["titles"][a], doc["titles"][b]
+ctx = doc["context"]
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [3, 1.3]})
+groups = [("ab", "ab -k -c100"), ("wrk", "wrk -c100"), ("wrk_pipelined", "wrk -c100\npipelined x16")]
+width = 0.38
+colors = ("#2a7ab0", "#b0b0b0")
+ticks = []
+for i, (key, label) in enumerate(groups):
+    va, vb = sa[key]["median"] or 0, sb[key]["median"] or 0
+    for j, (v, c) in enumerate(((va, colors[0]), (vb, colors[1]))):
+        x = i + (j - 0.5) * width
+        left.bar(x, v, width, color=c, label=(ta, tb)[j] if i == 0 else None)
+        left.text(x, v, f"{v:,.0f}" if v else "failed", ha="center", va="bottom", fontsize=8)
+    ticks.append(label + (f"\n{va / vb:.2f}x" if va and vb else ""))
+left.set_xticks(range(len(groups)), ticks)
+left.set_ylabel("requests / s (median)")
+left.set_ylim(0, max([(s[k]["median"] or 0) for s in (sa, sb) for k, _ in groups] + [1]) * 1.12)
+left.legend(loc="upper left", fontsize=9)
+left.set_title(f"GET /, 14-byte text/plain; under each pair: {ta} / {tb}", fontsize=10)
+fa, fb = sa["first_response_s"]["median"] or 0, sb["first_response_s"]["median"] or 0
+for j, (v, c) in enumerate(((fa, colors[0]), (fb, colors[1]))):
+    right.bar(j, v, 0.6, color=c)
+    right.text(j, v, f"{v:.2f} s" if v else "failed", ha="center", va="bottom", fontsize=8)
+right.set_xticks([0, 1], [ta, tb], fontsize=8)
+right.set_ylabel("seconds (median)")
+right.set_ylim(0, max(fa, fb, 0.1) * 1.25)
+title = "QEMU start -> first HTTP 200"
+if fa and fb:
+    title += f"\n{fb / fa:.1f}x sooner" if fa < fb else f"\n{fa / fb:.1f}x later"
+right.set_title(title, fontsize=10)
+qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+fig.suptitle(f"{ta} vs {tb} on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+             f"host {ctx['cpu']}", fontsize=10)
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=120)
+'''
+
+
+def render_chart(json_path: Path, png: Path) -> bool:
+    if not Path(CHART_PYTHON).is_file():
+        log(f"no {CHART_PYTHON}: chart skipped")
+        return False
+    r = subprocess.run([CHART_PYTHON, "-c", CHART, str(json_path), str(png)], capture_output=True, text=True)
+    if r.returncode != 0:
+        log(f"chart failed (python3-matplotlib missing? tools/deps installs it): {r.stderr.strip()[-500:]}")
+        return False
+    return True
+
+
+def print_report(doc: dict) -> None:
+    ctx = doc["context"]
+    a, b = doc["slots"]
+    ta, tb = doc["titles"][a], doc["titles"][b]
+    sa, sb = doc["summary"][a], doc["summary"][b]
+    cfg = doc["config"]
+    print()
+    print(f"HTTP benchmark: {ta} vs {tb} on {ctx['board']}, 1 vCPU, -m {ctx['memory']}, tap networking")
+    print(f"Both guests under TCG (no KVM) on the same QEMU: {ctx['qemu']}")
+    print(f"Host: {ctx['cpu']}, {ctx['host_cpus']} CPUs, Linux {ctx['host_kernel']}; {ctx['date']}")
+    print(f"Coronet {ctx['coronet_commit']}, build type {doc.get('coronet_build_type', '?')}; "
+          f"Linux guest: " + ", ".join(f"{k} {v}" for k, v in doc.get("linux", {}).items()))
+    ab_n = f"-n {cfg['ab_requests']}" if cfg["ab_requests"] else f"-n sized to ~{cfg['ab_seconds']:g} s per guest"
+    print(f"{cfg['rounds']} rounds (A/B alternating), medians of runs without failures; ab {ab_n}, "
+          f"wrk {cfg['wrk_seconds']:g} s (--timeout {WRK_TIMEOUT}), warm-up ab -n {cfg['warmup']} per boot")
+    print()
+    print(f"| metric | {ta} | {tb} | {ta} / {tb} |")
+    print("|---|---:|---:|---:|")
+    for key, title, unit, _ in METRICS:
+        r = ratio(sa[key]["median"], sb[key]["median"])
+        print(f"| {title} | {cell(sa[key], unit)} | {cell(sb[key], unit)} | "
+              f"{f'{r:.2f}x' if r is not None else '–'} |")
+    ia, ib = doc["images"][a], doc["images"][b]
+    size_a, size_b = sum(ia.values()), sum(ib.values())
+    print(f"| image size (MB) | {size_a / 1e6:.2f} | {size_b / 1e6:.2f} "
+          f"({' + '.join(f'{Path(k).name} {v / 1e6:.1f}' for k, v in ib.items())}) | "
+          f"{size_a / size_b:.3f}x |")
+    ma, mb = doc["memory_search"].get(a), doc["memory_search"].get(b)
+    if ma and mb:
+        def mcell(m):
+            return f"{'≤ ' if m.get('at_or_below') else ''}{m['smallest_mib']} MiB"
+        print(f"| smallest -m serving / (bisection) | {mcell(ma)} | {mcell(mb)} | "
+              f"{ma['smallest_mib'] / mb['smallest_mib']:.2f}x |")
+    problems = []
+    for slot in (a, b):
+        for f in doc["failures"][slot]:
+            problems.append(f"{doc['titles'][slot]}: {f}")
+        for key, title, unit, _ in METRICS:
+            for p in doc["summary"][slot][key].get("problems", []):
+                problems.append(f"{doc['titles'][slot]}: {title}: {p}")
+    if problems:
+        print("\nRuns with failures (left out of the medians):")
+        for p in problems:
+            print(f"  - {p}")
+    else:
+        print("\nNo failed or non-2xx requests, no socket errors; both guests still served after every run.")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="tools/bench http", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--board", default="qemu-x86_64", choices=list_boards(),
+                   help="board for both guests (default %(default)s)")
+    p.add_argument("--targets", default="coronet,linux",
+                   help="the two guests, A,B (coronet or linux each; default %(default)s; "
+                        "linux,linux checks the bench itself)")
+    p.add_argument("--build-dir", default="build-release",
+                   help="Coronet build directory (default %(default)s: a Release build, as "
+                        "Debian's nginx is optimised; cmake -S . -B build-release "
+                        "-DCMAKE_BUILD_TYPE=Release && cmake --build build-release)")
+    p.add_argument("--memory", default="256M", help="guest RAM for both (default %(default)s)")
+    p.add_argument("--rounds", type=int, default=3, help="load rounds per guest (default %(default)s)")
+    p.add_argument("--boots", type=int, default=5,
+                   help="boots per guest for the first-response figure, counting the rounds' "
+                        "(default %(default)s)")
+    p.add_argument("--ab-requests", type=int, default=0,
+                   help="ab -n; default: sized per boot from the warm-up's rate to last "
+                        f"--ab-seconds (at least {AB_MIN_REQUESTS})")
+    p.add_argument("--ab-seconds", type=float, default=10,
+                   help="target duration of an ab run when -n is sized automatically "
+                        "(default %(default)s)")
+    p.add_argument("--concurrency", type=int, default=100, help="ab -c and wrk -c (default %(default)s)")
+    p.add_argument("--wrk-seconds", type=float, default=10, help="wrk -d (default %(default)s)")
+    p.add_argument("--wrk-threads", type=int, default=2, help="wrk -t (default %(default)s)")
+    p.add_argument("--warmup", type=int, default=5000,
+                   help="ab -k requests before the measured runs of each boot, not counted "
+                        "(default %(default)s; 0: none)")
+    p.add_argument("--memory-search", dest="memory_search", action="store_true", default=None,
+                   help="bisect for the smallest memory that serves (default: on, off with --quick)")
+    p.add_argument("--no-memory-search", dest="memory_search", action="store_false",
+                   help="skip the smallest-memory bisection")
+    p.add_argument("--memory-min", type=int, default=8, help="bisection floor in MiB (default %(default)s)")
+    p.add_argument("--memory-step", type=int, default=2,
+                   help="bisection resolution in MiB (default %(default)s, at least 5%% of the value)")
+    p.add_argument("--memory-check-requests", type=int, default=2000,
+                   help="ab -k -c <concurrency> requests a memory size must serve (default %(default)s)")
+    p.add_argument("--boot-timeout", type=float, default=120,
+                   help="seconds from QEMU start to the first HTTP 200 (default %(default)s)")
+    p.add_argument("--qemu-args", default="",
+                   help="more QEMU options for both guests, e.g. \"-cpu max,pauth-impdef=on\" on "
+                        "qemu-aarch64 (QEMU's default pointer-authentication algorithm is slow "
+                        "under TCG and only Linux uses it)")
+    p.add_argument("--coronet-append", default="", help="more Coronet kernel command line")
+    p.add_argument("--linux-append", default="", help="more Linux kernel command line")
+    p.add_argument("--quick", action="store_true",
+                   help="1 round, 1 boot, ab and wrk 5 s each, no memory search unless "
+                        "--memory-search (about 1 min)")
+    p.add_argument("--json", default=str(ROOT / "build" / "bench" / "http.json"),
+                   help="results file (default build/bench/http.json)")
+    p.add_argument("--png", default=str(ROOT / "build" / "bench" / "http.png"),
+                   help="chart file (default build/bench/http.png)")
+    p.add_argument("--update-readme-assets", action="store_true",
+                   help="also copy the chart to docs/bench/http.png")
+    p.add_argument("-v", "--verbose", action="store_true", help="echo the guests' consoles")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.rounds, args.boots, args.ab_seconds, args.wrk_seconds = 1, 1, 5, 5
+    if args.memory_search is None:
+        args.memory_search = not args.quick
+    kinds = [k.strip() for k in args.targets.split(",")]
+    if len(kinds) != 2 or any(k not in ("coronet", "linux") for k in kinds):
+        p.error("--targets takes two of coronet/linux, e.g. coronet,linux")
+    args.kinds = kinds
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    mib_of(args.memory)
+    return args
+
+
+CONFIG_KEYS = ("memory", "qemu_args", "coronet_append", "linux_append", "rounds", "boots", "ab_requests",
+               "ab_seconds", "concurrency", "wrk_seconds", "wrk_threads", "warmup", "memory_search",
+               "memory_min", "memory_step", "memory_check_requests", "boot_timeout")
+
+
+def _sigterm(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        log("needs root (network namespace and tap device)")
+        return 2
+    for tool in ("ab", "wrk", "ip"):
+        if not shutil.which(tool):
+            log(f"{tool} not found (tools/deps installs it)")
+            return 2
+    build_dir = Path(args.build_dir)
+    build_dir = build_dir if build_dir.is_absolute() else ROOT / build_dir
+    labels = args.kinds if args.kinds[0] != args.kinds[1] else [f"{k}-{s}" for k, s in zip(args.kinds, "AB")]
+    guests = [Guest(label, kind, args.board, build_dir,
+                    args.coronet_append if kind == "coronet" else args.linux_append,
+                    tuple(shlex.split(args.qemu_args)))
+              for label, kind in zip(labels, args.kinds)]
+    try:
+        for g in guests:
+            g.check_built()
+    except (TargetError, subprocess.CalledProcessError) as e:
+        log(str(e))
+        return 2
+    if "coronet" in args.kinds and build_type(build_dir) != "Release":
+        log(f"warning: {build_dir} is a {build_type(build_dir)} build; figures against nginx want Release")
+
+    # SIGTERM ends the run the way Ctrl-C does: through the finally blocks below, which
+    # stop QEMU and delete the namespace.
+    signal.signal(signal.SIGTERM, _sigterm)
+    context = machine_context(args.board, args.memory)
+    log(f"{context['board']}, -m {args.memory}, {context['qemu']}, host {context['cpu']}")
+    ns = Namespace(f"bench-http-{os.getpid()}")
+    memory_results: dict[str, dict] = {}
+    interrupted = False
+    try:
+        ns.__enter__()
+        # Faster ARP retries towards the guest: while it boots, ARP for 10.77.0.2 goes
+        # unanswered, and with the default 1 s between tries the first response could
+        # wait up to a second for the next ARP request after the guest is up.
+        netns_run(ns.name, ["sysctl", "-q", "-w", "net.ipv4.neigh.tap0.retrans_time_ms=20"], 10)
+        for r in range(1, args.rounds + 1):
+            for g in guests:
+                load_round(g, args, ns.name, r)
+        for _ in range(args.boots - args.rounds):
+            for g in guests:
+                boot_only(g, args, ns.name)
+        if args.memory_search:
+            for g in guests:
+                memory_results[g.label] = memory_search(g, args, ns.name)
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: reporting what was measured")
+    finally:
+        ns.__exit__(None, None, None)
+
+    doc = {
+        "context": context,
+        "config": {k: getattr(args, k) for k in CONFIG_KEYS}
+                  | {"pipeline_depth": PIPELINE_DEPTH, "url": URL, "interrupted": interrupted},
+        "slots": [g.label for g in guests],
+        "titles": {g.label: g.title for g in guests},
+        "coronet_build_dir": str(build_dir),
+        "coronet_build_type": build_type(build_dir),
+        "linux": linux_versions(args.board),
+        "images": {g.label: g.image_files() for g in guests},
+        "summary": {g.label: summarize(g) for g in guests},
+        "memory_search": memory_results,
+        "failures": {g.label: g.samples["failures"] for g in guests},
+        "samples": {g.label: g.samples["boots"] for g in guests},
+    }
+    json_path = Path(args.json)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(doc, indent=2) + "\n")
+    print_report(doc)
+    png = Path(args.png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    if render_chart(json_path, png):
+        print(f"\nchart: {png}")
+        if args.update_readme_assets:
+            dest = ROOT / "docs" / "bench" / "http.png"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(png, dest)
+            print(f"chart copied to {dest.relative_to(ROOT)}")
+    print(f"results: {json_path}")
+    failed = interrupted or any(doc["failures"].values()) or any(
+        s[k]["failed"] for s in doc["summary"].values() for k, _, _, _ in METRICS)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
