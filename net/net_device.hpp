@@ -29,6 +29,7 @@ struct NetCounters {
     uint64_t tx_packets, tx_bytes, tx_dropped;
     uint64_t tx_ring_full;    // transmit found no free descriptor
     uint64_t interrupts;
+    uint64_t interrupts_missed;  // work found waiting under an armed interrupt (check_interrupts)
     uint64_t notifications;   // device kicks actually sent (after suppression)
 };
 
@@ -53,6 +54,12 @@ public:
     virtual size_t poll(size_t budget, Deliver deliver, void* context) = 0;
     // Returns a received buffer to the device (re-posts it).
     virtual void recycle(void* cookie) = 0;
+
+    // The stack calls this now and then (a tenth of a second apart or more) from reactor
+    // context. Work that has waited since the previous call with the device's interrupt armed
+    // and nothing taken in between means a notification was lost: the driver signals events()
+    // so the work gets polled, counts it, and returns true.
+    virtual bool check_interrupts() = 0;
 
     virtual NetCounters counters() const = 0;
 

@@ -8,9 +8,23 @@
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 #include "lib/json_writer.hpp"
+#include "net/lwip/interface.hpp"
+#include "net/lwip/stack.hpp"
 #include "net/net_device.hpp"
 
 namespace coronet::apps {
+namespace {
+
+void pool(JsonWriter& json, std::string_view name, const net::PoolStats& p) {
+    json.key(name).begin_object();
+    json.member("used", p.used);
+    json.member("size", p.size);
+    json.member("peak", p.peak);
+    json.member("exhausted", p.exhausted);
+    json.end_object();
+}
+
+}  // namespace
 
 std::string_view status_json(http::Server& server, char* buffer, size_t capacity) {
     JsonWriter json(buffer, capacity);
@@ -65,9 +79,26 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
         json.member("tx_bytes", c.tx_bytes);
         json.member("tx_dropped", c.tx_dropped);
         json.member("interrupts", c.interrupts);
+        json.member("interrupts_missed", c.interrupts_missed);
         json.end_object();
     }
     json.end_array();
+
+    // The stack's buffers: what a connection holding data or a burst of traffic pins.
+    net::InterfaceStats frames = net::interface_stats();
+    net::StackStats stack = net::stack_stats();
+    json.key("stack").begin_object();
+    json.member("rx_lent", frames.rx_lent);
+    json.member("rx_copied", frames.rx_copied);
+    json.member("rx_no_pbuf", frames.rx_no_pbuf);
+    json.member("tx_backlog", frames.tx_backlog);
+    json.member("tx_busy", frames.tx_busy);
+    json.member("tx_dropped", frames.tx_dropped);
+    pool(json, "pbuf_pool", stack.pbuf_pool);
+    pool(json, "tcp_pcbs", stack.tcp_pcbs);
+    pool(json, "tcp_segs", stack.tcp_segs);
+    json.member("time_wait_reuses", stack.time_wait_reuses);
+    json.end_object();
     json.end_object();
     return json.complete() ? json.text() : std::string_view{};
 }

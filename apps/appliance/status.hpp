@@ -8,7 +8,7 @@
 
 namespace coronet::apps {
 
-inline constexpr size_t kStatusJsonCapacity = 2048;
+inline constexpr size_t kStatusJsonCapacity = 4096;
 
 // Writes the status document into `buffer`; returns it, or an empty view if it did not fit.
 std::string_view status_json(http::Server& server, char* buffer, size_t capacity);

@@ -30,6 +30,7 @@ constexpr size_t kCopyBelowFree = kLentBuffers / 4;
 constexpr size_t kPollBudget = 64;              // frames per device per pass: others get a turn
 constexpr size_t kMaxFragments = 16;
 constexpr size_t kTxBacklog = 256;              // frames waiting for ring space
+constexpr uint64_t kInterruptCheckInterval = 100'000'000;  // ns between lost-interrupt checks
 
 struct Interface;
 
@@ -60,6 +61,7 @@ LentBuffer g_lent[kLentBuffers];
 LentBuffer* g_free_lent = nullptr;
 size_t g_free_lent_count = 0;
 InterfaceStats g_stats;
+sched::Deadline g_next_interrupt_check = 0;
 
 void return_lent(pbuf* p) {
     auto* lent = reinterpret_cast<LentBuffer*>(p);
@@ -293,6 +295,18 @@ void flush_interfaces() {
     }
 }
 
-InterfaceStats interface_stats() { return g_stats; }
+void check_interrupts() {
+    sched::Deadline now = sched::now();
+    if (now < g_next_interrupt_check) return;
+    g_next_interrupt_check = now + kInterruptCheckInterval;
+    for (size_t i = 0; i < g_interface_count; ++i) g_interfaces[i].device->check_interrupts();
+}
+
+InterfaceStats interface_stats() {
+    InterfaceStats stats = g_stats;
+    stats.rx_lent = g_interface_count ? kLentBuffers - g_free_lent_count : 0;
+    for (size_t i = 0; i < g_interface_count; ++i) stats.tx_backlog += g_interfaces[i].backlog_count;
+    return stats;
+}
 
 }  // namespace coronet::net

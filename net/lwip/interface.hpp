@@ -14,7 +14,13 @@ Result<void> add_interface(NetDevice& device);
 // Tells devices about frames queued since the last call (batched notifications).
 void flush_interfaces();
 
+// Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts);
+// does nothing when called again within kInterruptCheckInterval. lwIP's timer loop calls it.
+void check_interrupts();
+
 struct InterfaceStats {
+    uint64_t rx_lent;        // receive buffers lent to lwIP right now (zero-copy pbufs)
+    uint64_t tx_backlog;     // frames waiting for ring space right now, all interfaces
     uint64_t rx_copied;      // frames copied because too many receive buffers were lent out
     uint64_t rx_no_pbuf;     // frames dropped: no pbuf for a copy
     uint64_t tx_busy;        // frames that had to wait in the backlog (ring full)

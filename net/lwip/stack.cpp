@@ -9,9 +9,12 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lwip/init.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "net/lwip/interface.hpp"
+#include "net/lwip/time_wait.hpp"
 #include "net/net_device.hpp"
 #include "net/virtio/probe.hpp"
 
@@ -34,11 +37,17 @@ sched::Deadline next_lwip_deadline() {
 void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
+        check_interrupts();
         flush_interfaces();
         g_timers_deadline = next_lwip_deadline();
         g_timers_changed.reset();
         (void)g_timers_changed.wait(g_timers_deadline);
     }
+}
+
+PoolStats pool_stats(memp_t pool) {
+    const stats_mem* s = lwip_stats.memp[pool];
+    return {s->used, s->avail, s->max, s->err};
 }
 
 }  // namespace
@@ -57,6 +66,10 @@ void start_stack(const BootInfo& info) {
 }
 
 const char* stack_version() { return LWIP_VERSION_STRING; }
+
+StackStats stack_stats() {
+    return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG), time_wait_reuses()};
+}
 
 void stack_activity() {
     flush_interfaces();

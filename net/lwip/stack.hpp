@@ -15,4 +15,19 @@ const char* stack_version();
 // the call created an earlier timeout. Socket calls and the receive path call this.
 void stack_activity();
 
+// Occupancy of one of lwIP's fixed pools (lwipopts.h sizes them).
+struct PoolStats {
+    uint64_t used;
+    uint64_t size;
+    uint64_t peak;
+    uint64_t exhausted;  // allocations refused because the pool was empty
+};
+struct StackStats {
+    PoolStats pbuf_pool;  // receive copies (PBUF_POOL_SIZE)
+    PoolStats tcp_pcbs;   // connections, listening sockets excluded (MEMP_NUM_TCP_PCB)
+    PoolStats tcp_segs;   // queued TCP segments (MEMP_NUM_TCP_SEG)
+    uint64_t time_wait_reuses;  // TIME-WAIT connections a new SYN replaced (time_wait.hpp)
+};
+StackStats stack_stats();
+
 }  // namespace coronet::net

@@ -97,6 +97,10 @@ void probe(const BootInfo& info) {
     ProbeState state;
     state.options.rx_queue_size = ring_option("virtio_net.rx_ring");
     state.options.tx_queue_size = ring_option("virtio_net.tx_ring");
+    if (auto every = boot_config().get_number("virtio_net.lose_interrupts"); every && *every > 0) {
+        state.options.lose_interrupts = static_cast<uint32_t>(*every);
+        LOG_WARN("virtio: ignoring one interrupt in %llu (virtio_net.lose_interrupts, a test option)", *every);
+    }
     if (info.devices_truncated) LOG_WARN("virtio: the platform describes more devices than fit; some are ignored");
     for (size_t i = 0; i < info.device_count; ++i) {
         const PlatformDevice& d = info.devices[i];

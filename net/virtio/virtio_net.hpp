@@ -26,6 +26,9 @@ public:
     struct Options {
         uint16_t rx_queue_size = 0;  // 0: the device's maximum, up to kMaxQueueSize
         uint16_t tx_queue_size = 0;
+        // Fault injection for tests: the handler ignores every Nth interrupt, as a platform
+        // that drops notifications would (0: none). check_interrupts() must recover.
+        uint32_t lose_interrupts = 0;
     };
 
     // Negotiates features, sets up both queues, posts the receive buffers and sets DRIVER_OK.
@@ -42,6 +45,7 @@ public:
     sched::EventSource& events() override { return m_events; }
     size_t poll(size_t budget, Deliver deliver, void* context) override;
     void recycle(void* cookie) override;
+    bool check_interrupts() override;
     NetCounters counters() const override { return m_counters; }
 
     const Transport& transport() const { return m_transport; }
@@ -66,6 +70,14 @@ private:
     void stop(const char* why);
     uint8_t* rx_buffer_from_cookie(void* cookie) const;
 
+    // check_interrupts() state per queue: used chains were waiting with the interrupt armed
+    // at the last check, when `taken` had been taken.
+    struct ArmedWait {
+        bool seen = false;
+        uint16_t taken = 0;
+    };
+    static bool missed_notification(const VirtQueue& queue, ArmedWait& wait);
+
     Transport& m_transport;
     VirtQueue m_rx;
     VirtQueue m_tx;
@@ -79,6 +91,9 @@ private:
     uint8_t** m_tx_free = nullptr;
     size_t m_tx_free_count = 0;
     NetCounters m_counters = {};
+    ArmedWait m_rx_wait, m_tx_wait;
+    uint32_t m_lose_interrupts = 0;
+    uint32_t m_interrupts_until_loss = 0;
     volatile bool m_ready = false;  // set once the queues exist: the handler may run before
     bool m_stopped = false;         // the device broke the protocol and is no longer used
     sched::EventSource m_events;

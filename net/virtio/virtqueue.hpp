@@ -96,6 +96,8 @@ public:
     bool kick_needed();
 
     bool has_used() const;
+    // How many used chains have been taken so far (wraps at 65536): progress, for watchdogs.
+    uint16_t taken() const { return m_last_used; }
     // Takes the next used chain and frees its descriptors; false when none is waiting.
     bool take_used(Completion& out);
 

@@ -56,6 +56,9 @@
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
 
+/* Input hooks implemented in net/lwip/ (new connections over TIME-WAIT ones). */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
+
 #define LWIP_STATS 1
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG 0
