@@ -219,7 +219,7 @@ bool VirtioNet::missed_notification(const VirtQueue& queue, ArmedWait& wait) {
     return missed;
 }
 
-// Seen under QEMU 7.2 TCG with MSI-X, twice in about 25 minutes of saturating load: the device used
+// Seen under QEMU 7.2 TCG with MSI-X, about once per five minutes of saturating load: the device used
 // every receive buffer while our interrupt was armed (used_event at the first of them), yet no
 // interrupt reached the CPU (none pending in the LAPIC or the MSI-X PBA, the handler never
 // ran) and, with no buffers left, the device had nothing more to signal about. Without this
