@@ -219,11 +219,12 @@ bool VirtioNet::missed_notification(const VirtQueue& queue, ArmedWait& wait) {
     return missed;
 }
 
-// Seen under QEMU 7.2 TCG with MSI-X, about once per five minutes of saturating load: the device used
-// every receive buffer while our interrupt was armed (used_event at the first of them), yet no
-// interrupt reached the CPU (none pending in the LAPIC or the MSI-X PBA, the handler never
-// ran) and, with no buffers left, the device had nothing more to signal about. Without this
-// check the interface would stay deaf for good; with it, the stall lasts until the next check.
+// Seen under QEMU 7.2 TCG with MSI-X, about once per five minutes of saturating load: the
+// device used every receive buffer while our interrupt was armed (used_event at the first of
+// them), yet no interrupt reached the CPU (none pending in the LAPIC or the MSI-X PBA, the
+// handler never ran) and, with no buffers left, the device had nothing more to signal about.
+// Without this check the interface would stay deaf for good; with it, the stall lasts until
+// the next check.
 bool VirtioNet::check_interrupts() {
     if (!m_ready || m_stopped) return false;
     bool rx = missed_notification(m_rx, m_rx_wait);
