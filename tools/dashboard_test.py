@@ -201,7 +201,8 @@ READ_PAGE = """JSON.stringify((() => {
   const ids = ["uptime", "requests", "requests-rate", "connections-open", "connections-total",
                "coroutines-alive", "coroutines-spawned", "coroutine-switches", "memory-used",
                "memory-total", "memory-free", "updated", "board", "version", "server-time",
-               "net-rx-bytes-rate", "net-tx-bytes-rate"];
+               "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "stack-pcbs-size",
+               "stack-missed-interrupts"];
   const fields = {};
   for (const id of ids) {
     const e = document.getElementById(id);
@@ -327,6 +328,10 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     used, total = number(page, "memory-used"), number(page, "memory-total")
     check(0 < used <= total, f"memory used {page['fields']['memory-used']['text']} of {page['fields']['memory-total']['text']}")
     check(number(page, "updated") > 0, f"last update shown ({page['fields']['updated']['text']})")
+    pcbs, pcbs_size = number(page, "stack-pcbs"), number(page, "stack-pcbs-size")
+    check(1 <= pcbs <= pcbs_size, f"TCP connections in the stack {pcbs:.0f} of {pcbs_size:.0f} (the page's own at least)")
+    check(number(page, "stack-missed-interrupts") >= 0,
+          f"missed interrupts shown ({page['fields']['stack-missed-interrupts']['text']})")
     check(page["netRows"] >= 1, f"{page['netRows']} network interface row(s)")
     check((page["sparkPath"] or "").startswith("M"), "the requests sparkline is drawn")
     if board:

@@ -292,10 +292,20 @@
       ["coroutines-alive", "coroutines.alive"],
       ["coroutines-spawned", "coroutines.spawned"],
       ["coroutine-switches", "coroutines.switches"],
+      ["stack-pcbs", "stack.tcp_pcbs.used"],
+      ["stack-pcbs-size", "stack.tcp_pcbs.size"],
+      ["stack-rx-lent", "stack.rx_lent"],
+      ["stack-pbufs", "stack.pbuf_pool.used"],
+      ["stack-tx-backlog", "stack.tx_backlog"],
     ]) {
       const value = numberAt(status, path);
       show(id, value, formatCount(value));
     }
+    // Interrupts a driver found lost (it polled anyway): summed over the devices.
+    const missed = Array.isArray(status.net)
+      ? status.net.map((d) => numberAt(d, "interrupts_missed")).reduce((a, b) => (isNumber(a) && isNumber(b) ? a + b : undefined), 0)
+      : undefined;
+    show("stack-missed-interrupts", missed, formatCount(missed));
     const switchRate = rateOf("coroutines.switches");
     show("coroutine-switches-rate", switchRate, formatRate(switchRate));
 
