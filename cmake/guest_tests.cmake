@@ -104,7 +104,10 @@ foreach(file IN LISTS _board_files)
   # DHCP through QEMU user networking; 1 byte, 64 KiB, then 100 MiB checked by SHA-256.
   add_test(NAME ${board}.net_echo COMMAND ${NET_TEST} --board ${board} --net user --scenario basic)
   # Reset mid-transfer, a peer that never reads, half-close: the appliance keeps serving.
-  add_test(NAME ${board}.net_faults COMMAND ${NET_TEST} --board ${board} --net user --scenario faults)
+  # Over tap: QEMU 7.2's user networking (libslirp 4.7.0) aborts on an assertion in soread()
+  # about one run in six when a host client resets a connection whose buffer towards the guest
+  # is full, which is exactly what these clients do.
+  add_test(NAME ${board}.net_faults COMMAND ${NET_TEST} --board ${board} --net tap --scenario faults)
   # 1 000 connections open at once: on a tap device in a namespace (QEMU's user networking
   # listens with a backlog of 1 and would refuse such bursts itself).
   add_test(NAME ${board}.net_many COMMAND ${NET_TEST} --board ${board} --net tap
