@@ -60,6 +60,11 @@ CORONET_READY = r"http: listening on tcp port 80\b"
 PIPELINE_LUA = ROOT / "tools" / "wrk" / "pipeline.lua"
 PIPELINE_DEPTH = 16
 AB_MIN_REQUESTS, AB_MAX_REQUESTS = 20000, 2000000
+# On AArch64 boards both guests get QEMU's implementation-defined pointer authentication:
+# Debian's kernel signs return addresses (CONFIG_ARM64_PTR_AUTH_KERNEL), Coronet does not,
+# and the architected algorithm (QARMA) is slow to emulate: left on, it cut the Linux guest
+# to about a quarter of its throughput, which would flatter Coronet.
+AARCH64_QEMU_ARGS = "-cpu max,pauth-impdef=on"
 WRK_TIMEOUT = "10s"  # wrk counts slower answers as "timeout" errors (its default is 2 s)
 URL = f"http://{GUEST_ADDRESS}/"
 CHART_PYTHON = "/usr/bin/python3"  # Debian's, with python3-matplotlib (tools/deps)
@@ -600,7 +605,8 @@ def print_report(doc: dict) -> None:
     cfg = doc["config"]
     print()
     print(f"HTTP benchmark: {ta} vs {tb} on {ctx['board']}, 1 vCPU, -m {ctx['memory']}, tap networking")
-    print(f"Both guests under TCG (no KVM) on the same QEMU: {ctx['qemu']}")
+    print(f"Both guests under TCG (no KVM) on the same QEMU: {ctx['qemu']}"
+          + (f"; extra QEMU options for both: {cfg['qemu_args']}" if cfg.get("qemu_args") else ""))
     print(f"Host: {ctx['cpu']}, {ctx['host_cpus']} CPUs, Linux {ctx['host_kernel']}; {ctx['date']}")
     print(f"Coronet {ctx['coronet_commit']}, build type {doc.get('coronet_build_type', '?')}; "
           f"Linux guest: " + ", ".join(f"{k} {v}" for k, v in doc.get("linux", {}).items()))
@@ -680,10 +686,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="ab -k -c <concurrency> requests a memory size must serve (default %(default)s)")
     p.add_argument("--boot-timeout", type=float, default=120,
                    help="seconds from QEMU start to the first HTTP 200 (default %(default)s)")
-    p.add_argument("--qemu-args", default="",
-                   help="more QEMU options for both guests, e.g. \"-cpu max,pauth-impdef=on\" on "
-                        "qemu-aarch64 (QEMU's default pointer-authentication algorithm is slow "
-                        "under TCG and only Linux uses it)")
+    p.add_argument("--qemu-args", default=None,
+                   help="more QEMU options for both guests (default: none, except "
+                        f"\"{AARCH64_QEMU_ARGS}\" on AArch64 boards: QEMU's default "
+                        "pointer-authentication algorithm is slow under TCG and only Linux "
+                        "uses it; pass --qemu-args '' to measure without)")
     p.add_argument("--coronet-append", default="", help="more Coronet kernel command line")
     p.add_argument("--linux-append", default="", help="more Linux kernel command line")
     p.add_argument("--quick", action="store_true",
@@ -697,6 +704,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="also copy the chart to docs/bench/http.png")
     p.add_argument("-v", "--verbose", action="store_true", help="echo the guests' consoles")
     args = p.parse_args(argv)
+    if args.qemu_args is None:
+        args.qemu_args = AARCH64_QEMU_ARGS if load_board(args.board)["arch"] == "aarch64" else ""
     if args.quick:
         args.rounds, args.boots, args.ab_seconds, args.wrk_seconds = 1, 1, 5, 5
     if args.memory_search is None:
