@@ -51,6 +51,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_boot import build_type, qemu_version  # noqa: E402
+from bench_coroutines import cpu_model  # noqa: E402
 from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
 from linux_guest.probe import run_probe  # noqa: E402
 from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
@@ -311,7 +312,7 @@ class Boot:
         """Why the guest does not answer: QEMU's state, the probe's error, the console's end."""
         err = (probe or self.sample["first_response"]).get("error", "?")
         why = "no HTTP 200" if self.target.running else f"QEMU exited {self.target.qemu_returncode}"
-        tail = [l.text for l in self.target.console.lines[-12:]]
+        tail = self.target.console.tail(12)
         return f"{why} ({err}); console tail: " + " / ".join(tail)
 
     def __exit__(self, *exc) -> None:
@@ -500,14 +501,7 @@ def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
 
 
 def machine_context(board: str, memory: str) -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     qemu = QemuTarget(board).qemu_argv()[0]
     versions = {}
     for tool, argv in (("ab", ["ab", "-V"]), ("wrk", ["wrk", "-v"])):

@@ -36,12 +36,11 @@ sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
-from target import QemuTarget, TargetError  # noqa: E402
+from net_test import CLIENTS, GUEST_ADDRESS, Namespace, appliance_target, wait_ready  # noqa: E402
+from target import TargetError  # noqa: E402
 from target.qemu import default_build_dir  # noqa: E402
 
-HTTP_PORT = 80
-LISTENING = r"http: listening on tcp port 80"
+_, HTTP_PORT, LISTENING = CLIENTS["http"]
 CHROMIUM = "chromium"
 WINDOW = (1280, 900)
 MIN_SAMPLES = 5          # successful polls the page must have made before the checks
@@ -381,17 +380,10 @@ def main() -> int:
         else:
             if args.net == "tap":
                 namespace = Namespace(f"coronet-dash-{os.getpid()}").__enter__()
-                target = QemuTarget(args.board, "coronet", build_dir=build_dir, memory=args.memory,
-                                    cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}", net="tap",
-                                    netns=namespace.name, echo=echo)
-                address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
-            else:
-                target = QemuTarget(args.board, "coronet", build_dir=build_dir, memory=args.memory,
-                                    net="user", hostfwd=[(0, HTTP_PORT)], echo=echo)
-                address_line = r"ipv4 \S+ .*\(dhcp\)"
+            target, address_line = appliance_target(args.board, args.net, HTTP_PORT, namespace,
+                                                    build_dir=build_dir, memory=args.memory, echo=echo)
             target.boot()
-            for ready in (LISTENING, address_line):
-                target.console.wait_for(ready, args.boot_timeout, 0)
+            wait_ready(target, LISTENING, address_line, args.boot_timeout)
             host = GUEST_ADDRESS if args.net == "tap" else f"127.0.0.1:{target.port(HTTP_PORT)}"
             url, netns = f"http://{host}/dashboard", namespace.name if namespace else None
         print(f"dashboard_test: opening {url}", flush=True)

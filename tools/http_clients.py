@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from echo_clients import connect  # noqa: E402
 TIMEOUT = 30.0
 HELLO = b"Hello, world!\n"
 
@@ -34,8 +37,8 @@ def check(condition: bool, what: str, detail: object = "") -> None:
 # -- raw HTTP over sockets ---------------------------------------------------------------------
 
 class Reply:
-    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes, raw_head: bytes):
-        self.status, self.reason, self.headers, self.body, self.raw_head = status, reason, headers, body, raw_head
+    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes):
+        self.status, self.reason, self.headers, self.body = status, reason, headers, body
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -46,8 +49,7 @@ class Connection:
     or until close), so pipelined responses can be taken apart in order."""
 
     def __init__(self, host: str, port: int, timeout: float = TIMEOUT):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = connect(host, port, timeout)
         self.buffer = b""
 
     def __enter__(self) -> "Connection":
@@ -110,7 +112,7 @@ class Connection:
             while self._more():
                 pass
             body, self.buffer = self.buffer, b""
-        return Reply(status, match.group(2).decode(), headers, body, head)
+        return Reply(status, match.group(2).decode(), headers, body)
 
     def closed_by_peer(self, timeout: float = 10.0) -> bool:
         """True when the server ends the connection (FIN or reset) within `timeout`."""
@@ -134,6 +136,10 @@ def request(host: str, port: int, data: bytes, head_only: bool = False) -> Reply
 
 def get(path: str, host_header: str = "appliance", extra: str = "") -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\n{extra}\r\n".encode()
+
+
+def status_json(host: str, port: int) -> dict:
+    return json.loads(request(host, port, get("/status")).body)
 
 
 def still_serving(host: str, port: int) -> None:
@@ -379,7 +385,7 @@ def drained(host: str, port: int, wait: float = 15.0) -> None:
     leak would pin until the appliance stops serving."""
     deadline = time.monotonic() + wait
     while True:
-        stack = json.loads(request(host, port, get("/status")).body)["stack"]
+        stack = status_json(host, port)["stack"]
         held = {"rx_lent": stack["rx_lent"], "pbuf_pool": stack["pbuf_pool"]["used"],
                 "tcp_pcbs": stack["tcp_pcbs"]["used"], "tx_backlog": stack["tx_backlog"]}
         # The /status request's own connection (and one closing before it) may still count.
@@ -414,7 +420,7 @@ def reconnect(host: str, port: int, rounds: int = 3) -> None:
               f"connection {i + 1} from port {client_port}, over the last one's TIME-WAIT: "
               f"connected in {connect_s * 1000:.0f} ms", data[:100])
         time.sleep(0.2)  # our FIN acknowledged: the server is in TIME-WAIT now
-    status = json.loads(request(host, port, get("/status")).body)
+    status = status_json(host, port)
     check(status["stack"]["time_wait_reuses"] >= rounds - 1, "the server counted the TIME-WAIT reuses",
           status["stack"])
 
@@ -422,7 +428,7 @@ def reconnect(host: str, port: int, rounds: int = 3) -> None:
 def recovered(host: str, port: int) -> None:
     """With interrupts being dropped (virtio_net.lose_interrupts=N), the driver noticed the
     waiting work by itself; the load before this proved nothing was lost."""
-    status = json.loads(request(host, port, get("/status")).body)
+    status = status_json(host, port)
     missed = status["net"][0]["interrupts_missed"]
     check(missed > 0, f"the driver recovered from {missed} lost interrupts", status["net"])
 

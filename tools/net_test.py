@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
@@ -57,6 +58,28 @@ class Namespace:
         subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
 
 
+def appliance_target(board: str, net: str, port: int, namespace: Optional[Namespace], *,
+                     build_dir=None, memory: str = "256M", append: str = "",
+                     echo=None) -> tuple[QemuTarget, str]:
+    """The appliance on `board` with its NIC on `net`: over tap (in `namespace`) with the static
+    address the clients use, over user networking with DHCP and guest `port` forwarded. Also
+    returns the console line that says the address is configured."""
+    if net == "tap":
+        target = QemuTarget(board, "coronet", build_dir=build_dir, memory=memory,
+                            cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS} {append}".strip(), net="tap",
+                            netns=namespace.name, echo=echo)
+        return target, rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
+    target = QemuTarget(board, "coronet", build_dir=build_dir, memory=memory, cmdline=append, net="user",
+                        hostfwd=[(0, port)], echo=echo)
+    return target, r"ipv4 \S+ .*\(dhcp\)"
+
+
+def wait_ready(target: QemuTarget, listening: str, address_line: str, timeout: float) -> None:
+    # Either may come first (a static address is set before the apps start).
+    for ready in (listening, address_line):
+        target.console.wait_for(ready, timeout, 0)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--board", required=True)
@@ -78,19 +101,11 @@ def main() -> int:
     try:
         if args.net == "tap":
             namespace = Namespace(f"coronet-{os.getpid()}").__enter__()
-            target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
-                                cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS} {args.append}".strip(), net="tap",
-                                netns=namespace.name, echo=echo)
-            address_line = rf"ipv4 {re.escape(GUEST_ADDRESS)} .*\(static\)"
-        else:
-            target = QemuTarget(args.board, "coronet", build_dir=args.build_dir, memory=args.memory,
-                                cmdline=args.append, net="user", hostfwd=[(0, port)], echo=echo)
-            address_line = r"ipv4 \S+ .*\(dhcp\)"
+        target, address_line = appliance_target(args.board, args.net, port, namespace, build_dir=args.build_dir,
+                                                memory=args.memory, append=args.append, echo=echo)
         with target:
             target.boot()
-            # Either may come first (a static address is set before the apps start).
-            for ready in (listening, address_line):
-                target.console.wait_for(ready, args.boot_timeout, 0)
+            wait_ready(target, listening, address_line, args.boot_timeout)
             if args.net == "tap":
                 client = ["ip", "netns", "exec", namespace.name, sys.executable, str(HERE / script),
                           "--host", GUEST_ADDRESS, "--port", str(port)]
