@@ -42,12 +42,7 @@ Result<void> status(http::Exchange& exchange) {
 }
 
 Result<void> dashboard(http::Exchange& exchange) {
-    const http::BundleFile* page = kWebBundle.find("dashboard.html");
-    if (!page) {
-        exchange.response.set_status(404);
-        return exchange.response.send("Not Found\n");
-    }
-    return http::serve_file(*page, exchange.request, exchange.response);
+    return http::serve_from_bundle(kWebBundle, "dashboard.html", exchange.request, exchange.response);
 }
 
 Result<void> bundle_file(http::Exchange& exchange) {

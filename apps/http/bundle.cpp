@@ -2,17 +2,12 @@
 #include "apps/http/bundle.hpp"
 
 #include "apps/http/path.hpp"
+#include "apps/http/syntax.hpp"
 
 namespace coronet::http {
 namespace {
 
 constexpr size_t kMaxNameLength = 256;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 std::string_view without_weak_prefix(std::string_view tag) {
     return tag.substr(0, 2) == "W/" ? tag.substr(2) : tag;
@@ -32,16 +27,12 @@ const BundleFile* Bundle::find(std::string_view name) const {
 }
 
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-    if_none_match = trim(if_none_match);
+    if_none_match = trim_ows(if_none_match);
     if (if_none_match == "*") return true;
-    while (!if_none_match.empty()) {
-        size_t comma = if_none_match.find(',');
-        std::string_view tag = trim(if_none_match.substr(0, comma));
-        if (!tag.empty() && without_weak_prefix(tag) == without_weak_prefix(etag)) return true;
-        if (comma == std::string_view::npos) break;
-        if_none_match.remove_prefix(comma + 1);
-    }
-    return false;
+    // The walk stops, returning false, at the first tag that matches.
+    return !for_each_element(if_none_match, [&](std::string_view tag) {
+        return tag.empty() || without_weak_prefix(tag) != without_weak_prefix(etag);
+    });
 }
 
 Result<void> serve_file(const BundleFile& file, const Request& request, Response& response) {

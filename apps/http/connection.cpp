@@ -85,8 +85,7 @@ Connection::Outcome Connection::serve_one() {
         m_end -= m_start;
         m_start = 0;
     }
-    m_parser.reset();
-    m_request = Request{};
+    m_parser.reset();  // its first parse() call resets m_request (HeadParser::begin)
 
     // An idle keep-alive connection waits idle_timeout for a first byte; from then on the whole
     // head must arrive within header_timeout (a slow client cannot hold the slot forever).
@@ -210,16 +209,18 @@ Connection::Outcome Connection::dispatch(const Request& request) {
             written = response.send("Not Found\n");
         }
     }
-    uint16_t status = response.status();
-    if (status >= 500) ++m_server.counters().responses_5xx;
-    else if (status >= 400) ++m_server.counters().responses_4xx;
+    count_response(response.status());
     if (!written) return Outcome::Abort;
     return response.keep_alive() ? Outcome::Next : Outcome::Close;
 }
 
-Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
+void Connection::count_response(uint16_t status) {
     if (status >= 500) ++m_server.counters().responses_5xx;
-    else ++m_server.counters().responses_4xx;
+    else if (status >= 400) ++m_server.counters().responses_4xx;
+}
+
+Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
+    count_response(status);
     LOG_DEBUG("http: %u %s (%s)", status, reason_phrase(status), detail);
     ResponseContext context{.version = Version::Http11, .head_only = false, .keep_alive = false, .date = m_server.date()};
     Response response(m_output, context);

@@ -41,6 +41,7 @@ private:
     Outcome dispatch(const Request& request);
     // Answers with an error status and closes (after the response is sent).
     Outcome fail(uint16_t status, const char* detail);
+    void count_response(uint16_t status);
     void close_gracefully();
 
     Server& m_server;

@@ -30,7 +30,6 @@ public:
     Result<void> append_hex(uint64_t value);
     Result<void> flush();
 
-    size_t pending() const { return m_used; }
     uint64_t total() const { return m_total; }  // bytes appended over the output's life
 
 private:

@@ -1,17 +1,14 @@
 // HTTP/1.x request head parser and body decoder (RFC 9112, RFC 9110): byte-at-a-time state
 // machines, so a request split anywhere across reads parses exactly as if it arrived whole.
 #include "apps/http/parser.hpp"
+#include "apps/http/syntax.hpp"
 
 namespace coronet::http {
 
 namespace {
 
-// A method longer than any registered one is answered 501 before the request line ends.
-constexpr size_t kMaxMethodLength = 32;
 // Hex digits in a chunk size, leading zeros included: 16 fill a uint64_t.
 constexpr size_t kMaxChunkSizeDigits = 16;
-// Chunk extensions over a whole body: nobody sends them, so a small budget is plenty.
-constexpr size_t kMaxChunkExtensionBytes = 4096;
 
 // Character classes of RFC 9110 and RFC 3986, one table lookup per byte.
 enum : uint8_t {
@@ -46,33 +43,7 @@ constexpr CharTable make_char_table() {
 constexpr CharTable kChars = make_char_table();
 
 bool is(unsigned char c, uint8_t cls) { return (kChars.bits[c] & cls) != 0; }
-bool is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-
-int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && is_ows(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && is_ows(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-// Calls `visit` with each element of a comma-separated list (RFC 9110 5.6.1), whitespace
-// trimmed, empty elements included; stops early when `visit` returns false.
-template <typename Visit>
-bool for_each_element(std::string_view list, Visit visit) {
-    for (;;) {
-        size_t comma = list.find(',');
-        if (!visit(trim_ows(list.substr(0, comma)))) return false;
-        if (comma == std::string_view::npos) return true;
-        list.remove_prefix(comma + 1);
-    }
-}
 
 bool all_of(std::string_view s, uint8_t cls) {
     for (char c : s) {

@@ -11,6 +11,11 @@
 
 namespace coronet::http {
 
+// A method longer than any registered one is answered 501 before the request line ends.
+inline constexpr size_t kMaxMethodLength = 32;
+// Chunk extensions over a whole body: nobody sends them, so a small budget is plenty.
+inline constexpr size_t kMaxChunkExtensionBytes = 4096;
+
 enum class ParseStatus : uint8_t { NeedMore, Done, Error };
 
 // Why a request was rejected: the status to answer with (400, 413, 414, 431, 501, 505) and a

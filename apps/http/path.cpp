@@ -1,17 +1,9 @@
 // Path decoding and containment checks.
 #include "apps/http/path.hpp"
 
+#include "apps/http/syntax.hpp"
+
 namespace coronet::http {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
 
 long percent_decode(std::string_view raw, char* out, size_t capacity) {
     size_t n = 0;

@@ -60,7 +60,6 @@ Result<void> Response::send(std::string_view body, std::string_view content_type
     uint64_t length = body.size();
     TRY_VOID(write_head(content_type, &length, false));
     if (m_context.head_only) return {};
-    m_body_bytes = length;
     return m_output.append(body);
 }
 
@@ -83,7 +82,6 @@ Result<void> Response::begin_stream(std::string_view content_type) {
 Result<void> Response::write(std::string_view piece) {
     if (m_state != State::Streaming) return Error::InvalidArgument;
     if (piece.empty() || m_context.head_only) return {};
-    m_body_bytes += piece.size();
     if (!m_chunked) return m_output.append(piece);
     TRY_VOID(m_output.append_hex(piece.size()));
     TRY_VOID(m_output.append("\r\n"));

@@ -49,7 +49,6 @@ public:
     bool finished() const { return m_state == State::Done; }
     // Whether the connection stays open for the next request once this response is done.
     bool keep_alive() const { return m_context.keep_alive && !m_close; }
-    uint64_t body_bytes() const { return m_body_bytes; }
 
 private:
     enum class State : uint8_t { Idle, Streaming, Done };
@@ -61,7 +60,6 @@ private:
     bool m_close = false;
     bool m_chunked = false;
     State m_state = State::Idle;
-    uint64_t m_body_bytes = 0;
     char m_extra[kExtraHeaderSpace];
     size_t m_extra_length = 0;
 };

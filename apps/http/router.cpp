@@ -71,9 +71,9 @@ bool Router::matches(std::string_view pattern, std::string_view path, Params& pa
 Router::Match Router::match(Method method, std::string_view path) const {
     Match result;
     Method wanted = method == Method::Head ? Method::Get : method;
+    Params params;  // matches() starts it over for each route
     for (size_t i = 0; i < m_count; ++i) {
         const Route& route = m_routes[i];
-        Params params;
         if (!matches(route.pattern, path, params)) continue;
         if (route.method == wanted) {
             result.handler = route.handler;

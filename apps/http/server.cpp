@@ -12,14 +12,10 @@
 
 namespace coronet::http {
 
-// Handlers run on the connection's stack: room for their frames and a few KiB of locals.
-inline constexpr size_t kConnectionStackSize = 16 * 1024;
-
 Result<void> Server::start() {
     net::ListenOptions listen;
     listen.max_connections = m_options.max_connections;
-    net::TcpListener* listener = TRY(net::TcpListener::bind(m_options.port, listen));
-    m_listener = listener;
+    m_listener = TRY(net::TcpListener::bind(m_options.port, listen));
     TRY_VOID(sched::spawn(accept_loop, this, {.name = "http-accept", .detached = true}));
     LOG_INFO("http: listening on tcp port %u (at most %zu connections)", m_options.port, m_options.max_connections);
     return {};
@@ -27,9 +23,8 @@ Result<void> Server::start() {
 
 void Server::accept_loop(void* argument) {
     auto* server = static_cast<Server*>(argument);
-    auto* listener = static_cast<net::TcpListener*>(server->m_listener);
     for (;;) {
-        auto stream = listener->accept();
+        auto stream = server->m_listener->accept();
         if (!stream) continue;
         auto* connection = new (std::nothrow) Connection(*server, stream.release_value());
         if (!connection) {
@@ -44,7 +39,7 @@ void Server::accept_loop(void* argument) {
                 delete connection;
                 --server->m_stats.connections_open;
             },
-            {.name = "http", .stack_size = kConnectionStackSize, .detached = true});
+            {.name = "http", .detached = true});  // handlers run on the default 16 KiB stack
         if (!spawned) {
             connection->refuse();  // out of coroutines or stacks: a reset, not a hang
             delete connection;
@@ -56,7 +51,7 @@ void Server::accept_loop(void* argument) {
 
 ServerStats Server::stats() const {
     ServerStats stats = m_stats;
-    if (m_listener) stats.connections_refused += static_cast<net::TcpListener*>(m_listener)->stats().refused;
+    if (m_listener) stats.connections_refused += m_listener->stats().refused;
     return stats;
 }
 

@@ -11,6 +11,10 @@
 #include "apps/http/router.hpp"
 #include "lib/result.hpp"
 
+namespace coronet::net {
+class TcpListener;
+}
+
 namespace coronet::http {
 
 inline constexpr uint64_t kMillisecond = 1000ULL * 1000;
@@ -60,7 +64,7 @@ private:
     const Router& m_router;
     ServerOptions m_options;
     ServerStats m_stats{};
-    void* m_listener = nullptr;  // net::TcpListener, kept out of this header
+    net::TcpListener* m_listener = nullptr;
     uint64_t m_date_second = ~0ULL;
     char m_date[32] = {};
     size_t m_date_length = 0;

@@ -15,9 +15,6 @@ using namespace std::literals;
 
 namespace {
 
-constexpr size_t kChunkExtensionLimit = 4096;  // kMaxChunkExtensionBytes in parser.cpp
-constexpr size_t kMethodLimit = 32;            // kMaxMethodLength in parser.cpp
-
 // A view as "offset+length" from the start of the buffer ("-" when empty), so that results of
 // parses over the same bytes compare equal and print readably; a view outside the head fails.
 std::string where(std::string_view view, std::string_view buffer, size_t head_length) {
@@ -277,7 +274,7 @@ TEST(HttpParser, UnknownMethodsAreOtherWithTheirText) {
 }
 
 TEST(HttpParser, MethodLengthLimit) {
-    std::string longest(kMethodLimit, 'X');
+    std::string longest(kMaxMethodLength, 'X');
     EXPECT_EQ(parse_done(longest + " / HTTP/1.1\r\nHost: h\r\n\r\n").request.method_text, longest);
     EXPECT_EQ(error_of(longest + "X / HTTP/1.1\r\nHost: h\r\n\r\n"), 501);
     // Known before the method ends.
@@ -924,10 +921,10 @@ TEST(HttpBody, ChunkExtensions) {
     EXPECT_EQ(chunked_error("5 6\r\nhello\r\n0\r\n\r\n"), 400);
     EXPECT_EQ(chunked_error("5;a\x01\r\nhello\r\n0\r\n\r\n"), 400);
     // Extension bytes of the whole body are bounded.
-    std::string fits = "1;" + repeat('e', kChunkExtensionLimit - 1) + "\r\nx\r\n0\r\n\r\n";
+    std::string fits = "1;" + repeat('e', kMaxChunkExtensionBytes - 1) + "\r\nx\r\n0\r\n\r\n";
     EXPECT_EQ(decode_chunked(fits).body, "x");
-    std::string over = "1;" + repeat('e', kChunkExtensionLimit / 2) + "\r\nx\r\n0;" +
-                       repeat('e', kChunkExtensionLimit / 2) + "\r\n\r\n";
+    std::string over = "1;" + repeat('e', kMaxChunkExtensionBytes / 2) + "\r\nx\r\n0;" +
+                       repeat('e', kMaxChunkExtensionBytes / 2) + "\r\n\r\n";
     EXPECT_EQ(chunked_error(over), 400);
 }
 
