@@ -50,6 +50,7 @@ configure_file(${CMAKE_SOURCE_DIR}/kernel/version.hpp.in ${CMAKE_BINARY_DIR}/gen
 
 add_subdirectory(arch/${CORONET_ARCH} arch)
 add_subdirectory(kernel)
+add_subdirectory(drivers)
 add_subdirectory(net)
 add_subdirectory(apps)
 add_subdirectory(tests/kernel)

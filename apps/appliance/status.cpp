@@ -10,7 +10,7 @@
 #include "lib/json_writer.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/stack.hpp"
-#include "net/net_device.hpp"
+#include "drivers/net_device.hpp"
 
 namespace coronet::apps {
 namespace {
@@ -67,9 +67,9 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     json.end_object();
 
     json.key("net").begin_array();
-    for (size_t i = 0; i < net::device_count(); ++i) {
-        net::NetDevice* device = net::device(i);
-        net::NetCounters c = device->counters();
+    for (size_t i = 0; i < drivers::device_count(); ++i) {
+        drivers::NetDevice* device = drivers::device(i);
+        drivers::NetCounters c = device->counters();
         json.begin_object();
         json.member("name", device->name());
         json.member("rx_packets", c.rx_packets);

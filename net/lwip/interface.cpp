@@ -48,7 +48,7 @@ struct PendingFrame {
 
 struct Interface {
     netif lwip;
-    NetDevice* device;
+    drivers::NetDevice* device;
     PendingFrame* backlog[kTxBacklog];
     size_t backlog_head, backlog_count;
     bool needs_flush;
@@ -71,7 +71,7 @@ void return_lent(pbuf* p) {
     ++g_free_lent_count;
 }
 
-void deliver(void* context, const ReceivedFrame& frame) {
+void deliver(void* context, const drivers::ReceivedFrame& frame) {
     auto* iface = static_cast<Interface*>(context);
     pbuf* p = nullptr;
     if (g_free_lent_count > kCopyBelowFree) {
@@ -101,7 +101,7 @@ void deliver(void* context, const ReceivedFrame& frame) {
 bool drain_backlog(Interface& iface) {
     while (iface.backlog_count) {
         PendingFrame* frame = iface.backlog[iface.backlog_head];
-        Fragment fragment{frame->data, frame->length};
+        drivers::Fragment fragment{frame->data, frame->length};
         if (!iface.device->transmit(&fragment, 1)) return false;
         free(frame);
         iface.backlog_head = (iface.backlog_head + 1) % kTxBacklog;
@@ -113,7 +113,7 @@ bool drain_backlog(Interface& iface) {
 
 err_t link_output(netif* nif, pbuf* p) {
     auto* iface = static_cast<Interface*>(nif->state);
-    Fragment fragments[kMaxFragments];
+    drivers::Fragment fragments[kMaxFragments];
     size_t count = 0;
     for (pbuf* q = p; q && count < kMaxFragments; q = q->next) {
         if (q->len) fragments[count++] = {q->payload, q->len};
@@ -146,7 +146,7 @@ err_t link_output(netif* nif, pbuf* p) {
 
 err_t init_netif(netif* nif) {
     auto* iface = static_cast<Interface*>(nif->state);
-    NetDevice& device = *iface->device;
+    drivers::NetDevice& device = *iface->device;
     nif->name[0] = 'e';
     nif->name[1] = 'n';
     nif->hwaddr_len = ETH_HWADDR_LEN;
@@ -226,7 +226,7 @@ netif_ext_callback_t g_status_callback;
 
 }  // namespace
 
-Result<void> add_interface(NetDevice& device) {
+Result<void> add_interface(drivers::NetDevice& device) {
     if (g_interface_count == kMaxInterfaces) return Error::LimitReached;
     if (!g_free_lent && g_free_lent_count == 0) {
         for (auto& lent : g_lent) {

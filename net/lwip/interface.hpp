@@ -2,14 +2,14 @@
 // (gathered into the driver's ring), addressing from the command line or DHCP, IPv6 SLAAC.
 #pragma once
 
-#include "net/net_device.hpp"
+#include "drivers/net_device.hpp"
 
 namespace coronet::net {
 
 // Address configuration, from the kernel command line:
 //   ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3   static IPv4 (otherwise DHCP)
 //   ipv6=off                                    no IPv6 (otherwise link-local + SLAAC)
-Result<void> add_interface(NetDevice& device);
+Result<void> add_interface(drivers::NetDevice& device);
 
 // Tells devices about frames queued since the last call (batched notifications).
 void flush_interfaces();

@@ -15,8 +15,8 @@
 #include "lwip/timeouts.h"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/time_wait.hpp"
-#include "net/net_device.hpp"
-#include "net/virtio/probe.hpp"
+#include "drivers/net_device.hpp"
+#include "drivers/virtio/probe.hpp"
 
 namespace coronet::net {
 namespace {
@@ -55,12 +55,12 @@ PoolStats pool_stats(memp_t pool) {
 void start_stack(const BootInfo& info) {
     lwip_init();
     virtio::probe(info);
-    for (size_t i = 0; i < device_count(); ++i) {
-        if (auto added = add_interface(*device(i)); !added) {
-            LOG_ERROR("net: no interface for %s: %s", device(i)->name(), error_name(added.error()));
+    for (size_t i = 0; i < drivers::device_count(); ++i) {
+        if (auto added = add_interface(*drivers::device(i)); !added) {
+            LOG_ERROR("net: no interface for %s: %s", drivers::device(i)->name(), error_name(added.error()));
         }
     }
-    if (device_count() == 0) LOG_WARN("net: no network device found");
+    if (drivers::device_count() == 0) LOG_WARN("net: no network device found");
     auto timers = sched::spawn(timers_main, nullptr, {.name = "lwip-timers", .detached = true});
     if (!timers) panic("net: cannot start lwIP's timers: %s", error_name(timers.error()));
 }

@@ -1,9 +1,9 @@
 // virtio_mmio.device= parsing: microvm's and Firecracker's spellings, and what is refused.
-#include "net/virtio/mmio_cmdline.hpp"
+#include "drivers/virtio/mmio_cmdline.hpp"
 
 #include <gtest/gtest.h>
 
-using coronet::net::virtio::parse_mmio_device;
+using coronet::virtio::parse_mmio_device;
 
 TEST(VirtioMmioCmdline, MicrovmSpelling) {
     auto spec = parse_mmio_device("512@0xfeb00e00:12");

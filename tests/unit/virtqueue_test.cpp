@@ -1,6 +1,6 @@
 // VirtQueue against a simulated device that reads and writes the rings at the offsets the virtio
 // spec gives (2.7), independently of the driver's own accessors.
-#include "net/virtio/virtqueue.hpp"
+#include "drivers/virtio/virtqueue.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <vector>
 
 using coronet::Error;
-using coronet::net::virtio::VirtqDesc;
-using coronet::net::virtio::VirtQueue;
-using coronet::net::virtio::VirtqUsedElem;
+using coronet::virtio::VirtqDesc;
+using coronet::virtio::VirtQueue;
+using coronet::virtio::VirtqUsedElem;
 
 namespace {
 

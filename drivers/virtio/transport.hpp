@@ -10,7 +10,7 @@
 #include "arch/interrupts.hpp"
 #include "lib/result.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 // Device status field (2.1).
 inline constexpr uint8_t kStatusAcknowledge = 1;
@@ -87,4 +87,4 @@ Result<uint64_t> negotiate_features(Transport& transport, uint64_t wanted, uint6
 // Tells the device the driver gave up on it (FAILED).
 void fail_device(Transport& transport);
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -7,7 +7,7 @@
 
 #include "lib/result.hpp"
 
-namespace coronet::net::pci {
+namespace coronet::pci {
 
 struct Address {
     uint8_t bus;
@@ -60,4 +60,4 @@ uint8_t find_capability(Address a, uint8_t id, uint8_t after = 0);
 // Unsupported for an I/O BAR, Error::NotFound for one firmware left unassigned.
 Result<uint64_t> memory_bar(Address a, unsigned index);
 
-}  // namespace coronet::net::pci
+}  // namespace coronet::pci

@@ -1,17 +1,17 @@
 // virtio discovery: every transport found is checked once, each device type with a driver is
 // brought up; anything unusable is logged and skipped, never fatal.
-#include "net/virtio/probe.hpp"
+#include "drivers/virtio/probe.hpp"
 
 #include "kernel/board.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
-#include "net/virtio/mmio_cmdline.hpp"
-#include "net/virtio/pci_bus.hpp"
-#include "net/virtio/virtio_mmio.hpp"
-#include "net/virtio/virtio_net.hpp"
-#include "net/virtio/virtio_pci.hpp"
+#include "drivers/virtio/mmio_cmdline.hpp"
+#include "drivers/pci/pci_bus.hpp"
+#include "drivers/virtio/virtio_mmio.hpp"
+#include "drivers/virtio/virtio_net.hpp"
+#include "drivers/virtio/virtio_pci.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 namespace {
 
 constexpr size_t kMaxMmioTransports = BootInfo::kMaxDevices + 8;
@@ -54,7 +54,7 @@ void bring_up(ProbeState& state, Transport& transport) {
     LOG_INFO("virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x%s queues %u/%u%s", transport.name(), m[0], m[1], m[2],
              m[3], m[4], m[5], net.mac_from_device() ? "" : " (random)", net.rx_queue_size(), net.tx_queue_size(),
              net.event_idx() ? " event-idx" : "");
-    register_device(net);
+    drivers::register_device(net);
 }
 
 void probe_mmio(ProbeState& state, uint64_t base, uint64_t size, uint32_t irq) {
@@ -110,4 +110,4 @@ void probe(const BootInfo& info) {
     if (kBoard.pci_port_io) probe_pci(state);
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

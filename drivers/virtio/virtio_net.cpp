@@ -3,7 +3,7 @@
 // the rings afterwards so a frame that lands in between is never stranded. Transmit reclaims
 // lazily; only a full ring arms the transmit interrupt, after telling the device about every
 // queued frame.
-#include "net/virtio/virtio_net.hpp"
+#include "drivers/virtio/virtio_net.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -14,7 +14,7 @@
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 namespace {
 
 // 5.1.3 Feature bits.
@@ -108,7 +108,7 @@ void VirtioNet::read_mac() {
     if (m_features & kNetFeatureMac) {
         for (int attempt = 0; attempt < kConfigRetries; ++attempt) {
             uint32_t generation = m_transport.config_generation();
-            for (size_t i = 0; i < kMacLength; ++i) m_mac[i] = m_transport.config_read8(kConfigMac + static_cast<uint32_t>(i));
+            for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = m_transport.config_read8(kConfigMac + static_cast<uint32_t>(i));
             if (generation == m_transport.config_generation()) break;
         }
         m_mac_from_device = true;
@@ -116,7 +116,7 @@ void VirtioNet::read_mac() {
     }
     uint64_t random = 0;
     if (!arch::hardware_random(random)) random = device_address(this) * 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < kMacLength; ++i) m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
+    for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
     m_mac[0] = static_cast<uint8_t>((m_mac[0] & 0xFE) | 0x02);
 }
 
@@ -174,7 +174,7 @@ size_t VirtioNet::poll(size_t budget, Deliver deliver, void* context) {
             ++m_counters.rx_packets;
             m_counters.rx_bytes += length;
             ++delivered;
-            deliver(context, ReceivedFrame{buffer + kHeaderSize, length, buffer});
+            deliver(context, drivers::ReceivedFrame{buffer + kHeaderSize, length, buffer});
         }
         if (m_rx.broken()) stop("returned a receive buffer it was never given");
         if (m_stopped) return delivered;
@@ -264,7 +264,7 @@ bool VirtioNet::wait_for_tx_space() {
     return m_tx_free_count > 0;
 }
 
-Result<void> VirtioNet::transmit(const Fragment* fragments, size_t count) {
+Result<void> VirtioNet::transmit(const drivers::Fragment* fragments, size_t count) {
     size_t length = 0;
     for (size_t i = 0; i < count; ++i) length += fragments[i].length;
     if (length == 0 || length > kMaxFrameSize) {
@@ -303,4 +303,4 @@ void VirtioNet::flush() {
     kick_rx();
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

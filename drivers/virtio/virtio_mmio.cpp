@@ -1,6 +1,6 @@
 // virtio-mmio transport, register layout Version 2 (virtio 1.2, 4.2.2). Little-endian registers,
 // all 32 bits wide; the device-specific configuration space follows at 0x100.
-#include "net/virtio/virtio_mmio.hpp"
+#include "drivers/virtio/virtio_mmio.hpp"
 
 #include <cstddef>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "arch/mmu.hpp"
 #include "kernel/log.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 // 4.2.2 MMIO Device Register Layout.
 struct MmioRegisters {
@@ -191,4 +191,4 @@ uint32_t VirtioMmio::acknowledge_interrupt() {
     return seen;
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-#include "net/virtio/transport.hpp"
+#include "drivers/virtio/transport.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 struct MmioRegisters;
 
@@ -47,4 +47,4 @@ private:
     char m_name[48];
 };
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

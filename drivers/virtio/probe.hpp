@@ -4,10 +4,10 @@
 
 #include "arch/boot_info.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 // Boot options: `virtio_net.rx_ring=N`, `virtio_net.tx_ring=N` cap the queue sizes (a power of
 // two; default: the device's maximum up to 256). A tiny TX ring exercises the ring-full path.
 void probe(const BootInfo& info);
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -8,7 +8,7 @@
 
 #include "lib/result.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 // 2.7.5 The Virtqueue Descriptor Table.
 struct VirtqDesc {
@@ -144,4 +144,4 @@ private:
     uint32_t m_added_since_kick = 0;
 };
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -1,9 +1,9 @@
 // The registry of network devices drivers found at boot.
-#include "net/net_device.hpp"
+#include "drivers/net_device.hpp"
 
 #include "kernel/log.hpp"
 
-namespace coronet::net {
+namespace coronet::drivers {
 namespace {
 
 constexpr size_t kMaxDevices = 4;
@@ -25,4 +25,4 @@ size_t device_count() { return g_device_count; }
 
 NetDevice* device(size_t index) { return index < g_device_count ? g_devices[index] : nullptr; }
 
-}  // namespace coronet::net
+}  // namespace coronet::drivers

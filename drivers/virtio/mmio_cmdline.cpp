@@ -1,8 +1,8 @@
 // Parser for `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` (the format Linux's virtio_mmio
 // module accepts as its `device` parameter).
-#include "net/virtio/mmio_cmdline.hpp"
+#include "drivers/virtio/mmio_cmdline.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 namespace {
 
 // Reads an unsigned number (0x-hex or decimal) from the front of `text`, consuming it.
@@ -64,4 +64,4 @@ std::optional<MmioDeviceSpec> parse_mmio_device(std::string_view text) {
     return MmioDeviceSpec{*base, bytes, static_cast<uint32_t>(*irq)};
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

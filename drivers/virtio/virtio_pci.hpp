@@ -6,10 +6,10 @@
 
 #include <cstdint>
 
-#include "net/virtio/pci_bus.hpp"
-#include "net/virtio/transport.hpp"
+#include "drivers/pci/pci_bus.hpp"
+#include "drivers/virtio/transport.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 struct PciCommonConfig;
 
@@ -57,4 +57,4 @@ private:
     char m_name[48] = {};
 };
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 inline constexpr std::string_view kMmioDeviceKey = "virtio_mmio.device";
 
@@ -22,4 +22,4 @@ struct MmioDeviceSpec {
 // device id that is ignored. nullopt if malformed.
 std::optional<MmioDeviceSpec> parse_mmio_device(std::string_view text);
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -6,13 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "net/net_device.hpp"
-#include "net/virtio/transport.hpp"
-#include "net/virtio/virtqueue.hpp"
+#include "drivers/net_device.hpp"
+#include "drivers/virtio/transport.hpp"
+#include "drivers/virtio/virtqueue.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
-class VirtioNet final : public NetDevice {
+class VirtioNet final : public drivers::NetDevice {
 public:
     static constexpr uint16_t kMaxQueueSize = 256;     // per queue; the device may offer more
     static constexpr size_t kBufferSize = 2048;        // RX and TX buffers: header + frame
@@ -40,13 +40,13 @@ public:
     uint16_t mtu() const override { return 1500; }
     bool link_up() const override;
 
-    Result<void> transmit(const Fragment* fragments, size_t count) override;
+    Result<void> transmit(const drivers::Fragment* fragments, size_t count) override;
     void flush() override;
     sched::EventSource& events() override { return m_events; }
     size_t poll(size_t budget, Deliver deliver, void* context) override;
     void recycle(void* cookie) override;
     bool check_interrupts() override;
-    NetCounters counters() const override { return m_counters; }
+    drivers::NetCounters counters() const override { return m_counters; }
 
     const Transport& transport() const { return m_transport; }
     uint16_t rx_queue_size() const { return m_rx.size(); }
@@ -82,7 +82,7 @@ private:
     VirtQueue m_rx;
     VirtQueue m_tx;
     uint64_t m_features = 0;
-    uint8_t m_mac[kMacLength] = {};
+    uint8_t m_mac[drivers::kMacLength] = {};
     bool m_mac_from_device = false;
     uint8_t* m_rx_pool = nullptr;     // kRxBuffers * kBufferSize
     uint8_t** m_rx_free = nullptr;    // pool buffers neither posted nor lent
@@ -90,7 +90,7 @@ private:
     uint8_t* m_tx_pool = nullptr;     // tx queue size * kBufferSize
     uint8_t** m_tx_free = nullptr;
     size_t m_tx_free_count = 0;
-    NetCounters m_counters = {};
+    drivers::NetCounters m_counters = {};
     ArmedWait m_rx_wait, m_tx_wait;
     uint32_t m_lose_interrupts = 0;
     uint32_t m_interrupts_until_loss = 0;
@@ -100,4 +100,4 @@ private:
     char m_name[16] = {};
 };
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -9,7 +9,7 @@
 #include "kernel/sched/scheduler.hpp"
 #include "lib/result.hpp"
 
-namespace coronet::net {
+namespace coronet::drivers {
 
 inline constexpr size_t kMacLength = 6;
 
@@ -72,4 +72,4 @@ void register_device(NetDevice& device);
 size_t device_count();
 NetDevice* device(size_t index);
 
-}  // namespace coronet::net
+}  // namespace coronet::drivers

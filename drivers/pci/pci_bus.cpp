@@ -1,11 +1,11 @@
 // PCI configuration mechanism #1: write the function's address and the register's dword to
 // 0xCF8, then access the data window at 0xCFC (+ the byte offset for narrower accesses).
-#include "net/virtio/pci_bus.hpp"
+#include "drivers/pci/pci_bus.hpp"
 
 #include "arch/cpu.hpp"
 #include "arch/port_io.hpp"
 
-namespace coronet::net::pci {
+namespace coronet::pci {
 namespace {
 
 constexpr uint16_t kConfigAddress = 0xCF8;
@@ -113,4 +113,4 @@ Result<uint64_t> memory_bar(Address a, unsigned index) {
     return address;
 }
 
-}  // namespace coronet::net::pci
+}  // namespace coronet::pci

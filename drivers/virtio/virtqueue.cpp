@@ -3,11 +3,11 @@
 // notification suppression (full), the used index before the used element (acquire).
 // Device-shared fields are read and written with relaxed __atomic accesses so the compiler
 // neither tears nor caches them; the fences order them.
-#include "net/virtio/virtqueue.hpp"
+#include "drivers/virtio/virtqueue.hpp"
 
 #include <new>
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 namespace {
 
 constexpr size_t kUsedAlignment = 64;  // a cache line (the spec asks for 4)
@@ -163,4 +163,4 @@ bool VirtQueue::enable_interrupts_after(uint16_t count) {
     return has_used();
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

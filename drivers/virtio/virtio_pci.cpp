@@ -1,6 +1,6 @@
 // virtio PCI modern transport (virtio 1.2, 4.1.4): capability discovery, common configuration,
 // notifications, ISR, MSI-X (PCI Local Bus 3.0, 6.8.2) or INTx.
-#include "net/virtio/virtio_pci.hpp"
+#include "drivers/virtio/virtio_pci.hpp"
 
 #include <cstddef>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "arch/mmu.hpp"
 #include "kernel/log.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 // 4.1.4.3 Common configuration structure layout. The 64-bit queue addresses are written as two
 // 32-bit halves, which every device must accept (4.1.3.1).
@@ -286,4 +286,4 @@ uint32_t VirtioPci::acknowledge_interrupt() {
     return mmio_at<Mmio<uint8_t>>(m_isr).read();
 }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio

@@ -1,7 +1,7 @@
 // Transport-independent steps of virtio device initialization (virtio 1.2, 3.1.1).
-#include "net/virtio/transport.hpp"
+#include "drivers/virtio/transport.hpp"
 
-namespace coronet::net::virtio {
+namespace coronet::virtio {
 
 const char* device_type_name(uint32_t type) {
     switch (type) {
@@ -41,4 +41,4 @@ Result<uint64_t> negotiate_features(Transport& transport, uint64_t wanted, uint6
 
 void fail_device(Transport& transport) { transport.set_status(static_cast<uint8_t>(transport.status() | kStatusFailed)); }
 
-}  // namespace coronet::net::virtio
+}  // namespace coronet::virtio
