@@ -58,6 +58,11 @@ void panic(const char* format, ...) {
     finish();
 }
 
+// lib/assert.hpp's hook: in the kernel a broken invariant is a panic.
+void assertion_failed(const char* what, const char* file, int line) {
+    panic("assertion failed: %s (%s:%d)", what, file, line);
+}
+
 // A coroutine that ran into its stack's guard page dies alone: report it, then let the
 // scheduler carry on without it. The kernel's own state was not touched by the overflow.
 void report_stack_overflow(const arch::FaultReport& report, const sched::Coroutine* victim) {

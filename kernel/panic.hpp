@@ -3,6 +3,7 @@
 #pragma once
 
 #include "arch/fault.hpp"
+#include "lib/assert.hpp"  // CORONET_ASSERT; in the kernel a failed one panics (panic.cpp)
 
 namespace coronet {
 
@@ -14,8 +15,3 @@ inline constexpr int kPanicExitCode = 3;
 [[noreturn]] void panic_on_fault(const arch::FaultReport& report);
 
 }  // namespace coronet
-
-#define CORONET_ASSERT(cond)                                                              \
-    do {                                                                                  \
-        if (!(cond)) ::coronet::panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
-    } while (0)
