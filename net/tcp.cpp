@@ -6,6 +6,7 @@
 #include <new>
 
 #include "kernel/log.hpp"
+#include "net/lwip/error.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/tcp_connection.hpp"
 
@@ -13,18 +14,6 @@ namespace coronet::net {
 namespace {
 
 constexpr uint64_t kMemoryRetryNs = 10ULL * 1000 * 1000;
-
-Error error_from_lwip(err_t err) {
-    switch (err) {
-    case ERR_RST: return Error::Reset;
-    case ERR_ABRT:
-    case ERR_CLSD: return Error::Closed;
-    case ERR_MEM:
-    case ERR_BUF: return Error::OutOfMemory;
-    case ERR_TIMEOUT: return Error::Timeout;
-    default: return Error::Closed;
-    }
-}
 
 void free_if_done(TcpConnection* c) {
     if (c->app_closed && !c->pcb) {
@@ -220,19 +209,20 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
     if (!listener) return Error::OutOfMemory;
     listener->m_options = options;
     listener->m_port = port;
-    listener->m_queue = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
+    auto** slots = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
     Error error = Error::None;
     tcp_pcb* listening = nullptr;
-    if (!listener->m_queue || !pcb) error = Error::OutOfMemory;
+    if (!slots || !pcb) error = Error::OutOfMemory;
     else if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) error = Error::Busy;
     else if (!(listening = tcp_listen_with_backlog(pcb, 255))) error = Error::OutOfMemory;
     if (error != Error::None) {
         if (pcb) tcp_abort(pcb);
-        free(listener->m_queue);
+        free(slots);
         delete listener;
         return error;
     }
+    listener->m_queue = Ring<TcpConnection*>(slots, options.backlog);
     listener->m_pcb = listening;
     tcp_arg(listening, listener);
     tcp_accept(listening, on_accept);
@@ -242,7 +232,7 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
 err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     auto* self = static_cast<TcpListener*>(arg);
     if (err != ERR_OK || !pcb) return ERR_VAL;
-    if (self->m_stats.open >= self->m_options.max_connections || self->m_count == self->m_options.backlog) {
+    if (self->m_stats.open >= self->m_options.max_connections || self->m_queue.full()) {
         ++self->m_stats.refused;
         tcp_abort(pcb);  // a clean refusal: the client sees a reset, not a hang
         return ERR_ABRT;
@@ -257,18 +247,14 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     c->listener = self;
     ++self->m_stats.open;
     ++self->m_stats.accepted;
-    self->m_queue[(self->m_head + self->m_count) % self->m_options.backlog] = c;
-    ++self->m_count;
+    self->m_queue.push(c);  // not full: checked above
     self->m_acceptors.notify_one();
     return ERR_OK;
 }
 
 Result<TcpStream> TcpListener::accept(sched::Deadline deadline) {
-    while (m_count == 0) TRY_VOID(m_acceptors.wait(deadline));
-    TcpConnection* c = m_queue[m_head];
-    m_head = (m_head + 1) % m_options.backlog;
-    --m_count;
-    return TcpStream(c);
+    while (m_queue.empty()) TRY_VOID(m_acceptors.wait(deadline));
+    return TcpStream(m_queue.pop());
 }
 
 }  // namespace coronet::net

@@ -9,6 +9,7 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
+#include "lib/ring.hpp"
 #include "lwip/err.h"
 #include "net/ip_address.hpp"
 
@@ -80,8 +81,7 @@ private:
     tcp_pcb* m_pcb = nullptr;
     uint16_t m_port = 0;
     ListenOptions m_options;
-    TcpConnection** m_queue = nullptr;  // ring of m_options.backlog
-    size_t m_head = 0, m_count = 0;
+    Ring<TcpConnection*> m_queue;  // accepted, not yet taken: m_options.backlog slots (calloc)
     sched::WaitQueue m_acceptors;
     Stats m_stats{};
 };

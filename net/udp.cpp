@@ -2,9 +2,11 @@
 #include "net/udp.hpp"
 
 #include <new>
+#include <utility>
 
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
+#include "net/lwip/error.hpp"
 #include "net/lwip/stack.hpp"
 
 namespace coronet::net {
@@ -27,21 +29,19 @@ Result<UdpSocket*> UdpSocket::bind(uint16_t port) {
 
 UdpSocket::~UdpSocket() {
     if (m_pcb) udp_remove(m_pcb);
-    for (size_t i = 0; i < m_count; ++i) pbuf_free(m_queue[(m_head + i) % kUdpQueueLimit].data);
+    while (!m_queue.empty()) pbuf_free(m_queue.pop().data);
 }
 
 void UdpSocket::on_receive(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* address, uint16_t port) {
     auto* self = static_cast<UdpSocket*>(arg);
-    if (self->m_count == kUdpQueueLimit) {
+    Datagram d{p, {}};
+    ip_addr_copy(d.from.address, *address);
+    d.from.port = port;
+    if (!self->m_queue.push(std::move(d))) {
         ++self->m_dropped;
         pbuf_free(p);
         return;
     }
-    Datagram& d = self->m_queue[(self->m_head + self->m_count) % kUdpQueueLimit];
-    d.data = p;
-    ip_addr_copy(d.from.address, *address);
-    d.from.port = port;
-    ++self->m_count;
     self->m_readers.notify_one();
 }
 
@@ -53,15 +53,13 @@ Result<void> UdpSocket::send_to(const Endpoint& to, const void* data, size_t len
     err_t err = udp_sendto(m_pcb, p, &to.address, to.port);
     pbuf_free(p);
     stack_activity();
-    if (err != ERR_OK) return err == ERR_MEM ? Error::OutOfMemory : Error::Unsupported;
+    if (err != ERR_OK) return error_from_lwip(err);
     return {};
 }
 
 Result<size_t> UdpSocket::receive_from(void* buffer, size_t length, Endpoint& from, sched::Deadline deadline) {
-    while (m_count == 0) TRY_VOID(m_readers.wait(deadline));
-    Datagram d = m_queue[m_head];
-    m_head = (m_head + 1) % kUdpQueueLimit;
-    --m_count;
+    while (m_queue.empty()) TRY_VOID(m_readers.wait(deadline));
+    Datagram d = m_queue.pop();
     size_t size = d.data->tot_len;
     pbuf_copy_partial(d.data, buffer, static_cast<u16_t>(length < size ? length : size), 0);
     pbuf_free(d.data);

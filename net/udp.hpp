@@ -6,6 +6,7 @@
 
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
+#include "lib/ring.hpp"
 #include "net/ip_address.hpp"
 
 struct udp_pcb;
@@ -34,8 +35,7 @@ private:
         Endpoint from;
     };
     udp_pcb* m_pcb = nullptr;
-    Datagram m_queue[kUdpQueueLimit] = {};
-    size_t m_head = 0, m_count = 0;
+    Ring<Datagram, kUdpQueueLimit> m_queue;
     uint64_t m_dropped = 0;
     sched::WaitQueue m_readers;
 };

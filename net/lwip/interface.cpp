@@ -11,6 +11,7 @@
 
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
+#include "lib/ring.hpp"
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
@@ -49,8 +50,7 @@ struct PendingFrame {
 struct Interface {
     netif lwip;
     drivers::NetDevice* device;
-    PendingFrame* backlog[kTxBacklog];
-    size_t backlog_head, backlog_count;
+    Ring<PendingFrame*, kTxBacklog> backlog;
     bool needs_flush;
     bool static_ipv4;
 };
@@ -99,13 +99,11 @@ void deliver(void* context, const drivers::ReceivedFrame& frame) {
 
 // Moves backlogged frames into the ring; true when the backlog is empty.
 bool drain_backlog(Interface& iface) {
-    while (iface.backlog_count) {
-        PendingFrame* frame = iface.backlog[iface.backlog_head];
+    while (!iface.backlog.empty()) {
+        PendingFrame* frame = iface.backlog.front();
         drivers::Fragment fragment{frame->data, frame->length};
         if (!iface.device->transmit(&fragment, 1)) return false;
-        free(frame);
-        iface.backlog_head = (iface.backlog_head + 1) % kTxBacklog;
-        --iface.backlog_count;
+        free(iface.backlog.pop());
         iface.needs_flush = true;
     }
     return true;
@@ -128,7 +126,7 @@ err_t link_output(netif* nif, pbuf* p) {
     }
     // Ring full: keep the frame, in order, until the device frees space.
     ++g_stats.tx_busy;
-    if (iface->backlog_count == kTxBacklog || p->tot_len > sizeof(PendingFrame::data)) {
+    if (iface->backlog.full() || p->tot_len > sizeof(PendingFrame::data)) {
         ++g_stats.tx_dropped;
         return ERR_MEM;
     }
@@ -138,8 +136,7 @@ err_t link_output(netif* nif, pbuf* p) {
         return ERR_MEM;
     }
     frame->length = static_cast<uint16_t>(pbuf_copy_partial(p, frame->data, p->tot_len, 0));
-    iface->backlog[(iface->backlog_head + iface->backlog_count) % kTxBacklog] = frame;
-    ++iface->backlog_count;
+    iface->backlog.push(frame);  // not full: checked above
     iface->device->flush();  // make sure the device is working through the full ring
     return ERR_OK;
 }
@@ -305,7 +302,7 @@ void check_interrupts() {
 InterfaceStats interface_stats() {
     InterfaceStats stats = g_stats;
     stats.rx_lent = g_interface_count ? kLentBuffers - g_free_lent_count : 0;
-    for (size_t i = 0; i < g_interface_count; ++i) stats.tx_backlog += g_interfaces[i].backlog_count;
+    for (size_t i = 0; i < g_interface_count; ++i) stats.tx_backlog += g_interfaces[i].backlog.size();
     return stats;
 }
 
