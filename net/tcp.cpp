@@ -6,6 +6,7 @@
 #include <new>
 
 #include "kernel/log.hpp"
+#include "lib/time_units.hpp"
 #include "net/lwip/error.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/tcp_connection.hpp"
@@ -13,7 +14,7 @@
 namespace coronet::net {
 namespace {
 
-constexpr uint64_t kMemoryRetryNs = 10ULL * 1000 * 1000;
+constexpr uint64_t kMemoryRetryNs = 10 * kMillisecond;
 
 void free_if_done(TcpConnection* c) {
     if (c->app_closed && !c->pcb) {

@@ -8,6 +8,7 @@
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 #include "lib/json_writer.hpp"
+#include "lib/time_units.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/stack.hpp"
 #include "drivers/net_device.hpp"
@@ -31,7 +32,7 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     json.begin_object();
     json.member("board", kBoard.name);
     json.member("version", CORONET_VERSION);
-    json.member("uptime_ms", uptime_ns() / 1000000);
+    json.member("uptime_ms", ns_to_ms(uptime_ns()));
     if (auto date = server.date(); !date.empty()) json.member("time", date);
 
     http::ServerStats http = server.stats();

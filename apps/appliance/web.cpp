@@ -8,6 +8,7 @@
 #include "apps/http/bundle.hpp"
 #include "apps/http/server.hpp"
 #include "kernel/boot_config.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::apps {
 
@@ -56,7 +57,7 @@ Result<void> echo(http::Exchange& exchange) {
 
 uint64_t milliseconds(const char* key, uint64_t fallback_ns) {
     auto value = boot_config().get_number(key);
-    return value ? *value * http::kMillisecond : fallback_ns;
+    return value ? ms_to_ns(*value) : fallback_ns;
 }
 
 }  // namespace

@@ -7,11 +7,12 @@
 #include <cstdint>
 
 #include "lib/result.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::apps {
 
 inline constexpr uint16_t kEchoPort = 7;
-inline constexpr uint64_t kEchoIdleTimeoutNs = 300ULL * 1000 * 1000 * 1000;  // then the connection is closed
+inline constexpr uint64_t kEchoIdleTimeoutNs = 300 * kSecond;  // then the connection is closed
 inline constexpr size_t kEchoBufferSize = 8192;
 
 Result<void> start_echo(uint16_t port = kEchoPort);

@@ -10,15 +10,13 @@
 #include "apps/http/request.hpp"
 #include "apps/http/router.hpp"
 #include "lib/result.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::net {
 class TcpListener;
 }
 
 namespace coronet::http {
-
-inline constexpr uint64_t kMillisecond = 1000ULL * 1000;
-inline constexpr uint64_t kSecond = 1000 * kMillisecond;
 
 struct ServerOptions {
     uint16_t port = 80;

@@ -12,6 +12,7 @@
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "lib/ring.hpp"
+#include "lib/time_units.hpp"
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
@@ -31,7 +32,7 @@ constexpr size_t kCopyBelowFree = kLentBuffers / 4;
 constexpr size_t kPollBudget = 64;              // frames per device per pass: others get a turn
 constexpr size_t kMaxFragments = 16;
 constexpr size_t kTxBacklog = 256;              // frames waiting for ring space
-constexpr uint64_t kInterruptCheckInterval = 100'000'000;  // ns between lost-interrupt checks
+constexpr uint64_t kInterruptCheckInterval = 100 * kMillisecond;  // between lost-interrupt checks
 
 struct Interface;
 

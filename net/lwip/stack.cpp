@@ -8,6 +8,7 @@
 #include "kernel/panic.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/time_units.hpp"
 #include "lwip/init.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -21,15 +22,13 @@
 namespace coronet::net {
 namespace {
 
-constexpr uint64_t kNsPerMs = 1000000;
-
 sched::Event g_timers_changed;
 sched::Deadline g_timers_deadline = sched::kForever;
 
 sched::Deadline next_lwip_deadline() {
     u32_t ms = sys_timeouts_sleeptime();
     if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return sched::kForever;
-    return sched::now() + ms * kNsPerMs;
+    return sched::now() + ms_to_ns(ms);
 }
 
 // Runs lwIP's timeouts (ARP, DHCP, TCP retransmission, ...) when they are due; sleeps until the
@@ -80,7 +79,7 @@ void stack_activity() {
 
 extern "C" {
 
-u32_t sys_now(void) { return static_cast<u32_t>(coronet::arch::clock::now_ns() / 1000000); }
+u32_t sys_now(void) { return static_cast<u32_t>(coronet::ns_to_ms(coronet::arch::clock::now_ns())); }
 
 void coronet_lwip_assert(const char* message, const char* file, int line) {
     coronet::panic("lwIP assertion: %s (%s:%d)", message, file, line);
