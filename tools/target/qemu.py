@@ -244,38 +244,26 @@ class QemuTarget(Target):
             )
         except OSError as e:
             raise TargetError(f"{self.name}: cannot start {self.argv[0]}: {e}") from e
-        out = threading.Thread(target=self._read_console, args=(self._proc.stdout, self._console),
+        console = self._console
+        out = threading.Thread(target=self._drain, args=(self._proc.stdout, console.feed, console.close),
                                name=f"{self.name}-console", daemon=True)
-        err = threading.Thread(target=self._read_stderr, args=(self._proc.stderr,),
+        err = threading.Thread(target=self._drain, args=(self._proc.stderr, self._stderr.extend),
                                name=f"{self.name}-stderr", daemon=True)
         self._readers = [out, err]
         out.start()
         err.start()
 
     @staticmethod
-    def _read_console(pipe, console: Console) -> None:
+    def _drain(pipe, take: Callable[[bytes], None], done: Callable[[], None] = lambda: None) -> None:
+        """Reader thread: hand each chunk from `pipe` to `take` until end of file, then `done`."""
         fd = pipe.fileno()
         try:
-            while True:
-                data = os.read(fd, 65536)
-                if not data:
-                    break
-                console.feed(data, time.monotonic())
+            while data := os.read(fd, 65536):
+                take(data)
         except OSError:
             pass
         finally:
-            console.close()
-
-    def _read_stderr(self, pipe) -> None:
-        fd = pipe.fileno()
-        try:
-            while True:
-                data = os.read(fd, 65536)
-                if not data:
-                    break
-                self._stderr += data
-        except OSError:
-            pass
+            done()
 
     @property
     def console(self) -> Console:
@@ -304,32 +292,27 @@ class QemuTarget(Target):
         self.boot(self._image, self._boot_cmdline)
 
     def power_off(self, grace: float = 2.0) -> None:
-        """SIGTERM QEMU's process group, SIGKILL it after `grace` seconds, reap it."""
+        """SIGTERM QEMU's process group, SIGKILL it after `grace` seconds (at once if 0),
+        reap it."""
         proc = self._proc
         if proc is None:
             return
         if proc.poll() is None:
             self._stopped_by_us = True
-            self._signal_group(signal.SIGTERM)
-            try:
-                proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                proc.wait()
-        # Anything left in the group (QEMU never forks, but a wrapper might) goes too.
+            if grace > 0:
+                self._signal_group(signal.SIGTERM)
+                try:
+                    proc.wait(grace)
+                except subprocess.TimeoutExpired:
+                    pass
+        # Whatever is left in the group (QEMU never forks, but a wrapper might) goes too.
         self._signal_group(signal.SIGKILL)
+        proc.wait()
         self._finish()
 
     def kill(self) -> None:
         """SIGKILL QEMU's process group at once (timeouts, benchmarks)."""
-        proc = self._proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            self._stopped_by_us = True
-        self._signal_group(signal.SIGKILL)
-        proc.wait()
-        self._finish()
+        self.power_off(grace=0)
 
     def _signal_group(self, sig: int) -> None:
         if self._proc is None:
