@@ -5,12 +5,9 @@ QEMU start -> first serial byte, QEMU start -> boot banner, and the guest-report
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import platform
 import re
-import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Optional
@@ -19,6 +16,8 @@ from typing import Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import build_path  # noqa: E402
+from harness.report import build_type, qemu_version, spread, utc_now  # noqa: E402
 from target import QemuTarget, TargetError, default_build_dir, list_boards  # noqa: E402
 
 # The kernel prints e.g. "coronet 0.1.0 on qemu-x86_64: booted in 1234 us": any line with
@@ -47,8 +46,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help=f"boards to measure (default: all: {' '.join(list_boards())})")
     p.add_argument("--image", default="coronet", help="image name (default %(default)s)")
     p.add_argument("--build-dir", default=None,
-                   help="top-level build dir (default: $CORONET_BUILD_DIR or <repo>/build; "
-                        "use build-release for Release figures)")
+                   help="top-level build dir, relative to the repository or absolute (default: "
+                        "$CORONET_BUILD_DIR or <repo>/build; use build-release for Release figures)")
     p.add_argument("--memory", default="128M", help="guest RAM (default %(default)s)")
     p.add_argument("--cmdline", default="", help="kernel command line")
     p.add_argument("--banner", default=BANNER, metavar="REGEX",
@@ -102,44 +101,18 @@ def boot_once(args: argparse.Namespace, board: str) -> dict:
         target.kill()
 
 
-def summarize(values: list[Optional[float]]) -> Optional[dict]:
-    xs = [v for v in values if v is not None]
-    if not xs:
-        return None
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
-
-
-def fmt(summary: Optional[dict]) -> str:
+def fmt(summary: dict) -> str:
     """'median (min–max)', with more decimals for sub-10 ms figures."""
-    if summary is None:
+    if summary["median"] is None:
         return "–"
     digits = 1 if summary["max"] >= 10 else 3
     return f"{summary['median']:.{digits}f} ({summary['min']:.{digits}f}–{summary['max']:.{digits}f})"
 
 
-def qemu_version(binary: str) -> str:
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
-        return out.stdout.splitlines()[0].strip()
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        return "unknown"
-
-
-def build_type(build_dir: Path) -> str:
-    """CMAKE_BUILD_TYPE from the build's cache, or '?'."""
-    try:
-        for line in (build_dir / "CMakeCache.txt").read_text().splitlines():
-            if line.startswith("CMAKE_BUILD_TYPE:"):
-                return line.split("=", 1)[1] or "?"
-    except OSError:
-        pass
-    return "?"
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     boards = args.boards or list_boards()
-    build_dir = Path(args.build_dir).resolve() if args.build_dir else default_build_dir()
+    build_dir = build_path(args.build_dir) if args.build_dir else default_build_dir()
     args.build_dir = build_dir
     results: dict[str, dict] = {}
     versions: dict[str, str] = {}
@@ -178,9 +151,9 @@ def main(argv: list[str]) -> int:
             print(f"  run {i + 1}{'' if counted else ' (warm-up)'}: first byte "
                   f"{sample['first_byte_ms']:.1f} ms, banner {sample['banner_ms']:.1f} ms, guest "
                   + (f"{g:.3f} ms" if g is not None else "–"), file=sys.stderr, flush=True)
-        entry["summary"] = {key: summarize([r[key] for r in entry["runs"]]) for key, _ in COLUMNS}
+        entry["summary"] = {key: spread(r[key] for r in entry["runs"]) for key, _ in COLUMNS}
 
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    now = utc_now()
     print()
     print(f"Boot time, {args.runs} runs per board (+{args.warmup} warm-up), median (min–max) in ms; "
           f"image `{args.image}`, build type {build_type(build_dir)}, "

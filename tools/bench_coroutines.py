@@ -7,21 +7,20 @@ scheduler's own costs, stack creation, and memory per idle coroutine."""
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_boot import build_type  # noqa: E402  (one reader of CMakeCache.txt for both benches)
-from typing import Optional
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, build_path  # noqa: E402
+from harness.report import build_type, cpu_model, load_average, ratio, utc_now  # noqa: E402
+
 BINARY = Path("tests") / "bench" / "coroutine_bench"
 BUILD_HINT = ("cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release "
               "&& cmake --build build-release")
@@ -111,23 +110,6 @@ def pin_prefix(args: argparse.Namespace) -> list[str]:
     return ["taskset", "-c", str(args.cpu)]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def load_average() -> Optional[tuple[float, float, float]]:
-    try:
-        return os.getloadavg()
-    except OSError:
-        return None
-
-
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -179,10 +161,9 @@ def fmt_ns(entry: Optional[dict], noisy: list[str], name: str) -> str:
     return text
 
 
-def ratio(a: Optional[dict], b: Optional[dict]) -> Optional[float]:
-    if not a or not b or "ns" not in a or "ns" not in b or b["ns"] <= 0:
-        return None
-    return a["ns"] / b["ns"]
+def ns_ratio(a: Optional[dict], b: Optional[dict]) -> Optional[float]:
+    """Time per operation of entry a over entry b (None if either is missing or failed)."""
+    return ratio((a or {}).get("ns"), (b or {}).get("ns"))
 
 
 def times(x: float) -> str:
@@ -201,8 +182,8 @@ def print_tables(results: dict[str, dict], header: str) -> None:
         if not any(n in results for n in names.values()):
             continue
         cells = [fmt_ns(results.get(names[c]), noisy, names[c]) for c in ("coronet", "fcontext", "ucontext")]
-        r = ratio(results.get(names["coronet"]), results.get(names["fcontext"]))
-        u = ratio(results.get(names["ucontext"]), results.get(names["coronet"]))
+        r = ns_ratio(results.get(names["coronet"]), results.get(names["fcontext"]))
+        u = ns_ratio(results.get(names["ucontext"]), results.get(names["coronet"]))
         note = f"ucontext {u:.0f}× Coronet" if u else ""
         print(f"| {title} | " + " | ".join(cells) + f" | {'–' if r is None else f'{r:.2f}'} | {note} |")
     for rows in (SCHEDULER, STACKS):
@@ -212,10 +193,10 @@ def print_tables(results: dict[str, dict], header: str) -> None:
                 continue
             note = ""
             if against == "switch":
-                x = ratio(entry, switch)
+                x = ns_ratio(entry, switch)
                 note = f"{times(x)} a raw round trip" if x else ""
             elif against == "pool":
-                x = ratio(entry, pool)
+                x = ns_ratio(entry, pool)
                 note = f"{times(x)} the pool" if x else ""
             print(f"| {title} | {fmt_ns(entry, noisy, name)} | – | – | – | {note} |")
 
@@ -263,9 +244,7 @@ def memory_order(name: str) -> tuple:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    build_dir = Path(args.build_dir)
-    if not build_dir.is_absolute():
-        build_dir = ROOT / build_dir
+    build_dir = build_path(args.build_dir)
     binary = build_dir / BINARY
     if not binary.is_file():
         print(f"bench coroutines: no benchmark binary at {binary}\n"
@@ -305,7 +284,7 @@ def main(argv: list[str]) -> int:
     results = collect(doc, args.time)
     load = load_before or (None,)
     context = doc.get("context", {})
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    now = utc_now()
     header = (f"Coroutine benchmark, median of {args.repetitions} repetitions, "
               f"{'CPU' if args.time == 'cpu' else 'wall-clock'} time per operation; "
               f"{cpu_model()}, {context.get('num_cpus', '?')} CPUs, "

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import json
 import os
 import platform
@@ -35,23 +34,21 @@ import re
 import shlex
 import shutil
 import signal
-import statistics
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_boot import build_type, qemu_version  # noqa: E402
-from bench_coroutines import cpu_model  # noqa: E402
+from harness import ROOT, build_path  # noqa: E402
+from harness.chart import render  # noqa: E402
+from harness.report import build_type, cpu_model, qemu_version, ratio, spread, utc_now  # noqa: E402
 from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
 from linux_guest.probe import run_probe  # noqa: E402
 from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
@@ -68,7 +65,6 @@ AB_MIN_REQUESTS, AB_MAX_REQUESTS = 20000, 2000000
 AARCH64_QEMU_ARGS = "-cpu max,pauth-impdef=on"
 WRK_TIMEOUT = "10s"  # wrk counts slower answers as "timeout" errors (its default is 2 s)
 URL = f"http://{GUEST_ADDRESS}/"
-CHART_PYTHON = "/usr/bin/python3"  # Debian's, with python3-matplotlib (tools/deps)
 
 
 def log(msg: str) -> None:
@@ -471,15 +467,11 @@ def summarize(guest: Guest) -> dict:
     for key, _, _, _ in METRICS:
         if key in ("first_response_s", "ready_line_s"):
             values = [b[key] for b in boots if b.get(key) is not None]
-            out[key] = {"median": statistics.median(values) if values else None, "n": len(boots),
-                        "failed": len(boots) - len(values),
-                        "min": min(values, default=None), "max": max(values, default=None)}
+            out[key] = {**spread(values), "n": len(boots), "failed": len(boots) - len(values)}
         else:
             runs = [b[key] for b in boots if key in b]
             clean = [r["rps"] for r in runs if not r["failed"]]
-            out[key] = {"median": statistics.median(clean) if clean else None, "n": len(runs),
-                        "failed": sum(1 for r in runs if r["failed"]),
-                        "min": min(clean, default=None), "max": max(clean, default=None),
+            out[key] = {**spread(clean), "n": len(runs), "failed": sum(1 for r in runs if r["failed"]),
                         "problems": [p for r in runs for p in r.get("problems", [])]}
     out["stopped_serving"] = sum(1 for b in boots if b.get("served_after") is False)
     return out
@@ -494,10 +486,6 @@ def cell(entry: dict, unit: str) -> str:
     if entry["failed"]:
         text += f" ({entry['failed']} of {entry['n']} runs failed)"
     return text
-
-
-def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
-    return a / b if a is not None and b else None
 
 
 def machine_context(board: str, memory: str) -> dict:
@@ -519,7 +507,7 @@ def machine_context(board: str, memory: str) -> dict:
             "qemu_argv": QemuTarget(board, memory=memory).qemu_argv(),
             "qemu": qemu_version(qemu), "accelerator": "TCG (no KVM), same QEMU for both guests",
             "board": board, "memory": memory, "vcpus": 1, "tools": versions, "coronet_commit": commit,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+            "date": utc_now()}
 
 
 def linux_versions(board: str) -> dict:
@@ -531,64 +519,6 @@ def linux_versions(board: str) -> dict:
     return {"kernel": f"{m['kernel']['package']} {m['kernel']['version']}",
             "nginx": pk.get("nginx", "?"), "redis-server": pk.get("redis-server", "?"),
             "busybox-static": pk.get("busybox-static", "?"), "libc6": pk.get("libc6", "?")}
-
-
-CHART = r'''
-import json, sys
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-doc = json.load(open(sys.argv[1]))
-a, b = doc["slots"]
-sa, sb = doc["summary"][a], doc["summary"][b]
-ta, tb = doc["titles"][a], doc["titles"][b]
-ctx = doc["context"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [3, 1.3]})
-groups = [("ab", "ab -k -c100"), ("wrk", "wrk -c100"), ("wrk_pipelined", "wrk -c100\npipelined x16")]
-width = 0.38
-colors = ("#2a7ab0", "#b0b0b0")
-ticks = []
-for i, (key, label) in enumerate(groups):
-    va, vb = sa[key]["median"] or 0, sb[key]["median"] or 0
-    for j, (v, c) in enumerate(((va, colors[0]), (vb, colors[1]))):
-        x = i + (j - 0.5) * width
-        left.bar(x, v, width, color=c, label=(ta, tb)[j] if i == 0 else None)
-        left.text(x, v, f"{v:,.0f}" if v else "failed", ha="center", va="bottom", fontsize=8)
-    ticks.append(label + (f"\n{va / vb:.2f}x" if va and vb else ""))
-left.set_xticks(range(len(groups)), ticks)
-left.set_ylabel("requests / s (median)")
-left.set_ylim(0, max([(s[k]["median"] or 0) for s in (sa, sb) for k, _ in groups] + [1]) * 1.12)
-left.legend(loc="upper left", fontsize=9)
-left.set_title(f"GET /, 14-byte text/plain; under each pair: {ta} / {tb}", fontsize=10)
-fa, fb = sa["first_response_s"]["median"] or 0, sb["first_response_s"]["median"] or 0
-for j, (v, c) in enumerate(((fa, colors[0]), (fb, colors[1]))):
-    right.bar(j, v, 0.6, color=c)
-    right.text(j, v, f"{v:.2f} s" if v else "failed", ha="center", va="bottom", fontsize=8)
-right.set_xticks([0, 1], [ta, tb], fontsize=8)
-right.set_ylabel("seconds (median)")
-right.set_ylim(0, max(fa, fb, 0.1) * 1.25)
-title = "QEMU start -> first HTTP 200"
-if fa and fb:
-    title += f"\n{fb / fa:.1f}x sooner" if fa < fb else f"\n{fa / fb:.1f}x later"
-right.set_title(title, fontsize=10)
-qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
-fig.suptitle(f"{ta} vs {tb} on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
-             f"host {ctx['cpu']}", fontsize=10)
-fig.tight_layout()
-fig.savefig(sys.argv[2], dpi=120)
-'''
-
-
-def render_chart(json_path: Path, png: Path) -> bool:
-    if not Path(CHART_PYTHON).is_file():
-        log(f"no {CHART_PYTHON}: chart skipped")
-        return False
-    r = subprocess.run([CHART_PYTHON, "-c", CHART, str(json_path), str(png)], capture_output=True, text=True)
-    if r.returncode != 0:
-        log(f"chart failed (python3-matplotlib missing? tools/deps installs it): {r.stderr.strip()[-500:]}")
-        return False
-    return True
 
 
 def print_report(doc: dict) -> None:
@@ -732,8 +662,7 @@ def main(argv: list[str]) -> int:
         if not shutil.which(tool):
             log(f"{tool} not found (tools/deps installs it)")
             return 2
-    build_dir = Path(args.build_dir)
-    build_dir = build_dir if build_dir.is_absolute() else ROOT / build_dir
+    build_dir = build_path(args.build_dir)
     labels = args.kinds if args.kinds[0] != args.kinds[1] else [f"{k}-{s}" for k, s in zip(args.kinds, "AB")]
     guests = [Guest(label, kind, args.board, build_dir,
                     args.coronet_append if kind == "coronet" else args.linux_append,
@@ -798,7 +727,10 @@ def main(argv: list[str]) -> int:
     print_report(doc)
     png = Path(args.png)
     png.parent.mkdir(parents=True, exist_ok=True)
-    if render_chart(json_path, png):
+    drawn, why_not = render("http", json_path, png)
+    if not drawn:
+        log(f"chart skipped: {why_not}")
+    else:
         print(f"\nchart: {png}")
         if args.update_readme_assets:
             dest = ROOT / "docs" / "bench" / "http.png"

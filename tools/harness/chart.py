@@ -1,0 +1,90 @@
+"""Benchmark charts. matplotlib comes from Debian (python3-matplotlib, tools/deps), so the
+drawing runs under Debian's /usr/bin/python3 (the `python3` on PATH may be another one):
+render() starts `/usr/bin/python3 -m harness.chart KIND JSON PNG`, which draws the chart of
+that kind from a benchmark's JSON results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from . import module_command
+
+CHART_PYTHON = "/usr/bin/python3"  # Debian's, with python3-matplotlib
+
+
+def render(kind: str, json_path: Path, png: Path) -> tuple[bool, str]:
+    """Draw chart `kind` of the results in `json_path` into `png`: (done, why not)."""
+    if not Path(CHART_PYTHON).is_file():
+        return False, f"no {CHART_PYTHON}"
+    r = subprocess.run(module_command("harness.chart", kind, str(json_path), str(png), python=CHART_PYTHON),
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return False, f"python3-matplotlib missing? tools/deps installs it: {r.stderr.strip()[-500:]}"
+    return True, ""
+
+
+def http(doc: dict, png: Path) -> None:
+    """tools/bench http: requests/s of both guests per load generator, with their ratio, and
+    QEMU start -> first HTTP 200 of each."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a, b = doc["slots"]
+    sa, sb = doc["summary"][a], doc["summary"][b]
+    ta, tb = doc["titles"][a], doc["titles"][b]
+    ctx = doc["context"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [3, 1.3]})
+    groups = [("ab", "ab -k -c100"), ("wrk", "wrk -c100"), ("wrk_pipelined", "wrk -c100\npipelined x16")]
+    width = 0.38
+    colors = ("#2a7ab0", "#b0b0b0")
+    ticks = []
+    for i, (key, label) in enumerate(groups):
+        va, vb = sa[key]["median"] or 0, sb[key]["median"] or 0
+        for j, (v, c) in enumerate(((va, colors[0]), (vb, colors[1]))):
+            x = i + (j - 0.5) * width
+            left.bar(x, v, width, color=c, label=(ta, tb)[j] if i == 0 else None)
+            left.text(x, v, f"{v:,.0f}" if v else "failed", ha="center", va="bottom", fontsize=8)
+        ticks.append(label + (f"\n{va / vb:.2f}x" if va and vb else ""))
+    left.set_xticks(range(len(groups)), ticks)
+    left.set_ylabel("requests / s (median)")
+    left.set_ylim(0, max([(s[k]["median"] or 0) for s in (sa, sb) for k, _ in groups] + [1]) * 1.12)
+    left.legend(loc="upper left", fontsize=9)
+    left.set_title(f"GET /, 14-byte text/plain; under each pair: {ta} / {tb}", fontsize=10)
+    fa, fb = sa["first_response_s"]["median"] or 0, sb["first_response_s"]["median"] or 0
+    for j, (v, c) in enumerate(((fa, colors[0]), (fb, colors[1]))):
+        right.bar(j, v, 0.6, color=c)
+        right.text(j, v, f"{v:.2f} s" if v else "failed", ha="center", va="bottom", fontsize=8)
+    right.set_xticks([0, 1], [ta, tb], fontsize=8)
+    right.set_ylabel("seconds (median)")
+    right.set_ylim(0, max(fa, fb, 0.1) * 1.25)
+    title = "QEMU start -> first HTTP 200"
+    if fa and fb:
+        title += f"\n{fb / fa:.1f}x sooner" if fa < fb else f"\n{fa / fb:.1f}x later"
+    right.set_title(title, fontsize=10)
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"{ta} vs {tb} on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http}
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m harness.chart", description=__doc__)
+    p.add_argument("kind", choices=sorted(CHARTS))
+    p.add_argument("json", type=Path, help="the benchmark's results")
+    p.add_argument("png", type=Path, help="where to write the chart")
+    args = p.parse_args(argv)
+    CHARTS[args.kind](json.loads(args.json.read_text()), args.png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
