@@ -100,7 +100,7 @@ foreach(file IN LISTS _board_files)
   guest_test(${board} ${arch} panic_stack_protector CMDLINE test=stack_protector EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: stack smashing detected" "ktest_stack_smash")
 
-  # Network: the appliance image with real clients (tools/net_test.py + tools/echo_clients.py).
+  # Network: the appliance image with real clients (tools/net_test.py + tools/harness/echo_clients.py).
   # DHCP through QEMU user networking; 1 byte, 64 KiB, then 100 MiB checked by SHA-256.
   add_test(NAME ${board}.net_echo COMMAND ${NET_TEST} --board ${board} --net user --scenario basic)
   # Reset mid-transfer, a peer that never reads, half-close: the appliance keeps serving.
@@ -127,7 +127,7 @@ foreach(file IN LISTS _board_files)
     ${board}.net_small_rings ${board}.net_udp PROPERTIES
     LABELS "net;${board};${arch}" TIMEOUT 900)
 
-  # The web server (tools/http_clients.py): curl, the bundle and every error status through
+  # The web server (tools/harness/http_clients.py): curl, the bundle and every error status through
   # QEMU user networking (what `tools/run` gives a user); pipelining, the slow client and the
   # load clients (ab, wrk) over tap, which has no host-side listen backlog.
   set(HTTP_TEST ${NET_TEST} --board ${board} --client http)

@@ -34,7 +34,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,19 +42,20 @@ from pathlib import Path
 from typing import Optional
 
 sys.dont_write_bytecode = True
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ROOT, build_path  # noqa: E402
+from harness.appliance import APPS, appliance_image, appliance_target  # noqa: E402
 from harness.chart import render  # noqa: E402
+from harness.loadgen import WRK_TIMEOUT, run_ab, run_wrk  # noqa: E402
+from harness.netns import (  # noqa: E402
+    GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace, netns_prefix, netns_run)
+from harness.probe import run_probe  # noqa: E402
+from harness.qmp import qmp_args, virtio_queues  # noqa: E402
 from harness.report import build_type, cpu_model, qemu_version, ratio, spread, utc_now  # noqa: E402
 from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
-from linux_guest.probe import run_probe  # noqa: E402
-from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
 from target import QemuTarget, TargetError, list_boards, load_board  # noqa: E402
 
-CORONET_READY = r"http: listening on tcp port 80\b"
-PIPELINE_LUA = ROOT / "tools" / "wrk" / "pipeline.lua"
 PIPELINE_DEPTH = 16
 AB_MIN_REQUESTS, AB_MAX_REQUESTS = 20000, 2000000
 # On AArch64 boards both guests get QEMU's implementation-defined pointer authentication:
@@ -63,7 +63,6 @@ AB_MIN_REQUESTS, AB_MAX_REQUESTS = 20000, 2000000
 # and the architected algorithm (QARMA) is slow to emulate: left on, it cut the Linux guest
 # to about a quarter of its throughput, which would flatter Coronet.
 AARCH64_QEMU_ARGS = "-cpu max,pauth-impdef=on"
-WRK_TIMEOUT = "10s"  # wrk counts slower answers as "timeout" errors (its default is 2 s)
 URL = f"http://{GUEST_ADDRESS}/"
 
 
@@ -92,31 +91,29 @@ class Guest:
 
     @property
     def ready_regex(self) -> str:
-        return CORONET_READY if self.kind == "coronet" else LINUX_READY
+        return APPS["http"].listening if self.kind == "coronet" else LINUX_READY
 
     def target(self, memory: str, netns: str, echo=None, qmp: Optional[str] = None) -> QemuTarget:
         """The QEMU machine; `qmp` is a unix socket path for QEMU's QMP monitor (used only
         to read the virtio queues when a guest stops serving; invisible to the guest)."""
-        ip, gw = f"{GUEST_ADDRESS}/{PREFIX}", HOST_ADDRESS
-        extra = list(self.qemu_args) + (["-qmp", f"unix:{qmp},server=on,wait=off"] if qmp else [])
+        extra = list(self.qemu_args) + (qmp_args(qmp) if qmp else [])
         if self.kind == "coronet":
-            cmdline = f"ip={ip} gw={gw} {self.append}".strip()
-            return QemuTarget(self.board, "coronet", build_dir=self.build_dir, memory=memory,
-                              cmdline=cmdline, net="tap", netns=netns, echo=echo, extra_args=extra)
-        return linux_target(self.board, memory=memory, net="tap", netns=netns, ip=ip, gw=gw,
-                            append=self.append, echo=echo, extra_args=extra)
+            return appliance_target(self.board, "tap", netns=netns, build_dir=self.build_dir, memory=memory,
+                                    append=self.append, echo=echo, extra_args=extra)
+        return linux_target(self.board, memory=memory, net="tap", netns=netns, ip=f"{GUEST_ADDRESS}/{PREFIX}",
+                            gw=HOST_ADDRESS, append=self.append, echo=echo, extra_args=extra)
 
     def image_files(self) -> dict[str, int]:
         """Files QEMU loads for this guest, with their sizes in bytes."""
         if self.kind == "coronet":
-            path = QemuTarget(self.board, "coronet", build_dir=self.build_dir).image_path()
+            path = appliance_image(self.board, self.build_dir)
             return {str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path): path.stat().st_size}
         arch = load_board(self.board)["arch"]
         return {str(p.relative_to(ROOT)): p.stat().st_size for p in artifacts(arch)}
 
     def check_built(self) -> None:
         if self.kind == "coronet":
-            path = QemuTarget(self.board, "coronet", build_dir=self.build_dir).image_path()
+            path = appliance_image(self.board, self.build_dir)
             if not path.is_file():
                 raise TargetError(f"no Coronet image at {path} (cmake --build {self.build_dir})")
         else:
@@ -124,136 +121,6 @@ class Guest:
             if not all(p.is_file() for p in artifacts(arch)):
                 log(f"building the Linux guest for {arch} (tools/linux_guest/build)")
                 subprocess.run([str(ROOT / "tools" / "linux_guest" / "build"), "--arch", arch], check=True)
-
-
-# -- load generators ----------------------------------------------------------------------
-
-
-def netns_run(ns: str, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", ns] + argv, capture_output=True, text=True, timeout=timeout)
-
-
-def grab(pattern: str, text: str, cast=float, default=None):
-    m = re.search(pattern, text, re.M)
-    return cast(m.group(1)) if m else default
-
-
-def run_ab(ns: str, requests: int, concurrency: int) -> dict:
-    """`ab -k`: requests/s, failed and non-2xx counts; `failed` says whether the run counts."""
-    argv = ["ab", "-k", "-q", "-s", "30", "-c", str(concurrency), "-n", str(requests), URL]
-    try:
-        r = netns_run(ns, argv, timeout=600)
-    except subprocess.TimeoutExpired:
-        return {"tool": "ab", "argv": argv, "error": "ab did not finish in 600 s", "failed": True,
-                "problems": ["ab did not finish in 600 s"]}
-    out = r.stdout + r.stderr
-    res = {
-        "tool": "ab", "argv": argv, "exit": r.returncode, "output": out,
-        "complete": grab(r"^Complete requests:\s+(\d+)", out, int, 0),
-        "failed_requests": grab(r"^Failed requests:\s+(\d+)", out, int, 0),
-        "non_2xx": grab(r"^Non-2xx responses:\s+(\d+)", out, int, 0),
-        "keepalive": grab(r"^Keep-Alive requests:\s+(\d+)", out, int, 0),
-        "seconds": grab(r"^Time taken for tests:\s+([\d.]+)", out),
-        "rps": grab(r"^Requests per second:\s+([\d.]+)", out),
-        "mean_ms": grab(r"^Time per request:\s+([\d.]+) \[ms\] \(mean\)$", out),
-    }
-    problems = []
-    if r.returncode != 0:
-        problems.append(f"ab exited {r.returncode}: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
-    if res["complete"] != requests:
-        problems.append(f"{res['complete']}/{requests} requests completed")
-    if res["failed_requests"]:
-        problems.append(f"{res['failed_requests']} failed requests")
-    if res["non_2xx"]:
-        problems.append(f"{res['non_2xx']} non-2xx responses")
-    if res["rps"] is None:
-        problems.append("no requests/s in ab's output")
-    res["failed"] = bool(problems)
-    res["problems"] = problems
-    return res
-
-
-def latency_ms(text: str) -> Optional[float]:
-    m = re.match(r"([\d.]+)(us|ms|s)$", text)
-    if not m:
-        return None
-    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
-
-
-def run_wrk(ns: str, threads: int, connections: int, seconds: float, pipeline: int = 0) -> dict:
-    """`wrk` (optionally pipelined): requests/s, latency, socket errors and non-2xx counts."""
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", WRK_TIMEOUT, "--latency"]
-    if pipeline:
-        argv += ["-s", str(PIPELINE_LUA), URL, "--", str(pipeline)]
-    else:
-        argv += [URL]
-    try:
-        r = netns_run(ns, argv, timeout=seconds + 120)
-    except subprocess.TimeoutExpired:
-        return {"tool": "wrk", "argv": argv, "error": "wrk did not finish", "failed": True,
-                "problems": ["wrk did not finish"]}
-    out = r.stdout + r.stderr
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    res = {
-        "tool": "wrk", "argv": argv, "exit": r.returncode, "output": out, "pipeline": pipeline,
-        "requests": grab(r"^\s*(\d+) requests in ", out, int, 0),
-        "rps": grab(r"^Requests/sec:\s+([\d.]+)", out),
-        "non_2xx": grab(r"Non-2xx or 3xx responses:\s+(\d+)", out, int, 0),
-        "socket_errors": dict(zip(("connect", "read", "write", "timeout"),
-                                  map(int, errors.groups()))) if errors else {},
-    }
-    if not pipeline:  # with pipelining wrk's latency figures are not per request
-        res["latency_avg_ms"] = latency_ms(grab(r"^\s+Latency\s+(\S+)", out, str, ""))
-        res["latency_p50_ms"] = latency_ms(grab(r"^\s+50%\s+(\S+)", out, str, ""))
-        res["latency_p99_ms"] = latency_ms(grab(r"^\s+99%\s+(\S+)", out, str, ""))
-    problems = []
-    if r.returncode != 0:
-        problems.append(f"wrk exited {r.returncode}: {out.strip()[-200:]}")
-    if res["rps"] is None or not res["requests"]:
-        problems.append("no requests completed")
-    if res["non_2xx"]:
-        problems.append(f"{res['non_2xx']} non-2xx responses")
-    bad = {k: v for k, v in res["socket_errors"].items() if v}
-    if bad:
-        problems.append("socket errors " + ", ".join(f"{k} {v}" for k, v in bad.items()))
-    res["failed"] = bool(problems)
-    res["problems"] = problems
-    return res
-
-
-def virtio_queues(qmp_path: str) -> dict:
-    """QEMU's view of every virtio queue (indices, in use, last signalled), through QMP:
-    tells a guest waiting for a notification QEMU already sent from QEMU waiting for a kick
-    the guest never gave."""
-    result: dict = {}
-    try:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(qmp_path)
-            f = s.makefile("rw")
-
-            def call(cmd: str, **arguments) -> object:
-                f.write(json.dumps({"execute": cmd, "arguments": arguments}) + "\n")
-                f.flush()
-                while True:
-                    reply = json.loads(f.readline())
-                    if "return" in reply or "error" in reply:
-                        return reply.get("return", reply.get("error"))
-
-            json.loads(f.readline())  # greeting
-            call("qmp_capabilities")
-            for dev in call("x-query-virtio") or []:
-                status = call("x-query-virtio-status", path=dev["path"])
-                queues = (status or {}).get("num-vqs", 0) if isinstance(status, dict) else 0
-                for q in range(queues):
-                    qs = call("x-query-virtio-queue-status", path=dev["path"], queue=q)
-                    if isinstance(qs, dict):
-                        result[f"{dev['name']} {dev['path']} queue {q}"] = {
-                            k: qs.get(k) for k in ("last-avail-idx", "shadow-avail-idx", "used-idx",
-                                                   "signalled-used", "signalled-used-valid", "inuse")}
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        result["error"] = f"{type(e).__name__}: {e}"
-    return result
 
 
 # -- one boot -----------------------------------------------------------------------------
@@ -275,7 +142,7 @@ class Boot:
     def __enter__(self) -> "Boot":
         try:
             self.target.boot()
-            first = run_probe(["ip", "netns", "exec", self.ns], "http", GUEST_ADDRESS, 80, self.timeout,
+            first = run_probe(netns_prefix(self.ns), "http", GUEST_ADDRESS, 80, self.timeout,
                               self.target)
         except BaseException:
             self.target.power_off()  # __exit__ does not run when __enter__ raises
@@ -296,7 +163,7 @@ class Boot:
 
     def still_serving(self) -> bool:
         """One more GET (a few seconds to answer); if none, the reason goes to the sample."""
-        again = run_probe(["ip", "netns", "exec", self.ns], "http", GUEST_ADDRESS, 80, 3, self.target)
+        again = run_probe(netns_prefix(self.ns), "http", GUEST_ADDRESS, 80, 3, self.target)
         self.sample["served_after"] = bool(again["ok"])
         if not again["ok"]:
             self.sample["not_serving"] = self.failure(again)
@@ -338,17 +205,19 @@ def load_round(guest: Guest, args: argparse.Namespace, ns: str, round_no: int) -
             f"after QEMU start, ready line {fmt_s(s.get('ready_line_s'))}")
         requests = args.ab_requests
         if args.warmup:
-            s["warmup"] = run_ab(ns, args.warmup, args.concurrency)
+            s["warmup"] = run_ab(URL, args.warmup, args.concurrency, netns_prefix(ns))
             if not requests:  # as many as the warm-up's rate fills --ab-seconds with
                 rate = s["warmup"].get("rps") or 0
                 requests = min(max(int(rate * args.ab_seconds / 1000 + 1) * 1000, AB_MIN_REQUESTS),
                                AB_MAX_REQUESTS)
         runs = [
             ("ab", f"ab -n {requests or AB_MIN_REQUESTS}",
-             lambda: run_ab(ns, requests or AB_MIN_REQUESTS, args.concurrency)),
-            ("wrk", "wrk", lambda: run_wrk(ns, args.wrk_threads, args.concurrency, args.wrk_seconds)),
+             lambda: run_ab(URL, requests or AB_MIN_REQUESTS, args.concurrency, netns_prefix(ns))),
+            ("wrk", "wrk",
+             lambda: run_wrk(URL, args.wrk_threads, args.concurrency, args.wrk_seconds, prefix=netns_prefix(ns))),
             ("wrk_pipelined", "wrk pipelined",
-             lambda: run_wrk(ns, args.wrk_threads, args.concurrency, args.wrk_seconds, PIPELINE_DEPTH)),
+             lambda: run_wrk(URL, args.wrk_threads, args.concurrency, args.wrk_seconds, PIPELINE_DEPTH,
+                             netns_prefix(ns))),
         ]
         for key, name, run in runs:
             s[key] = run()
@@ -389,7 +258,7 @@ def serves_with(guest: Guest, mib: int, args: argparse.Namespace, ns: str, timeo
         with Boot(guest, f"{mib}M", ns, timeout, args.verbose) as boot:
             if not boot.ok:
                 return False, boot.failure()[:300]
-            ab = run_ab(ns, args.memory_check_requests, args.concurrency)
+            ab = run_ab(URL, args.memory_check_requests, args.concurrency, netns_prefix(ns))
             if ab["failed"]:
                 return False, "ab: " + "; ".join(ab["problems"])
             if not boot.still_serving():
@@ -690,7 +559,7 @@ def main(argv: list[str]) -> int:
         # Faster ARP retries towards the guest: while it boots, ARP for 10.77.0.2 goes
         # unanswered, and with the default 1 s between tries the first response could
         # wait up to a second for the next ARP request after the guest is up.
-        netns_run(ns.name, ["sysctl", "-q", "-w", "net.ipv4.neigh.tap0.retrans_time_ms=20"], 10)
+        netns_run(ns.name, ["sysctl", "-q", "-w", f"net.ipv4.neigh.{TAP}.retrans_time_ms=20"], 10)
         for r in range(1, args.rounds + 1):
             for g in guests:
                 load_round(g, args, ns.name, r)

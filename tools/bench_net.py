@@ -12,79 +12,35 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 sys.dont_write_bytecode = True
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from net_test import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace  # noqa: E402
-from target import QemuTarget  # noqa: E402
-
-CLIENT = r'''
-import asyncio, json, os, socket, sys, time, resource
-host, port, stream_bytes, conns, burst = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
-sys.path.insert(0, sys.argv[6])
-from echo_clients import stream, echo_once
-result = {"stream_mb_s": stream(host, port, stream_bytes)}
-start = time.monotonic()
-for _ in range(conns):
-    echo_once(host, port, b"x")
-result["connections_per_s"] = conns / (time.monotonic() - start)
-async def burst_open():
-    start = time.monotonic()
-    opened = await asyncio.gather(*(asyncio.open_connection(host, port) for _ in range(burst)))
-    elapsed = time.monotonic() - start
-    for _, w in opened:
-        w.close()
-    return burst / elapsed
-result["burst_accepts_per_s"] = asyncio.run(burst_open())
-print(json.dumps(result))
-'''
+from harness import build_path, module_command  # noqa: E402
+from harness.appliance import Appliance  # noqa: E402
 
 
-def measure(board: str, net: str, build_dir: str | None, args: argparse.Namespace) -> dict:
-    namespace = None
-    try:
-        if net == "tap":
-            namespace = Namespace(f"coronet-bench-{os.getpid()}").__enter__()
-            target = QemuTarget(board, "coronet", build_dir=build_dir, memory="256M",
-                                cmdline=f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}", net="tap",
-                                netns=namespace.name)
-            host, port = GUEST_ADDRESS, 7
-            prefix = ["ip", "netns", "exec", namespace.name]
-        else:
-            target = QemuTarget(board, "coronet", build_dir=build_dir, memory="256M", net="user",
-                                hostfwd=[(0, 7)])
-            prefix = []
-        with target:
-            target.boot()
-            for ready in (r"echo: listening", r"ipv4 \S+ "):
-                target.console.wait_for(ready, 60, 0)
-            if net == "user":
-                host, port = "127.0.0.1", target.port(7)
-            burst = args.burst if net == "tap" else min(args.burst, 50)
-            out = subprocess.run(prefix + [sys.executable, "-c", CLIENT, host, str(port), str(args.stream_mib << 20),
-                                           str(args.connections), str(burst), str(HERE)],
-                                 capture_output=True, text=True, timeout=600, check=True)
-            target.power_off()
-            return json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        if namespace:
-            namespace.__exit__(None, None, None)
+def measure(board: str, net: str, build_dir: Path, args: argparse.Namespace) -> dict:
+    with Appliance(board, net, "echo", build_dir=build_dir, memory="256M") as appliance:
+        burst = args.burst if net == "tap" else min(args.burst, 50)
+        client = appliance.prefix + module_command(
+            "harness.echo_bench", appliance.host, str(appliance.port), "--stream-bytes", str(args.stream_mib << 20),
+            "--connections", str(args.connections), "--burst", str(burst))
+        out = subprocess.run(client, capture_output=True, text=True, timeout=600, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(prog="tools/bench net", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--boards", nargs="+", default=["qemu-x86_64", "qemu-microvm", "qemu-aarch64"])
     p.add_argument("--nets", nargs="+", default=["user", "tap"], choices=["user", "tap"])
-    p.add_argument("--build-dir", default="build-release")
+    p.add_argument("--build-dir", default="build-release",
+                   help="build directory, relative to the repository or absolute (default %(default)s)")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--stream-mib", type=int, default=64)
     p.add_argument("--connections", type=int, default=200)
@@ -94,7 +50,7 @@ def main() -> int:
     rows, raw = [], {}
     for board in args.boards:
         for net in args.nets:
-            runs = [measure(board, net, args.build_dir, args) for _ in range(args.runs)]
+            runs = [measure(board, net, build_path(args.build_dir), args) for _ in range(args.runs)]
             raw[f"{board}/{net}"] = runs
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             rows.append((board, net, med))

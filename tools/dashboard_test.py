@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import re
@@ -36,11 +37,10 @@ sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from net_test import CLIENTS, GUEST_ADDRESS, Namespace, appliance_target, wait_ready  # noqa: E402
-from target import TargetError  # noqa: E402
-from target.qemu import default_build_dir  # noqa: E402
+from harness import verdict  # noqa: E402
+from harness.appliance import Appliance  # noqa: E402
+from target import TargetError, default_build_dir  # noqa: E402
 
-_, HTTP_PORT, LISTENING = CLIENTS["http"]
 CHROMIUM = "chromium"
 WINDOW = (1280, 900)
 MIN_SAMPLES = 5          # successful polls the page must have made before the checks
@@ -372,46 +372,27 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
 
     echo: Callable[[str], None] = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
-    namespace = target = browser = None
-    transcript = ""
+    appliance = None if args.url else Appliance(args.board, args.net, "http", build_dir=build_dir,
+                                                memory=args.memory, echo=echo, boot_timeout=args.boot_timeout)
     try:
-        if args.url:
-            url, netns = args.url, None
-        else:
-            if args.net == "tap":
-                namespace = Namespace(f"coronet-dash-{os.getpid()}").__enter__()
-            target, address_line = appliance_target(args.board, args.net, HTTP_PORT, namespace,
-                                                    build_dir=build_dir, memory=args.memory, echo=echo)
-            target.boot()
-            wait_ready(target, LISTENING, address_line, args.boot_timeout)
-            host = GUEST_ADDRESS if args.net == "tap" else f"127.0.0.1:{target.port(HTTP_PORT)}"
-            url, netns = f"http://{host}/dashboard", namespace.name if namespace else None
-        print(f"dashboard_test: opening {url}", flush=True)
-        browser = Browser(work / "profile", netns=netns, log=work / "chromium.log")
-        run_checks(browser, url, args.board, screenshot)
+        with appliance or contextlib.nullcontext():
+            url = args.url or appliance.url("/dashboard")
+            print(f"dashboard_test: opening {url}", flush=True)
+            browser = Browser(work / "profile", netns=appliance and appliance.netns, log=work / "chromium.log")
+            try:
+                run_checks(browser, url, args.board, screenshot)
+            finally:
+                browser.close()
     except (CheckFailed, TargetError, OSError, subprocess.CalledProcessError) as e:
-        print(f"FAIL {what}: {e}", flush=True)
         if (work / "chromium.log").is_file():
             tail = (work / "chromium.log").read_text(errors="replace").splitlines()[-15:]
             print("---- chromium log (tail) ----\n" + "\n".join(tail), flush=True)
-        return 1
+        return verdict(what, [str(e)])
     except KeyboardInterrupt as e:
-        print(f"FAIL {what}: interrupted ({e})", flush=True)
-        return 1
+        return verdict(what, [f"interrupted ({e})"])
     finally:
-        if browser:
-            browser.close()
-        if target:
-            transcript = target.console.text()
-            target.power_off()
-        if namespace:
-            namespace.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
-    if "PANIC" in transcript:
-        print(f"FAIL {what}: the guest panicked", flush=True)
-        return 1
-    print(f"PASS {what}", flush=True)
-    return 0
+    return verdict(what, ["the guest panicked"] if appliance and appliance.panicked else [])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""What Coronet's test and benchmark entry points share: for now the benchmarks' report
-helpers and chart (report, chart).
+"""What Coronet's test and benchmark entry points share: the network namespace with a tap
+device (netns), the appliance booted on a board (appliance), the clients that drive it
+(echo_clients, http_clients, echo_bench, probe, loadgen), QEMU's monitor (qmp), and the
+benchmarks' report helpers and chart (report, chart).
 
 Entry points put tools/ on sys.path and import from here. Modules that run as a separate
-process (the chart under Debian's Python) are started with module_command(), never from a
-program held in a string.
+process (a client inside `ip netns exec`, the chart under Debian's Python) are started with
+module_command(), never from a program held in a string.
 """
 
 from __future__ import annotations
@@ -29,3 +31,12 @@ def build_path(text: str) -> Path:
     path = Path(text)
     return path if path.is_absolute() else ROOT / path
 
+
+def verdict(what: str, problems: list[str]) -> int:
+    """Print a test's last line, `PASS what` or `FAIL what: problems`, and return its exit
+    status (0 or 1)."""
+    if problems:
+        print(f"FAIL {what}: " + "; ".join(problems), flush=True)
+        return 1
+    print(f"PASS {what}", flush=True)
+    return 0

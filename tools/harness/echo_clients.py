@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
 """Echo clients for the network tests: real sockets against a Coronet echo server (RFC 862).
 
 Each scenario raises AssertionError (or a socket error) on failure and prints one line per
 check. Run as a program to execute scenarios against HOST:PORT, e.g. from inside a network
-namespace (`ip netns exec ns tools/echo_clients.py --host 10.77.0.2 many --connections 1000`).
+namespace: `ip netns exec ns env PYTHONPATH=tools python3 -m harness.echo_clients
+--host 10.77.0.2 many --connections 1000` (net_test.py starts it so, through Appliance).
 """
 from __future__ import annotations
 
@@ -220,6 +220,12 @@ def udp(host: str, port: int, count: int = 200) -> None:
     print(f"ok: {answered} of {count} UDP datagrams echoed unchanged", flush=True)
 
 
+def raise_file_limit(files: int = 8192) -> None:
+    """1 000 sockets at once need more descriptors than the usual soft limit of 1 024."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, files), hard))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--host", required=True)
@@ -234,9 +240,7 @@ def main() -> int:
     lim = sub.add_parser("limit")
     lim.add_argument("--max", type=int, required=True)
     args = p.parse_args()
-    # 1 000 sockets at once need more descriptors than the usual soft limit of 1 024.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    raise_file_limit()
     if args.scenario == "basic":
         basic(args.host, args.port, args.big)
     elif args.scenario == "faults":

@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
 """HTTP clients for the appliance's web server tests: real clients (curl, ab, wrk) and raw
 sockets for what no client sends on purpose (malformed requests, pipelining, slow senders).
 
 Each scenario raises AssertionError (or a socket error) on failure and prints one line per
 check. Run as a program against HOST:PORT, e.g. from inside a network namespace:
-`ip netns exec ns tools/http_clients.py --host 10.77.0.2 load`.
+`ip netns exec ns env PYTHONPATH=tools python3 -m harness.http_clients --host 10.77.0.2 load`
+(net_test.py --client http starts it so, through Appliance).
 """
 from __future__ import annotations
 
@@ -18,12 +18,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from .echo_clients import connect
+from .loadgen import run_ab, run_wrk
 
-from echo_clients import connect  # noqa: E402
 TIMEOUT = 30.0
 HELLO = b"Hello, world!\n"
 
@@ -349,33 +347,22 @@ def slow(host: str, port: int, limit: float = 10.0) -> None:
 # -- load with real benchmark clients ---------------------------------------------------------
 
 def load(host: str, port: int, requests: int = 20000, duration: int = 5) -> None:
-    r = subprocess.run(["ab", "-k", "-c", "100", "-n", str(requests), "-s", "30", f"http://{host}:{port}/"],
-                       capture_output=True, text=True, timeout=600)
-    out = r.stdout
-    complete = re.search(r"Complete requests:\s+(\d+)", out)
-    failed = re.search(r"Failed requests:\s+(\d+)", out)
-    rate = re.search(r"Requests per second:\s+([\d.]+)", out)
-    check(r.returncode == 0 and complete and int(complete.group(1)) == requests,
-          f"ab -k -c 100 -n {requests}: all complete", out[-800:] + r.stderr[-400:])
-    check(failed and int(failed.group(1)) == 0, "ab: 0 failed", out[-800:])
-    check("Non-2xx responses" not in out, "ab: 0 non-2xx", out[-800:])
-    check(re.search(r"Keep-Alive requests:\s+(\d+)", out) and
-          int(re.search(r"Keep-Alive requests:\s+(\d+)", out).group(1)) >= requests * 0.99,
-          "ab: connections kept alive", out[-800:])
-    print(f"ab: {rate.group(1) if rate else '?'} requests/s", flush=True)
+    url = f"http://{host}:{port}/"
+    ab = run_ab(url, requests, 100)
+    detail = ab.get("output", ab.get("error", ""))[-800:]
+    check(ab.get("exit") == 0 and ab.get("complete") == requests, f"ab -k -c 100 -n {requests}: all complete", detail)
+    check(ab["failed_requests"] == 0, "ab: 0 failed", detail)
+    check(ab["non_2xx"] == 0, "ab: 0 non-2xx", detail)
+    check(ab["keepalive"] >= requests * 0.99, "ab: connections kept alive", detail)
+    print(f"ab: {ab['rps'] or '?'} requests/s", flush=True)
 
-    script = HERE / "wrk" / "pipeline.lua"
-    assert script.is_file(), f"{script} is missing"
-    for label, extra in (("plain", []), ("pipelined", ["-s", str(script)])):
-        r = subprocess.run(["wrk", "-t2", "-c100", f"-d{duration}s", "--timeout", "10s", *extra,
-                            f"http://{host}:{port}/"], capture_output=True, text=True, timeout=120)
-        out = r.stdout
-        total = re.search(r"(\d+) requests in", out)
-        check(r.returncode == 0 and total and int(total.group(1)) > 0, f"wrk {label}: requests served", out + r.stderr)
-        check("Non-2xx" not in out, f"wrk {label}: 0 non-2xx", out)
-        check("Socket errors" not in out, f"wrk {label}: 0 socket errors", out)
-        rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        print(f"wrk {label}: {rate.group(1) if rate else '?'} requests/s", flush=True)
+    for label, depth in (("plain", 0), ("pipelined", 16)):
+        wrk = run_wrk(url, 2, 100, duration, depth)
+        detail = wrk.get("output", wrk.get("error", ""))
+        check(wrk.get("exit") == 0 and wrk.get("requests", 0) > 0, f"wrk {label}: requests served", detail)
+        check(wrk["non_2xx"] == 0, f"wrk {label}: 0 non-2xx", detail)
+        check(not any(wrk["socket_errors"].values()), f"wrk {label}: 0 socket errors", detail)
+        print(f"wrk {label}: {wrk['rps'] or '?'} requests/s", flush=True)
     still_serving(host, port)
     drained(host, port)
 

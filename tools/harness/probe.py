@@ -1,15 +1,14 @@
-#!/usr/bin/env python3
 """A client that checks a guest serves: `http` GETs a path and `redis` sends PING, on a new
 connection, and prints one JSON line ({"ok", "t", "attempts", ...}).
 
 With --wait it keeps trying until the first success or the deadline, starting a new attempt
-every --interval seconds without waiting for the ones in flight (a SYN sent while the guest
+every INTERVAL_S (20 ms) without waiting for the ones in flight (a SYN sent while the guest
 was still booting may be lost, and waiting out its connect timeout would blur the figure).
 `t` is CLOCK_MONOTONIC when the first good answer arrived: the clock the caller's
-time.monotonic() reads, so the caller can subtract the moment it spawned QEMU. Run it inside
-the test's network namespace (`ip netns exec NS python3 probe.py ...`). Used by
-tools/linux_guest/smoke and tools/bench http, for Coronet and Linux alike, through
-run_probe().
+time.monotonic() reads, so the caller can subtract the moment it spawned QEMU. Runs as its own
+process so that it can sit inside the test's network namespace: run_probe() starts it
+(`ip netns exec NS env PYTHONPATH=tools python3 -m harness.probe ...`). Used by
+tools/linux_guest/smoke and tools/bench http, for Coronet and Linux alike.
 """
 from __future__ import annotations
 
@@ -19,7 +18,11 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from . import module_command
+
+INTERVAL_S = 0.02   # between new attempts while waiting
+MAX_IN_FLIGHT = 64  # attempts open at once while waiting
 
 
 def parse_http(head: bytes) -> dict:
@@ -78,10 +81,10 @@ async def run(args: argparse.Namespace) -> dict:
 
     try:
         while True:  # one attempt at least, then new ones every interval until the deadline
-            if len(pending) < args.max_in_flight:
+            if len(pending) < MAX_IN_FLIGHT:
                 attempts += 1
                 pending.add(asyncio.ensure_future(attempt(args.kind, args.host, port, args.path, args.timeout)))
-            done, pending = await asyncio.wait(pending, timeout=args.interval,
+            done, pending = await asyncio.wait(pending, timeout=INTERVAL_S,
                                                return_when=asyncio.FIRST_COMPLETED)
             good = harvest(done)
             if good:
@@ -102,13 +105,13 @@ async def run(args: argparse.Namespace) -> dict:
 
 
 def run_probe(prefix: list[str], kind: str, host: str, port: int, wait: float = 0,
-              target=None, extra: tuple[str, ...] = ()) -> dict:
-    """Run this file as a child (`prefix` is e.g. ["ip", "netns", "exec", NS]) and return its
+              target=None) -> dict:
+    """Run this module as a child (`prefix` is e.g. ["ip", "netns", "exec", NS]) and return its
     JSON result. If `target` (anything with .running) stops first, e.g. a guest that
     panicked, the probe is ended and the result says so instead of waiting out `wait`."""
-    proc = subprocess.Popen(prefix + [sys.executable, str(Path(__file__).resolve()), kind,
-                                      "--host", host, "--port", str(port), "--wait", str(wait), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = prefix + module_command("harness.probe", kind, "--host", host, "--port", str(port),
+                                   "--wait", str(wait))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         while True:
             try:
@@ -130,17 +133,14 @@ def run_probe(prefix: list[str], kind: str, host: str, port: int, wait: float = 
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python3 -m harness.probe", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kind", choices=["http", "redis"])
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, help="default 80 (http) or 6379 (redis)")
     p.add_argument("--path", default="/", help="HTTP path (default /)")
     p.add_argument("--wait", type=float, default=0,
                    help="keep trying for this many seconds (default: one attempt)")
-    p.add_argument("--interval", type=float, default=0.02,
-                   help="seconds between new attempts while waiting (default %(default)s)")
-    p.add_argument("--max-in-flight", type=int, default=64,
-                   help="attempts open at once while waiting (default %(default)s)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="seconds one attempt may take, connect and answer (default %(default)s)")
     args = p.parse_args()

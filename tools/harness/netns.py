@@ -1,0 +1,53 @@
+"""A network namespace holding one tap device for QEMU, with the host side's address on it:
+the real L2 path tests and benchmarks use, with no route out of the namespace."""
+
+from __future__ import annotations
+
+import subprocess
+
+GUEST_ADDRESS = "10.77.0.2"
+HOST_ADDRESS = "10.77.0.1"
+PREFIX = 24
+TAP = "tap0"
+
+
+def netns_prefix(name: str) -> list[str]:
+    """The argv prefix that runs a command inside namespace `name`."""
+    return ["ip", "netns", "exec", name]
+
+
+def netns_run(name: str, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run `argv` inside namespace `name`, capturing its output as text."""
+    return subprocess.run(netns_prefix(name) + argv, capture_output=True, text=True, timeout=timeout)
+
+
+def _ip(*argv: str) -> None:
+    subprocess.run(["ip", *argv], check=True)
+
+
+class Namespace:
+    """Namespace `name` with tap device `tap0` up at HOST_ADDRESS/PREFIX; created on
+    entering (replacing a stale one of the same name), removed on leaving."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def prefix(self) -> list[str]:
+        return netns_prefix(self.name)
+
+    def __enter__(self) -> "Namespace":
+        self.remove()
+        _ip("netns", "add", self.name)
+        _ip("-n", self.name, "link", "set", "lo", "up")
+        _ip("-n", self.name, "tuntap", "add", "dev", TAP, "mode", "tap")
+        _ip("-n", self.name, "addr", "add", f"{HOST_ADDRESS}/{PREFIX}", "dev", TAP)
+        _ip("-n", self.name, "link", "set", TAP, "up")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+    def remove(self) -> None:
+        """Delete the namespace (and its tap device) if it exists."""
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
