@@ -1,5 +1,9 @@
-// Names for Error codes, for logs and panics.
+// Names for Error codes, for logs and panics; the report of a misused Result.
 #include "lib/result.hpp"
+
+#include <cstdio>
+
+#include "lib/assert.hpp"
 
 namespace coronet {
 
@@ -20,5 +24,19 @@ const char* error_name(Error e) {
     }
     return "unknown";
 }
+
+namespace detail {
+
+void result_access_failed(Error error, const char* file, int line) {
+    char what[96];
+    snprintf(what, sizeof what, "value of a Result that holds an error (%s)", error_name(error));
+    assertion_failed(what, file, line);
+}
+
+void result_from_no_error(const char* file, int line) {
+    assertion_failed("Result<T> made from Error::None (neither a value nor an error)", file, line);
+}
+
+}  // namespace detail
 
 }  // namespace coronet
