@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/ring.hpp"
 
 namespace coronet::sched {
 
@@ -16,34 +17,29 @@ class Channel {
 
 public:
     Result<void> send(T value, Deadline deadline = kForever) {
-        while (m_count == Capacity && !m_closed) {
+        while (m_items.full() && !m_closed) {
             auto waited = m_not_full.wait(deadline);
-            if (!waited && m_count == Capacity) return waited.error();
+            if (!waited && m_items.full()) return waited.error();
         }
         if (m_closed) return Error::Closed;
-        m_items[(m_head + m_count) % Capacity] = std::move(value);
-        ++m_count;
+        m_items.push(std::move(value));  // not full: checked above
         m_not_empty.notify_one();
         return {};
     }
 
     bool try_send(T value) {
-        if (m_closed || m_count == Capacity) return false;
-        m_items[(m_head + m_count) % Capacity] = std::move(value);
-        ++m_count;
+        if (m_closed || !m_items.push(std::move(value))) return false;
         m_not_empty.notify_one();
         return true;
     }
 
     Result<T> receive(Deadline deadline = kForever) {
-        while (m_count == 0) {
+        while (m_items.empty()) {
             if (m_closed) return Error::Closed;
             auto waited = m_not_empty.wait(deadline);
-            if (!waited && m_count == 0) return waited.error();
+            if (!waited && m_items.empty()) return waited.error();
         }
-        T value = std::move(m_items[m_head]);
-        m_head = (m_head + 1) % Capacity;
-        --m_count;
+        T value = m_items.pop();
         m_not_full.notify_one();
         return value;
     }
@@ -55,13 +51,11 @@ public:
     }
 
     bool closed() const { return m_closed; }
-    size_t size() const { return m_count; }
+    size_t size() const { return m_items.size(); }
     static constexpr size_t capacity() { return Capacity; }
 
 private:
-    T m_items[Capacity] = {};
-    size_t m_head = 0;
-    size_t m_count = 0;
+    Ring<T, Capacity> m_items;
     bool m_closed = false;
     WaitQueue m_not_full;
     WaitQueue m_not_empty;
