@@ -4,7 +4,6 @@
 #include "kernel/sched/scheduler.hpp"
 
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -12,6 +11,7 @@
 #include "kernel/sched/coroutine.hpp"
 #include "kernel/sched/stack_pool.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/assert.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -86,7 +86,7 @@ void retire(Coroutine& c) {
     c->state = CoroutineState::Finished;
     asan_leave(nullptr, g->stack_bottom, g->stack_size);  // this stack is never resumed
     coronet_context_switch(&c->sp, g->scheduler_sp);
-    abort();  // a finished coroutine is never resumed
+    CORONET_UNREACHABLE("a finished coroutine was resumed");
 }
 
 void coroutine_main(void* argument) {
@@ -173,7 +173,7 @@ namespace detail {
 
 WakeReason block_current(CoroutineList* queue, WaitQueue* owner, Deadline deadline) {
     Coroutine* c = g->current;
-    if (!c) abort();  // the scheduler's own context cannot block
+    CORONET_ASSERT(c && "the scheduler's own context cannot block");
     if (deadline != kForever && deadline <= g->platform.now_ns()) return WakeReason::Timeout;
     c->wake_reason = WakeReason::None;
     if (queue) {
@@ -209,7 +209,7 @@ void init(const Platform& platform) {
     if (state) {
         // Re-initialising (host tests do, between cases) needs an idle scheduler; cached
         // stacks go back to the platform that allocated them.
-        if (state->stats.alive != 0 || state->current) abort();
+        CORONET_ASSERT(state->stats.alive == 0 && !state->current && "re-initialised while coroutines live");
         state->stacks.drain();
         state->~SchedulerState();
     } else {
@@ -335,7 +335,7 @@ Coroutine* guard_fault_owner(uint64_t fault_address) {
 
 void abandon_current_after_fault() {
     Coroutine* c = g->current;
-    if (!c) abort();
+    CORONET_ASSERT(c && "a fault outside any coroutine cannot be survived");
     ++g->stats.faults;
     c->faulted = true;
     c->state = CoroutineState::Finished;
@@ -343,9 +343,11 @@ void abandon_current_after_fault() {
     uintptr_t abandoned;
     asan_leave(nullptr, g->stack_bottom, g->stack_size);
     coronet_context_switch(&abandoned, g->scheduler_sp);
-    abort();
+    CORONET_UNREACHABLE("an abandoned coroutine was resumed");
 }
 
 }  // namespace coronet::sched
 
-extern "C" void coronet_context_entry_returned() { abort(); }
+// The switch asm calls this if a coroutine's entry function returns instead of finishing
+// through finish_current().
+extern "C" void coronet_context_entry_returned() { CORONET_UNREACHABLE("a coroutine's entry function returned"); }
