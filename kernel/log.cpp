@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "kernel/uptime.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::log {
 namespace {
@@ -31,9 +32,9 @@ bool parse_level(std::string_view text, Level& out) {
 
 void write(Level level, const char* format, ...) {
     if (!enabled(level)) return;
-    uint64_t us = uptime_us();
-    printf("[%4llu.%06llu] %s ", static_cast<unsigned long long>(us / 1000000),
-           static_cast<unsigned long long>(us % 1000000), kLevelTags[static_cast<int>(level)]);
+    uint64_t ns = uptime_ns();
+    printf("[%4llu.%06llu] %s ", static_cast<unsigned long long>(ns_to_s(ns)),
+           static_cast<unsigned long long>(ns_to_us(ns % kSecond)), kLevelTags[static_cast<int>(level)]);
     va_list args;
     va_start(args, format);
     vprintf(format, args);

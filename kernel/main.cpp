@@ -19,6 +19,7 @@
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 #include "kernel/wall_clock.hpp"
+#include "lib/time_units.hpp"
 
 extern "C" char boot_stack_bottom[];
 extern "C" char boot_stack_top[];
@@ -52,7 +53,7 @@ void mark_phase(const char* name) {
 void log_boot_phases(uint64_t entry_ticks) {
     uint64_t previous = entry_ticks;
     for (size_t i = 0; i < g_phase_count; ++i) {
-        LOG_DEBUG("boot: %-12s %6" PRIu64 " us", g_phases[i].name, arch::clock::ticks_to_ns(g_phases[i].ticks - previous) / 1000);
+        LOG_DEBUG("boot: %-12s %6" PRIu64 " us", g_phases[i].name, ns_to_us(arch::clock::ticks_to_ns(g_phases[i].ticks - previous)));
         previous = g_phases[i].ticks;
     }
 }
@@ -63,7 +64,7 @@ void print_banner(const BootInfo& info) {
     memory::Stats mem = memory::stats();
     uint64_t boot_ns = uptime_ns();
     printf("coronet %s (%s) on %s: booted in %" PRIu64 " us\n", CORONET_VERSION, CORONET_BUILD_TYPE, kBoard.name,
-           boot_ns / 1000);
+           ns_to_us(boot_ns));
     printf("  board:   %s\n", kBoard.summary);
     printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(), arch::clock::frequency_hz());
     printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64 " MiB in free pages\n",

@@ -8,6 +8,5 @@ namespace coronet {
 void set_boot_ticks(uint64_t ticks);
 // 0 until the clock is calibrated.
 uint64_t uptime_ns();
-inline uint64_t uptime_us() { return uptime_ns() / 1000; }
 
 }  // namespace coronet

@@ -9,11 +9,11 @@
 #include "kernel/log.hpp"
 #include "kernel/uptime.hpp"
 #include "lib/civil_time.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::wall_clock {
 namespace {
 
-constexpr uint64_t kNsPerSecond = 1'000'000'000;
 // A clock that says it is before this has never been set (a flat battery, a board without
 // firmware support): still used, but worth a warning.
 constexpr int64_t kPlausibleYear = 2024;
@@ -37,7 +37,7 @@ void init() {
 
     civil::DateTime t = civil::from_unix_seconds(static_cast<int64_t>(g_rtc_seconds));
     LOG_INFO("clock: wall time %04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (%s, read in %" PRIu64 " us)", t.year, t.month,
-             t.day, t.hour, t.minute, t.second, arch::rtc::device_name(), (g_rtc_uptime_ns - before_ns) / 1000);
+             t.day, t.hour, t.minute, t.second, arch::rtc::device_name(), ns_to_us(g_rtc_uptime_ns - before_ns));
     if (t.year < kPlausibleYear) LOG_WARN("clock: the %s rtc looks unset (year %" PRId64 ")", arch::rtc::device_name(), t.year);
 }
 
@@ -45,7 +45,7 @@ bool available() { return g_available; }
 
 uint64_t unix_seconds() {
     if (!g_available) return 0;
-    return g_rtc_seconds + (uptime_ns() - g_rtc_uptime_ns) / kNsPerSecond;
+    return g_rtc_seconds + ns_to_s(uptime_ns() - g_rtc_uptime_ns);
 }
 
 }  // namespace coronet::wall_clock

@@ -11,11 +11,11 @@
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/cpu.hpp"
 #include "arch/interrupts.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::arch::clock {
 namespace {
 
-constexpr uint64_t kNsPerSecond = 1000000000;
 // CNTV_CTL_EL0 (D17.11.19).
 constexpr uint64_t kCtlEnable = 1 << 0;
 constexpr uint64_t kCtlMask = 1 << 1;
@@ -29,10 +29,10 @@ TimerHandler g_handler = nullptr;
 
 // Rounds up, so that a deadline never fires before now_ns() has reached it.
 uint64_t ns_to_ticks(uint64_t ns, uint64_t f) {
-    uint64_t seconds = ns / kNsPerSecond, rest = ns % kNsPerSecond;
+    uint64_t seconds = ns / kSecond, rest = ns % kSecond;
     if (seconds > ~0ULL / f) return ~0ULL;
     uint64_t ticks = seconds * f;
-    uint64_t fraction = (rest * f + kNsPerSecond - 1) / kNsPerSecond;  // rest * f < 2^64 for f < 18 GHz
+    uint64_t fraction = (rest * f + kSecond - 1) / kSecond;  // rest * f < 2^64 for f < 18 GHz
     return ticks + fraction < ticks ? ~0ULL : ticks + fraction;
 }
 
@@ -90,7 +90,7 @@ uint64_t ticks_to_ns(uint64_t t) {
     if (f == 0) return 0;
     // Split so that nothing overflows: t = q * f + r with r < f.
     uint64_t q = t / f, r = t % f;
-    return q * kNsPerSecond + r * kNsPerSecond / f;
+    return q * kSecond + r * kSecond / f;
 }
 
 uint64_t now_ns() { return ticks_to_ns(ticks()); }

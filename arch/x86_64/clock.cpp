@@ -12,13 +12,14 @@
 #include "arch/x86_64/lapic.hpp"
 #include "arch/x86_64/pit.hpp"
 #include "arch/x86_64/port_io.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::arch::clock {
 namespace {
 
 using namespace x86_64;
 
-constexpr uint64_t kCalibrationMs = 5;
+constexpr uint64_t kCalibrationNs = 5 * kMillisecond;
 constexpr int kCalibrationAttempts = 8;
 constexpr uint64_t kMaxUncertainty = 100;  // parts per 10 000 of the window: 1 % (0.5 % in the result)
 constexpr uint64_t kMaxPause = 1000;      // one gap between PIT reads over 10 % of the window
@@ -53,7 +54,7 @@ uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c) {
 void program(uint64_t deadline_ns) {
     uint64_t now = now_ns();
     uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
-    uint64_t count = mul_div(delta, g_lapic_hz, 1000000000);
+    uint64_t count = mul_div(delta, g_lapic_hz, kSecond);
     if (count == 0) count = 1;
     if (count > kLapicMaxCount) count = kLapicMaxCount;  // the interrupt re-arms for the rest
     lapic::timer_start(static_cast<uint32_t>(count));
@@ -76,7 +77,7 @@ uint64_t ticks() { return rdtsc(); }
 void init() {
     lapic::timer_set_vector(kTimerVector);
     set_vector_handler(kTimerVector, on_timer_interrupt);
-    uint32_t wanted = static_cast<uint32_t>(pit::kFrequencyHz * kCalibrationMs / 1000);
+    uint32_t wanted = static_cast<uint32_t>(pit::kFrequencyHz * kCalibrationNs / kSecond);
     uint64_t best_error = ~0ULL;
     for (int attempt = 0; attempt < kCalibrationAttempts; ++attempt) {
         pit::start_free_running();
@@ -111,7 +112,7 @@ void init() {
 
 uint64_t frequency_hz() { return g_tsc_hz; }
 
-uint64_t ticks_to_ns(uint64_t t) { return g_tsc_hz ? mul_div(t, 1000000000, g_tsc_hz) : 0; }
+uint64_t ticks_to_ns(uint64_t t) { return g_tsc_hz ? mul_div(t, kSecond, g_tsc_hz) : 0; }
 
 uint64_t now_ns() { return ticks_to_ns(rdtsc()); }
 

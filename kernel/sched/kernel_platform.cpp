@@ -9,6 +9,7 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/sched/scheduler.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::sched {
 namespace {
@@ -46,7 +47,7 @@ void resumed_from_fault() {
 
 void report_watchdog(const char* name, uint64_t ran_ns) {
     LOG_WARN("watchdog: coroutine '%s' ran %llu ms without yielding", name,
-             static_cast<unsigned long long>(ran_ns / 1000000));
+             static_cast<unsigned long long>(ns_to_ms(ran_ns)));
 }
 
 }  // namespace
@@ -63,7 +64,7 @@ void init_kernel_platform() {
         .report_watchdog = report_watchdog,
         .measure_stack_use = true,
     });
-    if (auto ms = boot_config().get_number("watchdog_ms")) set_watchdog(*ms * 1000000);
+    if (auto ms = boot_config().get_number("watchdog_ms")) set_watchdog(ms_to_ns(*ms));
 }
 
 }  // namespace coronet::sched

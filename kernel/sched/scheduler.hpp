@@ -10,6 +10,7 @@
 
 #include "kernel/sched/platform.hpp"
 #include "lib/result.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::sched {
 
@@ -18,7 +19,7 @@ class Coroutine;
 inline constexpr size_t kDefaultStackSize = 16 * 1024;
 inline constexpr size_t kMinStackSize = 4 * 1024;
 inline constexpr size_t kMaxNameLength = 31;
-inline constexpr uint64_t kDefaultWatchdogNs = 50ULL * 1000 * 1000;
+inline constexpr uint64_t kDefaultWatchdogNs = 50 * kMillisecond;
 inline constexpr size_t kStackCacheLimit = 256;  // released stacks kept for reuse
 
 struct SpawnOptions {

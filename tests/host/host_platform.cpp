@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "kernel/sched/scheduler.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::host {
 namespace {
@@ -25,8 +26,8 @@ void idle(sched::Deadline deadline) {
     // Naps of at most 1 ms: a signal() from another thread (standing in for an interrupt) is
     // noticed within a millisecond, and "no deadline" cannot hang a test.
     uint64_t wait = deadline > now ? deadline - now : 0;
-    if (wait > 1000000) wait = 1000000;
-    timespec ts{static_cast<time_t>(wait / 1000000000), static_cast<long>(wait % 1000000000)};
+    if (wait > kMillisecond) wait = kMillisecond;
+    timespec ts{static_cast<time_t>(wait / kSecond), static_cast<long>(wait % kSecond)};
     nanosleep(&ts, nullptr);
 }
 
@@ -62,7 +63,7 @@ void resumed_from_fault() {
 }
 
 void report_watchdog(const char* name, uint64_t ran_ns) {
-    g_reports.push_back(std::string(name) + ":" + std::to_string(ran_ns / 1000000));
+    g_reports.push_back(std::string(name) + ":" + std::to_string(ns_to_ms(ran_ns)));
 }
 
 void on_segv(int, siginfo_t* info, void*) {
@@ -75,7 +76,7 @@ void on_segv(int, siginfo_t* info, void*) {
 uint64_t monotonic_ns() {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
+    return static_cast<uint64_t>(ts.tv_sec) * kSecond + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 const std::vector<std::string>& watchdog_reports() { return g_reports; }

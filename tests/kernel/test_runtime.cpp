@@ -11,6 +11,7 @@
 #include "arch/cpu.hpp"
 #include "arch/interrupts.hpp"
 #include "arch/testing.hpp"
+#include "lib/time_units.hpp"
 #include "tests/kernel/ktest.hpp"
 
 using namespace coronet;
@@ -63,7 +64,7 @@ KTEST(runtime, "global constructors, statics, virtual calls, new/delete, libstdc
 
 namespace {
 
-constexpr uint64_t kStormIntervalNs = 20000;  // 20 us: many interrupts per computation
+constexpr uint64_t kStormIntervalNs = 20 * kMicrosecond;  // many interrupts per computation
 volatile uint64_t g_storm_count = 0;
 volatile bool g_storm_running = false;
 volatile double g_handler_sink = 0;  // keeps the handler's FP work from being optimised away
@@ -108,7 +109,7 @@ KTEST(fp_interrupts, "FP/SIMD state survives an interrupt storm whose handler al
     // Keep computing until plenty of interrupts have landed mid-computation (bounded in time).
     bool all_equal = true;
     int rounds = 0;
-    uint64_t give_up = arch::clock::now_ns() + 5000ULL * 1000000;
+    uint64_t give_up = arch::clock::now_ns() + 5 * kSecond;
     while ((g_storm_count < kMinInterrupts || rounds < 3) && arch::clock::now_ns() < give_up) {
         double value = series(kTerms);
         if (std::memcmp(&value, &reference, sizeof value) != 0) all_equal = false;

@@ -8,13 +8,12 @@
 #include "kernel/sched/channel.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/time_units.hpp"
 #include "tests/kernel/ktest.hpp"
 
 using namespace coronet;
 
 namespace {
-
-constexpr uint64_t kMs = 1000000;
 
 struct Sleeper {
     uint64_t deadline;
@@ -40,25 +39,25 @@ KTEST(sched_sleepers, "10 000 coroutines sleeping on random deadlines wake in de
     KCHECK(g_sleepers != nullptr);
     if (!g_sleepers) return;
     // Spawning 10 000 takes ~150 ms under TCG: every deadline must still be ahead afterwards.
-    constexpr uint64_t kLead = 600 * kMs;
+    constexpr uint64_t kLead = 600 * kMillisecond;
     uint64_t start = sched::now() + kLead;
     uint64_t seed = 12345;
     for (int i = 0; i < kSleepers; ++i) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        g_sleepers[i].deadline = start + (seed >> 16) % (1000 * kMs);
+        g_sleepers[i].deadline = start + (seed >> 16) % kSecond;
         auto spawned = sched::spawn(sleeper_main, &g_sleepers[i], {.name = "sleeper", .stack_size = 4096, .detached = true});
         KCHECK(spawned.ok());
         if (!spawned) return;
     }
     uint64_t spawned_at = sched::now();
-    printf("ktest: spawned in %llu ms\n", static_cast<unsigned long long>((spawned_at + kLead - start) / kMs));
+    printf("ktest: spawned in %llu ms\n", static_cast<unsigned long long>((spawned_at + kLead - start) / kMillisecond));
     KCHECK(spawned_at < start);
     sched::Stats during = sched::stats();
     printf("ktest: %llu coroutines alive, %llu KiB of stacks\n", static_cast<unsigned long long>(during.alive),
            static_cast<unsigned long long>(during.stack_bytes >> 10));
     KCHECK(during.alive == kSleepers);
     sched::run_until_idle();
-    printf("ktest: ran in %llu ms\n", static_cast<unsigned long long>((sched::now() - spawned_at) / kMs));
+    printf("ktest: ran in %llu ms\n", static_cast<unsigned long long>((sched::now() - spawned_at) / kMillisecond));
 
     // Sorted by deadline (ties in spawn order), the wake order must be strictly increasing.
     uint32_t* by_deadline = static_cast<uint32_t*>(calloc(kSleepers, sizeof(uint32_t)));
@@ -79,7 +78,7 @@ KTEST(sched_sleepers, "10 000 coroutines sleeping on random deadlines wake in de
     }
     free(by_deadline);
     printf("ktest: woke %u, out of order %d, early %d, worst lateness %llu us\n", g_wake_counter, out_of_order, early,
-           static_cast<unsigned long long>(worst_late / 1000));
+           static_cast<unsigned long long>(ns_to_us(worst_late)));
     KCHECK(g_wake_counter == kSleepers);
     KCHECK(out_of_order == 0);
     KCHECK(early == 0);
@@ -129,7 +128,7 @@ KTEST(stack_overflow, "a coroutine overflowing its stack is named and killed; th
     void* block = malloc(1 << 20);
     KCHECK(block != nullptr);
     free(block);
-    auto after = sched::spawn([] { sched::sleep_for(10 * kMs); }, {.name = "after"});
+    auto after = sched::spawn([] { sched::sleep_for(10 * kMillisecond); }, {.name = "after"});
     KCHECK(after.ok());
     sched::run_until_idle();
     KCHECK(sched::join(*after).ok());
@@ -139,26 +138,26 @@ KTEST(stack_overflow, "a coroutine overflowing its stack is named and killed; th
 KTEST(idle_halts, "with every coroutine asleep the CPU halts instead of spinning") {
     sched::Stats before = sched::stats();
     uint64_t start = sched::now();
-    auto sleeper = sched::spawn([] { sched::sleep_for(500 * kMs); }, {.name = "long-sleeper"});
+    auto sleeper = sched::spawn([] { sched::sleep_for(500 * kMillisecond); }, {.name = "long-sleeper"});
     KCHECK(sleeper.ok());
     sched::run_until_idle();
     uint64_t wall = sched::now() - start;
     sched::Stats after = sched::stats();
     uint64_t idle = after.idle_ns - before.idle_ns;
     uint64_t idle_calls = after.idle_calls - before.idle_calls;
-    printf("ktest: %llu ms wall, %llu ms halted in %llu idle calls\n", static_cast<unsigned long long>(wall / kMs),
-           static_cast<unsigned long long>(idle / kMs), static_cast<unsigned long long>(idle_calls));
-    KCHECK(wall >= 500 * kMs);
+    printf("ktest: %llu ms wall, %llu ms halted in %llu idle calls\n", static_cast<unsigned long long>(wall / kMillisecond),
+           static_cast<unsigned long long>(idle / kMillisecond), static_cast<unsigned long long>(idle_calls));
+    KCHECK(wall >= 500 * kMillisecond);
     KCHECK(idle * 10 >= wall * 9);  // at least 90 % of the time halted
     KCHECK(idle_calls <= 10);       // a spinning loop would enter idle thousands of times
     KCHECK(sched::join(*sleeper).ok());
 }
 
 KTEST(watchdog, "a coroutine running too long without yielding is reported by name") {
-    sched::set_watchdog(20 * kMs);
+    sched::set_watchdog(20 * kMillisecond);
     auto hog = sched::spawn(
         [] {
-            uint64_t until = sched::now() + 60 * kMs;
+            uint64_t until = sched::now() + 60 * kMillisecond;
             while (sched::now() < until) {
             }
         },
@@ -194,9 +193,9 @@ KTEST(sched_primitives, "channels, events, wait timeouts and join with real time
         [] {
             sched::WaitQueue nobody;
             uint64_t start = sched::now();
-            auto result = nobody.wait(start + 30 * kMs);
+            auto result = nobody.wait(start + 30 * kMillisecond);
             uint64_t waited = sched::now() - start;
-            if (result.error() != Error::Timeout || waited < 30 * kMs) abort();
+            if (result.error() != Error::Timeout || waited < 30 * kMillisecond) abort();
         },
         {.name = "timeout"});
     KCHECK(producer.ok() && consumer.ok() && timeout.ok());

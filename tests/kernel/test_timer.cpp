@@ -5,6 +5,7 @@
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
 #include "arch/interrupts.hpp"
+#include "lib/time_units.hpp"
 #include "tests/kernel/ktest.hpp"
 
 using namespace coronet;
@@ -34,9 +35,8 @@ bool fired_while_spinning(uint64_t until_ns) {
     return g_fired_count != 0;
 }
 
-constexpr uint64_t kMs = 1000000;
-constexpr uint64_t kEarlyToleranceNs = 200000;  // calibration error over the longest interval
-constexpr uint64_t kLateToleranceNs = 30 * kMs;
+constexpr uint64_t kEarlyToleranceNs = 200 * kMicrosecond;  // calibration error over the longest interval
+constexpr uint64_t kLateToleranceNs = 30 * kMillisecond;
 
 }  // namespace
 
@@ -54,14 +54,14 @@ KTEST(timer, "one-shot timer interrupts fire at the requested deadline") {
     const uint64_t delays_ms[] = {1, 5, 20, 50, 120};
     for (uint64_t delay_ms : delays_ms) {
         g_fired_count = 0;
-        uint64_t deadline = arch::clock::now_ns() + delay_ms * kMs;
+        uint64_t deadline = arch::clock::now_ns() + delay_ms * kMillisecond;
         arch::clock::arm_timer(deadline);
-        bool fired = wait_for_timer(deadline + 2000 * kMs);
+        bool fired = wait_for_timer(deadline + 2000 * kMillisecond);
         KCHECK(fired);
         KCHECK(g_fired_count == 1);
         int64_t error_ns = static_cast<int64_t>(g_fired_at) - static_cast<int64_t>(deadline);
         printf("ktest: deadline +%llu ms fired %+lld us from the deadline\n", static_cast<unsigned long long>(delay_ms),
-               static_cast<long long>(error_ns / 1000));
+               static_cast<long long>(error_ns / static_cast<int64_t>(kMicrosecond)));
         KCHECK(error_ns >= -static_cast<int64_t>(kEarlyToleranceNs));
         KCHECK(error_ns <= static_cast<int64_t>(kLateToleranceNs));
     }
@@ -69,20 +69,20 @@ KTEST(timer, "one-shot timer interrupts fire at the requested deadline") {
 
     // A deadline in the past fires at once.
     g_fired_count = 0;
-    arch::clock::arm_timer(arch::clock::now_ns() - kMs);
-    KCHECK(wait_for_timer(arch::clock::now_ns() + 500 * kMs));
+    arch::clock::arm_timer(arch::clock::now_ns() - kMillisecond);
+    KCHECK(wait_for_timer(arch::clock::now_ns() + 500 * kMillisecond));
 
     // Re-arming replaces the deadline; disarming stops it.
     g_fired_count = 0;
-    arch::clock::arm_timer(arch::clock::now_ns() + 5 * kMs);
-    arch::clock::arm_timer(arch::clock::now_ns() + 40 * kMs);
-    uint64_t replaced_deadline = arch::clock::now_ns() + 40 * kMs;
-    KCHECK(wait_for_timer(arch::clock::now_ns() + 2000 * kMs));
-    KCHECK(g_fired_at + kEarlyToleranceNs + kMs >= replaced_deadline);
+    arch::clock::arm_timer(arch::clock::now_ns() + 5 * kMillisecond);
+    arch::clock::arm_timer(arch::clock::now_ns() + 40 * kMillisecond);
+    uint64_t replaced_deadline = arch::clock::now_ns() + 40 * kMillisecond;
+    KCHECK(wait_for_timer(arch::clock::now_ns() + 2000 * kMillisecond));
+    KCHECK(g_fired_at + kEarlyToleranceNs + kMillisecond >= replaced_deadline);
 
     g_fired_count = 0;
-    arch::clock::arm_timer(arch::clock::now_ns() + 10 * kMs);
+    arch::clock::arm_timer(arch::clock::now_ns() + 10 * kMillisecond);
     arch::clock::disarm_timer();
-    KCHECK(!fired_while_spinning(arch::clock::now_ns() + 50 * kMs));
+    KCHECK(!fired_while_spinning(arch::clock::now_ns() + 50 * kMillisecond));
     arch::clock::set_timer_handler(nullptr);
 }

@@ -8,13 +8,13 @@
 #include "kernel/uptime.hpp"
 #include "kernel/wall_clock.hpp"
 #include "lib/civil_time.hpp"
+#include "lib/time_units.hpp"
 #include "tests/kernel/ktest.hpp"
 
 using namespace coronet;
 
 namespace {
 
-constexpr uint64_t kMs = 1000000;
 constexpr uint64_t kWaitMs = 2500;
 constexpr uint64_t kSampleMs = 100;
 
@@ -37,10 +37,10 @@ struct Sampler {
 
 void sample(void* argument) {
     auto* s = static_cast<Sampler*>(argument);
-    uint64_t until = sched::now() + kWaitMs * kMs;
+    uint64_t until = sched::now() + kWaitMs * kMillisecond;
     s->first = s->last = wall_clock::unix_seconds();
     while (sched::now() < until) {
-        sched::sleep_for(kSampleMs * kMs);
+        sched::sleep_for(kSampleMs * kMillisecond);
         uint64_t now = wall_clock::unix_seconds();
         if (now < s->last) s->went_backwards = true;
         s->last = now;
@@ -65,7 +65,7 @@ KTEST(wall_clock, "the RTC gives a plausible wall time that advances with the up
     if (!spawned.ok()) return;
     sched::run_until_idle();
     KCHECK(sched::join(*spawned).ok());
-    uint64_t elapsed_s = (uptime_ns() - uptime_before) / (1000 * kMs);
+    uint64_t elapsed_s = ns_to_s(uptime_ns() - uptime_before);
 
     uint64_t advanced = sampler.last - sampler.first;
     printf("ktest: %" PRIu64 " s of uptime, the wall clock advanced %" PRIu64 " s\n", elapsed_s, advanced);

@@ -14,13 +14,13 @@
 #include "kernel/sched/channel.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/time_units.hpp"
 #include "tests/host/host_platform.hpp"
 
 using namespace coronet;
 using sched::kForever;
 
 namespace {
-constexpr uint64_t kMs = 1000000;
 
 class Sched : public ::testing::Test {
 protected:
@@ -127,8 +127,8 @@ TEST_F(Sched, TimersFireInDeadlineOrder) {
     // Deadlines are chosen once everything is spawned (new guarded stacks cost tens of
     // microseconds each), so each is still ahead when its coroutine arms it.
     std::mt19937_64 random(7);
-    uint64_t base = sched::now() + 20 * kMs;
-    for (auto& d : deadlines) d = base + random() % (100 * kMs);
+    uint64_t base = sched::now() + 20 * kMillisecond;
+    for (auto& d : deadlines) d = base + random() % (100 * kMillisecond);
     sched::run_until_idle();
     ASSERT_EQ(wake_order.size(), static_cast<size_t>(kCount));
     for (int k = 1; k < kCount; ++k) EXPECT_LE(deadlines[wake_order[k - 1]], deadlines[wake_order[k]]);
@@ -174,22 +174,22 @@ TEST_F(Sched, EveryBlockingCallTimesOut) {
     auto c = sched::spawn([] {
         sched::WaitQueue queue;
         uint64_t start = sched::now();
-        EXPECT_EQ(queue.wait(start + 10 * kMs).error(), Error::Timeout);
-        EXPECT_GE(sched::now() - start, 10 * kMs);
+        EXPECT_EQ(queue.wait(start + 10 * kMillisecond).error(), Error::Timeout);
+        EXPECT_GE(sched::now() - start, 10 * kMillisecond);
         EXPECT_EQ(queue.waiters(), 0u);
 
         sched::Channel<int, 1> empty;
-        EXPECT_EQ(empty.receive(sched::now() + 5 * kMs).error(), Error::Timeout);
+        EXPECT_EQ(empty.receive(sched::now() + 5 * kMillisecond).error(), Error::Timeout);
         sched::Channel<int, 1> full;
         ASSERT_TRUE(full.send(1).ok());
-        EXPECT_EQ(full.send(2, sched::now() + 5 * kMs).error(), Error::Timeout);
+        EXPECT_EQ(full.send(2, sched::now() + 5 * kMillisecond).error(), Error::Timeout);
 
         sched::Event never;
-        EXPECT_EQ(never.wait(sched::now() + 5 * kMs).error(), Error::Timeout);
+        EXPECT_EQ(never.wait(sched::now() + 5 * kMillisecond).error(), Error::Timeout);
         EXPECT_EQ(never.wait(sched::now() - 1).error(), Error::Timeout);  // already past
 
-        auto slow = *sched::spawn([] { sched::sleep_for(30 * kMs); });
-        EXPECT_EQ(sched::join(slow, sched::now() + 5 * kMs).error(), Error::Timeout);
+        auto slow = *sched::spawn([] { sched::sleep_for(30 * kMillisecond); });
+        EXPECT_EQ(sched::join(slow, sched::now() + 5 * kMillisecond).error(), Error::Timeout);
         EXPECT_TRUE(sched::join(slow).ok());  // still joinable after the timeout
     });
     sched::run_until_idle();
@@ -199,15 +199,15 @@ TEST_F(Sched, EveryBlockingCallTimesOut) {
 TEST_F(Sched, NotifyBeatsTheTimeout) {
     sched::WaitQueue queue;
     Result<void> result = Error::None;
-    auto waiter = sched::spawn([&] { result = queue.wait(sched::now() + 1000 * kMs); });
+    auto waiter = sched::spawn([&] { result = queue.wait(sched::now() + kSecond); });
     auto notifier = sched::spawn([&] {
-        sched::sleep_for(5 * kMs);
+        sched::sleep_for(5 * kMillisecond);
         EXPECT_TRUE(queue.notify_one());
     });
     uint64_t start = sched::now();
     sched::run_until_idle();
     EXPECT_TRUE(result.ok());
-    EXPECT_LT(sched::now() - start, 500 * kMs);  // the cancelled timer did not hold the loop
+    EXPECT_LT(sched::now() - start, 500 * kMillisecond);  // the cancelled timer did not hold the loop
     EXPECT_TRUE(sched::join(*waiter).ok());
     EXPECT_TRUE(sched::join(*notifier).ok());
 }
@@ -259,9 +259,9 @@ TEST_F(Sched, StackOverflowKillsOnlyThatCoroutine) {
 }
 
 TEST_F(Sched, WatchdogNamesTheHog) {
-    sched::set_watchdog(10 * kMs);
+    sched::set_watchdog(10 * kMillisecond);
     auto hog = sched::spawn([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); }, {.name = "hog"});
-    auto polite = sched::spawn([] { sched::sleep_for(30 * kMs); }, {.name = "polite"});
+    auto polite = sched::spawn([] { sched::sleep_for(30 * kMillisecond); }, {.name = "polite"});
     sched::run_until_idle();
     ASSERT_EQ(host::watchdog_reports().size(), 1u);
     EXPECT_EQ(host::watchdog_reports()[0].rfind("hog:", 0), 0u);
@@ -278,7 +278,7 @@ TEST_F(Sched, EventSourcesArePolledAfterASignal) {
     source.poll = [](void* context) { static_cast<sched::Event*>(context)->set(); };
     sched::add_event_source(source);
     auto waiter = sched::spawn([&] {
-        EXPECT_TRUE(delivered.wait(sched::now() + 2000 * kMs).ok());
+        EXPECT_TRUE(delivered.wait(sched::now() + 2000 * kMillisecond).ok());
         ++polls;
     });
     std::thread interrupt([&] {  // stands in for an interrupt handler
