@@ -1,8 +1,10 @@
-// IP endpoints as the socket API presents them (IPv4 or IPv6 address plus port).
+// IP endpoints as the socket API presents them (IPv4 or IPv6 address plus port), and the
+// text forms of addresses: formatting for logs, parsing for boot options.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "lwip/ip_addr.h"
 
@@ -15,5 +17,10 @@ struct Endpoint {
 
 // "10.0.2.2:5555" or "[fe80::1]:5555"; returns `buffer`.
 const char* format_endpoint(const Endpoint& endpoint, char* buffer, size_t length);
+
+// "10.0.2.15"; false when the text is not a dotted-quad IPv4 address.
+bool parse_ipv4(std::string_view text, ip4_addr_t& address);
+// "10.0.2.15/24" (a missing prefix means /24) into the address and its netmask.
+bool parse_ipv4_with_prefix(std::string_view text, ip4_addr_t& address, ip4_addr_t& netmask);
 
 }  // namespace coronet::net

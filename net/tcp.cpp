@@ -57,13 +57,18 @@ void on_error(void* arg, err_t err) {
     if (!c) return;
     c->pcb = nullptr;
     c->error = error_from_lwip(err);
-    c->leave_listener();
     c->readers.notify_all();
     c->writers.notify_all();
     free_if_done(c);
 }
 
 }  // namespace
+
+TcpConnection* TcpConnection::adopt(tcp_pcb* new_pcb) {
+    auto* c = new (std::nothrow) TcpConnection();
+    if (c) c->attach(new_pcb);
+    return c;
+}
 
 void TcpConnection::attach(tcp_pcb* new_pcb) {
     pcb = new_pcb;
@@ -103,6 +108,13 @@ TcpStream& TcpStream::operator=(TcpStream&& other) {
         other.m_connection = nullptr;
     }
     return *this;
+}
+
+Result<void> TcpStream::wait_readable(sched::Deadline deadline) {
+    TcpConnection* c = m_connection;
+    if (!c) return Error::Closed;
+    while (!c->received && !c->peer_closed && c->error == Error::None) TRY_VOID(c->readers.wait(deadline));
+    return {};
 }
 
 Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline deadline) {
@@ -238,19 +250,23 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
         tcp_abort(pcb);  // a clean refusal: the client sees a reset, not a hang
         return ERR_ABRT;
     }
-    auto* c = new (std::nothrow) TcpConnection();
+    TcpConnection* c = TcpConnection::adopt(pcb);
     if (!c) {
         ++self->m_stats.refused;
         tcp_abort(pcb);
         return ERR_ABRT;
     }
-    c->attach(pcb);
     c->listener = self;
     ++self->m_stats.open;
     ++self->m_stats.accepted;
     self->m_queue.push(c);  // not full: checked above
     self->m_acceptors.notify_one();
     return ERR_OK;
+}
+
+void TcpListener::refuse(TcpStream&& stream) {
+    ++m_stats.refused;
+    stream.abort();
 }
 
 Result<TcpStream> TcpListener::accept(sched::Deadline deadline) {

@@ -34,6 +34,9 @@ public:
 
     bool is_open() const { return m_connection != nullptr; }
 
+    // Suspends until there is something to read: data, end of stream or an error (which the
+    // next read() reports). Lets a connection wait without holding a buffer to read into.
+    Result<void> wait_readable(sched::Deadline deadline = sched::kForever);
     // Up to `length` bytes; 0 means the peer closed its side (end of stream). Suspends until
     // data, end of stream, error or the deadline.
     Result<size_t> read(void* buffer, size_t length, sched::Deadline deadline = sched::kForever);
@@ -64,12 +67,17 @@ public:
     static Result<TcpListener*> bind(uint16_t port, const ListenOptions& options = {});
 
     Result<TcpStream> accept(sched::Deadline deadline = sched::kForever);
+    // Resets an accepted connection the server cannot take (no coroutine or memory for it),
+    // counted with the listener's own refusals.
+    void refuse(TcpStream&& stream);
     uint16_t port() const { return m_port; }
+    const ListenOptions& options() const { return m_options; }
 
+    // The connection counters of this port: one set, whoever serves it.
     struct Stats {
         uint64_t accepted;
-        uint64_t refused;  // over the connection limit or the backlog
-        uint64_t open;
+        uint64_t refused;  // over the connection limit, the backlog, or the server's resources
+        uint64_t open;     // accepted and not yet closed by the server
     };
     Stats stats() const { return m_stats; }
 

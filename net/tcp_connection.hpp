@@ -24,9 +24,11 @@ struct TcpConnection {
     Error error = Error::None;  // Reset, Closed (aborted), ...
     sched::WaitQueue readers;
     sched::WaitQueue writers;
-    TcpListener* listener = nullptr;  // counts against its connection limit while open
+    TcpListener* listener = nullptr;  // counts against its connection limit until the app lets go
 
-    // Installs the callbacks on a fresh pcb.
+    // A connection for a pcb lwIP has just accepted (or connected): the callbacks are installed.
+    // nullptr when memory is exhausted (the caller aborts the pcb).
+    static TcpConnection* adopt(tcp_pcb* new_pcb);
     void attach(tcp_pcb* new_pcb);
     // The app is done: close gracefully (or abort when `reset`), free when lwIP is done too.
     void release(bool reset);

@@ -1,19 +1,67 @@
-// The default appliance image: brings up the network stack and the apps, then runs the
-// reactor loop. (WebSocket and Redis apps attach here as they land.)
+// The default appliance image and its composition root: the one place that reads the boot
+// options (into option structs for the stack and each app), brings up the network stack and
+// the apps, then runs the reactor loop. (WebSocket and Redis apps attach here as they land.)
 #include "apps/appliance/web.hpp"
 #include "apps/echo/echo.hpp"
+#include "apps/http/server.hpp"
 #include "kernel/app.hpp"
+#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
+#include "lib/time_units.hpp"
 #include "net/lwip/stack.hpp"
+#include "net/stack_config.hpp"
 
 namespace coronet {
+namespace {
+
+// A count, or `fallback` when absent. `deprecated` is an older name still honoured, with a warning.
+size_t count_option(const BootConfig& config, std::string_view key, size_t fallback, std::string_view deprecated = {}) {
+    if (auto value = config.get_number(key)) return *value;
+    if (!deprecated.empty()) {
+        if (auto value = config.get_number(deprecated)) {
+            LOG_WARN("boot: %.*s is deprecated; use %.*s", static_cast<int>(deprecated.size()), deprecated.data(),
+                     static_cast<int>(key.size()), key.data());
+            return *value;
+        }
+    }
+    if (config.has(key)) LOG_WARN("boot: %.*s wants a number; default used", static_cast<int>(key.size()), key.data());
+    return fallback;
+}
+
+uint64_t duration_ms_option(const BootConfig& config, std::string_view key, uint64_t fallback_ns) {
+    auto value = config.get_number(key);
+    if (!value && config.has(key))
+        LOG_WARN("boot: %.*s wants a number of milliseconds; default used", static_cast<int>(key.size()), key.data());
+    return value ? ms_to_ns(*value) : fallback_ns;
+}
+
+apps::EchoOptions echo_options(const BootConfig& config) {
+    apps::EchoOptions options;
+    options.max_connections = count_option(config, "echo.max_connections", options.max_connections, "echo_max_connections");
+    return options;
+}
+
+http::ServerOptions web_options(const BootConfig& config) {
+    http::ServerOptions options;
+    options.max_connections = count_option(config, "http.max_connections", options.max_connections);
+    options.limits.body_bytes = count_option(config, "http.max_body", options.limits.body_bytes);
+    options.header_timeout_ns = duration_ms_option(config, "http.header_timeout_ms", options.header_timeout_ns);
+    options.body_timeout_ns = duration_ms_option(config, "http.body_timeout_ms", options.body_timeout_ns);
+    options.idle_timeout_ns = duration_ms_option(config, "http.idle_timeout_ms", options.idle_timeout_ns);
+    return options;
+}
+
+}  // namespace
 
 int app_main(const BootInfo& info) {
-    net::start_stack(info);
+    const BootConfig& config = boot_config();
+    net::start_stack(info, net::read_stack_options(config));
     LOG_INFO("net: lwIP %s up", net::stack_version());
-    if (auto echo = apps::start_echo(); !echo) LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
-    if (auto web = apps::start_web(); !web) LOG_ERROR("http: cannot start: %s", error_name(web.error()));
+    if (auto echo = apps::start_echo(echo_options(config)); !echo)
+        LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
+    if (auto web = apps::start_web(web_options(config)); !web)
+        LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     sched::run_forever();
 }
 

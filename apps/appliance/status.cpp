@@ -10,6 +10,7 @@
 #include "lib/json_writer.hpp"
 #include "lib/time_units.hpp"
 #include "net/lwip/interface.hpp"
+#include "net/buffered_stream.hpp"
 #include "net/lwip/stack.hpp"
 #include "drivers/net_device.hpp"
 
@@ -99,6 +100,19 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     pool(json, "tcp_pcbs", stack.tcp_pcbs);
     pool(json, "tcp_segs", stack.tcp_segs);
     json.member("time_wait_reuses", stack.time_wait_reuses);
+    json.end_object();
+
+    // Connection buffers (net::BufferedStream): held only while a connection has something to
+    // read or send, so with every connection idle, bytes_held is 0.
+    net::ConnectionBufferStats buffers = net::connection_buffer_stats();
+    json.key("connection_buffers").begin_object();
+    json.member("buffer_size", buffers.buffer_size);
+    json.member("pooled", buffers.pooled);
+    json.member("cached", buffers.cached);
+    json.member("peak_pooled", buffers.peak_pooled);
+    json.member("large_bytes", buffers.large_bytes);
+    json.member("refused", buffers.refused);
+    json.member("bytes_held", buffers.bytes_held);
     json.end_object();
     json.end_object();
     return json.complete() ? json.text() : std::string_view{};

@@ -7,8 +7,6 @@
 #include "apps/appliance/status.hpp"
 #include "apps/http/bundle.hpp"
 #include "apps/http/server.hpp"
-#include "kernel/boot_config.hpp"
-#include "lib/time_units.hpp"
 
 namespace coronet::apps {
 
@@ -55,22 +53,11 @@ Result<void> echo(http::Exchange& exchange) {
     return exchange.response.send(exchange.body, type.empty() ? "application/octet-stream" : type);
 }
 
-uint64_t milliseconds(const char* key, uint64_t fallback_ns) {
-    auto value = boot_config().get_number(key);
-    return value ? ms_to_ns(*value) : fallback_ns;
-}
-
 }  // namespace
 
-Result<void> start_web() {
+Result<void> start_web(const http::ServerOptions& options) {
     auto* router = new (std::nothrow) http::Router();
     if (!router) return Error::OutOfMemory;
-    http::ServerOptions options;
-    if (auto limit = boot_config().get_number("http.max_connections")) options.max_connections = *limit;
-    if (auto limit = boot_config().get_number("http.max_body")) options.limits.body_bytes = *limit;
-    options.header_timeout_ns = milliseconds("http.header_timeout_ms", options.header_timeout_ns);
-    options.body_timeout_ns = milliseconds("http.body_timeout_ms", options.body_timeout_ns);
-    options.idle_timeout_ns = milliseconds("http.idle_timeout_ms", options.idle_timeout_ns);
     auto* server = new (std::nothrow) http::Server(*router, options);
     if (!server) return Error::OutOfMemory;
 

@@ -2,13 +2,13 @@
 // and the rest of the embedded www/ bundle, and `POST /echo` (returns the request body).
 #pragma once
 
+#include "apps/http/server.hpp"
 #include "lib/result.hpp"
 
 namespace coronet::apps {
 
-// Starts the web server on port 80 with limits and timeouts from the boot configuration
-// (http.max_connections, http.header_timeout_ms, http.body_timeout_ms, http.idle_timeout_ms,
-// http.max_body).
-Result<void> start_web();
+// Starts the web server with the routes above; the composition root chose the options (boot
+// options http.max_connections, http.max_body, http.*_timeout_ms).
+Result<void> start_web(const http::ServerOptions& options);
 
 }  // namespace coronet::apps

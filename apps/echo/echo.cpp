@@ -1,79 +1,61 @@
-// Echo server: an acceptor coroutine, and one coroutine per connection doing read/write_all
-// until the peer ends the stream, an error, or the idle timeout.
+// Echo server: net::serve runs one coroutine per connection, which reads into its
+// BufferedStream and writes back until the peer ends the stream, an error, or the idle timeout.
 #include "apps/echo/echo.hpp"
 
 #include <cstdlib>
 #include <new>
 
-#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
-#include "net/tcp.hpp"
+#include "net/buffered_stream.hpp"
+#include "net/serve.hpp"
 #include "net/udp.hpp"
 
 namespace coronet::apps {
 namespace {
 
-void serve(net::TcpStream stream) {
-    auto* buffer = static_cast<uint8_t*>(malloc(kEchoBufferSize));
-    if (!buffer) {
-        stream.abort();
-        return;
-    }
+void serve_connection(net::TcpStream& stream, void* context) {
+    const auto& options = *static_cast<const EchoOptions*>(context);
+    net::BufferedStream io(stream, {.send_timeout_ns = options.idle_timeout_ns});
     for (;;) {
-        auto n = stream.read(buffer, kEchoBufferSize, sched::now() + kEchoIdleTimeoutNs);
+        auto n = io.fill(sched::now() + options.idle_timeout_ns);
         if (!n || *n == 0) break;
-        if (!stream.write_all(buffer, *n, sched::now() + kEchoIdleTimeoutNs)) break;
-    }
-    free(buffer);
-    stream.close();
-}
-
-void accept_loop(void* argument) {
-    auto* listener = static_cast<net::TcpListener*>(argument);
-    for (;;) {
-        auto stream = listener->accept();
-        if (!stream) continue;
-        auto* owned = new (std::nothrow) net::TcpStream(stream.release_value());
-        if (!owned) continue;  // the moved-from stream closed the connection
-        auto spawned = sched::spawn(
-            [owned] {
-                serve(static_cast<net::TcpStream&&>(*owned));
-                delete owned;
-            },
-            {.name = "echo", .detached = true});
-        if (!spawned) {
-            owned->abort();  // out of coroutines or stacks: refuse this one cleanly
-            delete owned;
+        std::string_view bytes = io.input();
+        if (!io.write_all(bytes.data(), bytes.size())) {
+            io.abort();
+            return;
         }
+        io.consume(bytes.size());
     }
+    io.close_gracefully();
 }
 
 // UDP echo: each datagram goes back to its sender.
 void udp_loop(void* argument) {
     auto* socket = static_cast<net::UdpSocket*>(argument);
-    auto* buffer = static_cast<uint8_t*>(malloc(kEchoBufferSize));
+    auto* buffer = static_cast<uint8_t*>(malloc(kEchoDatagramSize));
     if (!buffer) return;
     for (;;) {
         net::Endpoint from;
-        auto size = socket->receive_from(buffer, kEchoBufferSize, from);
+        auto size = socket->receive_from(buffer, kEchoDatagramSize, from);
         if (!size) continue;
-        size_t length = *size < kEchoBufferSize ? *size : kEchoBufferSize;
+        size_t length = *size < kEchoDatagramSize ? *size : kEchoDatagramSize;
         (void)socket->send_to(from, buffer, length);  // a lost reply is UDP's to lose
     }
 }
 
 }  // namespace
 
-Result<void> start_echo(uint16_t port) {
-    net::ListenOptions options;
-    if (auto limit = boot_config().get_number("echo_max_connections")) options.max_connections = *limit;
-    net::TcpListener* listener = TRY(net::TcpListener::bind(port, options));
-    TRY_VOID(sched::spawn(accept_loop, listener, {.name = "echo-accept", .detached = true}));
-    net::UdpSocket* udp = TRY(net::UdpSocket::bind(port));
+Result<void> start_echo(const EchoOptions& options) {
+    auto* kept = new (std::nothrow) EchoOptions(options);  // the connections read it for ever
+    if (!kept) return Error::OutOfMemory;
+    net::ServeOptions serve{.name = "echo", .port = options.port};
+    serve.listen.max_connections = options.max_connections;
+    TRY_VOID(net::serve(serve, serve_connection, kept));
+    net::UdpSocket* udp = TRY(net::UdpSocket::bind(options.port));
     TRY_VOID(sched::spawn(udp_loop, udp, {.name = "echo-udp", .detached = true}));
-    LOG_INFO("echo: listening on tcp port %u (at most %zu connections) and udp port %u", port,
-             options.max_connections, port);
+    LOG_INFO("echo: listening on tcp port %u (at most %zu connections) and udp port %u", options.port,
+             options.max_connections, options.port);
     return {};
 }
 

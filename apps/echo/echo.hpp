@@ -1,6 +1,8 @@
 // Echo (RFC 862) on a port: over TCP every byte read is written back, one coroutine per
 // connection; over UDP every datagram goes back to its sender.
-// The first user of the socket API, and the network tests' workhorse.
+// The first user of the socket API, the network tests' workhorse, and the smallest example of
+// an app: options handed down from the image's composition root, net::serve for the
+// connections, a BufferedStream for their bytes.
 #pragma once
 
 #include <cstddef>
@@ -8,13 +10,18 @@
 
 #include "lib/result.hpp"
 #include "lib/time_units.hpp"
+#include "net/tcp.hpp"
 
 namespace coronet::apps {
 
-inline constexpr uint16_t kEchoPort = 7;
-inline constexpr uint64_t kEchoIdleTimeoutNs = 300 * kSecond;  // then the connection is closed
-inline constexpr size_t kEchoBufferSize = 8192;
+inline constexpr size_t kEchoDatagramSize = 8192;  // larger UDP datagrams are truncated
 
-Result<void> start_echo(uint16_t port = kEchoPort);
+struct EchoOptions {
+    uint16_t port = 7;
+    size_t max_connections = net::kMaxTcpConnections;  // boot option echo.max_connections
+    uint64_t idle_timeout_ns = 300 * kSecond;          // then the connection is closed
+};
+
+Result<void> start_echo(const EchoOptions& options);
 
 }  // namespace coronet::apps

@@ -1,7 +1,7 @@
-// The per-connection request loop. Buffers: one input buffer holding the current request's
-// head (the Request's views point into it) followed by whatever else arrived (body bytes, the
-// next pipelined requests); one output buffer that gathers responses until the connection
-// would wait for input, so a pipelined batch is answered with one write.
+// The per-connection request loop over a BufferedStream: the input holds the current
+// request's head (the Request's views point into it) followed by whatever else arrived (body
+// bytes, the next pipelined requests); the output gathers responses until the connection would
+// wait for input, so a pipelined batch is answered with one write.
 #include "apps/http/connection.hpp"
 
 #include <cstdlib>
@@ -15,133 +15,99 @@ namespace coronet::http {
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr size_t kLingerBuffer = 512;
 constexpr size_t kBodyGrowth = 4 * 1024;
+
+net::BufferedStreamOptions buffer_options(const ServerOptions& options) {
+    // Room for the largest head the limits allow plus a buffer's worth of what follows it.
+    return {.max_input = options.limits.header_bytes + net::kConnectionBufferSize,
+            .send_timeout_ns = options.send_timeout_ns,
+            .linger_ns = options.linger_ns};
+}
 
 }  // namespace
 
-Connection::Connection(Server& server, net::TcpStream&& stream)
-    : m_server(server), m_stream(static_cast<net::TcpStream&&>(stream)),
-      m_output(*this, m_output_buffer, sizeof m_output_buffer), m_parser(server.options().limits) {}
+Connection::Connection(Server& server, net::TcpStream& stream)
+    : m_server(server), m_io(stream, buffer_options(server.options())), m_parser(server.options().limits) {}
 
-Connection::~Connection() {
-    free(m_input);
+Connection::~Connection() { release_body(); }
+
+void Connection::release_body() {
     free(m_body);
-}
-
-Result<void> Connection::write_all(const void* data, size_t length) {
-    return m_stream.write_all(data, length, sched::now() + m_server.options().send_timeout_ns);
+    m_body = nullptr;
+    m_body_capacity = m_body_length = 0;
 }
 
 void Connection::run() {
-    m_capacity = kInitialInputBuffer;
-    m_input = static_cast<char*>(malloc(m_capacity));
-    if (!m_input) {
-        m_stream.abort();
-        return;
-    }
     Outcome outcome;
     do {
         outcome = serve_one();
     } while (outcome == Outcome::Next);
-    if (outcome == Outcome::Abort) m_stream.abort();
-    else close_gracefully();
-}
-
-// Room after m_end for at least one more byte: grows the buffer up to what the head limit
-// needs (the parser reports 431 before a head could outgrow that).
-bool Connection::ensure_room() {
-    if (m_end < m_capacity) return true;
-    size_t limit = m_server.options().limits.header_bytes + kInitialInputBuffer;
-    if (m_capacity >= limit) return false;
-    size_t grown = m_capacity * 2 < limit ? m_capacity * 2 : limit;
-    auto* bigger = static_cast<char*>(realloc(m_input, grown));
-    if (!bigger) return false;
-    m_input = bigger;
-    m_capacity = grown;
-    return true;
-}
-
-bool Connection::fill(sched::Deadline deadline, bool& timed_out) {
-    timed_out = false;
-    // About to wait: whatever responses are gathered go out first.
-    if (!m_output.flush()) return false;
-    if (!ensure_room()) return false;
-    auto n = m_stream.read(m_input + m_end, m_capacity - m_end, deadline);
-    if (!n) {
-        timed_out = n.error() == Error::Timeout;
-        return false;
-    }
-    if (*n == 0) return false;
-    m_end += *n;
-    return true;
+    if (outcome == Outcome::Abort) m_io.abort();
+    else m_io.close_gracefully();
 }
 
 Connection::Outcome Connection::serve_one() {
-    const ServerOptions& options = m_server.options();
-    // The next request starts at the front of the buffer.
-    if (m_start > 0) {
-        std::memmove(m_input, m_input + m_start, m_end - m_start);
-        m_end -= m_start;
-        m_start = 0;
+    if (Outcome head = read_head(); head != Outcome::Next) return head;
+    ++m_server.counters().requests;
+    size_t body_consumed = 0;
+    if (m_request.framing != BodyFraming::None) {
+        if (Outcome body = read_body(body_consumed); body != Outcome::Next) return body;
     }
-    m_parser.reset();  // its first parse() call resets m_request (HeadParser::begin)
+    Outcome outcome = dispatch();
+    // The next request starts after this one; nothing moves until the buffer runs out of room.
+    m_io.consume(m_parser.head_length() + body_consumed);
+    release_body();
+    return outcome;
+}
 
+Connection::Outcome Connection::read_head() {
+    const ServerOptions& options = m_server.options();
+    m_parser.reset();  // its first parse() call resets m_request (HeadParser::begin)
     // An idle keep-alive connection waits idle_timeout for a first byte; from then on the whole
     // head must arrive within header_timeout (a slow client cannot hold the slot forever).
-    sched::Deadline head_deadline = m_end > 0 ? sched::now() + options.header_timeout_ns : 0;
+    sched::Deadline head_deadline = m_io.input().empty() ? 0 : sched::now() + options.header_timeout_ns;
     for (;;) {
-        ParseStatus status = m_parser.parse({m_input, m_end}, m_request);
-        if (status == ParseStatus::Done) break;
+        ParseStatus status = m_parser.parse(m_io.input(), m_request);
+        if (status == ParseStatus::Done) return Outcome::Next;
         if (status == ParseStatus::Error) return fail(m_parser.error().status, m_parser.error().reason);
-        bool idle = m_end == 0;
-        sched::Deadline deadline = idle ? sched::now() + options.idle_timeout_ns : head_deadline;
-        bool timed_out;
-        if (!fill(deadline, timed_out)) {
-            if (timed_out && !idle) {
+        bool idle = m_io.input().empty();
+        auto n = m_io.fill(idle ? sched::now() + options.idle_timeout_ns : head_deadline);
+        if (!n) {
+            if (n.error() == Error::Timeout && !idle) {
                 ++m_server.counters().timeouts;
                 return fail(408, "the request head did not arrive in time");
             }
-            if (m_end == m_capacity) return fail(431, "request head too large");
-            return Outcome::Close;  // idle timeout, end of stream or error: nothing to answer
+            if (n.error() == Error::LimitReached) return fail(431, "request head too large");
+            if (n.error() == Error::OutOfMemory) return Outcome::Abort;  // refuse; others carry on
+            return Outcome::Close;  // idle timeout or error: nothing to answer
         }
+        if (*n == 0) return Outcome::Close;  // end of stream
         if (idle) head_deadline = sched::now() + options.header_timeout_ns;
     }
-    ++m_server.counters().requests;
-
-    size_t body_consumed = 0;
-    if (m_request.framing != BodyFraming::None) {
-        Outcome body = read_body(m_request, body_consumed);
-        if (body != Outcome::Next) return body;
-    } else {
-        m_body_length = 0;
-    }
-    m_start = m_parser.head_length() + body_consumed;
-    return dispatch(m_request);
 }
 
-// Decodes the body into m_body. The head stays at the front of the input buffer; body bytes
-// are read into the space after it and consumed from there. `consumed` is how far past the
-// head this request's bytes reach in the buffer (the next request starts there).
-Connection::Outcome Connection::read_body(const Request& request, size_t& consumed) {
+// Decodes the body into m_body. The head stays at the front of the input; body bytes are read
+// into the space after it and dropped once decoded. `consumed` is how far past the head this
+// request's bytes reach in the input (the next request starts there).
+Connection::Outcome Connection::read_body(size_t& consumed) {
     const ServerOptions& options = m_server.options();
-    BodyDecoder decoder(request, options.limits);
-    m_body_length = 0;
+    BodyDecoder decoder(m_request, options.limits);
     size_t head = m_parser.head_length();
     size_t position = head;
-    if (request.expect_continue && request.version == Version::Http11 && m_end == head) {
-        if (!m_output.append(kContinue) || !m_output.flush()) return Outcome::Abort;
+    if (m_request.expect_continue && m_request.version == Version::Http11 && m_io.input().size() == head) {
+        if (!m_io.output().append(kContinue) || !m_io.output().flush()) return Outcome::Abort;
     }
     for (;;) {
-        while (position < m_end) {
+        std::string_view input = m_io.input();
+        while (position < input.size()) {
             BodyDecoder::Step step;
-            ParseStatus status = decoder.decode({m_input + position, m_end - position}, step);
+            ParseStatus status = decoder.decode(input.substr(position), step);
             if (status == ParseStatus::Error) return fail(decoder.error().status, decoder.error().reason);
             if (!step.data.empty()) {
                 if (m_body_length + step.data.size() > m_body_capacity) {
                     size_t wanted = m_body_length + step.data.size();
-                    if (request.framing == BodyFraming::ContentLength && request.content_length > wanted)
-                        wanted = request.content_length;  // the whole body at once
+                    if (m_request.framing == BodyFraming::ContentLength && m_request.content_length > wanted)
+                        wanted = m_request.content_length;  // the whole body at once
                     else
                         wanted += kBodyGrowth;
                     auto* grown = static_cast<char*>(realloc(m_body, wanted));
@@ -164,27 +130,38 @@ Connection::Outcome Connection::read_body(const Request& request, size_t& consum
             consumed = position - head;
             return Outcome::Next;
         }
-        // Everything after the head is decoded: reuse that space for the next bytes.
-        m_end = position = head;
-        bool timed_out;
-        if (!fill(sched::now() + options.body_timeout_ns, timed_out)) {
-            if (timed_out) {
+        // Everything after the head is decoded: reuse that space for the next bytes. The head
+        // must not move while it is read (the request's views point into it); if there is no
+        // room after it, move it once and parse it again where it now is.
+        m_io.truncate(head);
+        position = head;
+        if (!m_io.room_in_place()) {
+            if (!m_io.make_room()) return fail(503, "out of memory for the request");
+            m_parser.reset();
+            if (m_parser.parse(m_io.input(), m_request) != ParseStatus::Done)
+                return fail(500, "request head changed when moved");
+        }
+        auto n = m_io.fill(sched::now() + options.body_timeout_ns, net::BufferedStream::Room::InPlace);
+        if (!n) {
+            if (n.error() == Error::Timeout) {
                 ++m_server.counters().timeouts;
                 return fail(408, "the request body did not arrive in time");
             }
             return Outcome::Close;
         }
+        if (*n == 0) return Outcome::Close;
     }
 }
 
-Connection::Outcome Connection::dispatch(const Request& request) {
+Connection::Outcome Connection::dispatch() {
+    const Request& request = m_request;
     ResponseContext context{
         .version = request.version,
         .head_only = request.method == Method::Head,
         .keep_alive = request.keep_alive,
         .date = m_server.date(),
     };
-    Response response(m_output, context);
+    Response response(m_io.output(), context);
     Result<void> written;
     if (request.method == Method::Other) {
         response.set_status(501);
@@ -223,7 +200,7 @@ Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
     count_response(status);
     LOG_DEBUG("http: %u %s (%s)", status, reason_phrase(status), detail);
     ResponseContext context{.version = Version::Http11, .head_only = false, .keep_alive = false, .date = m_server.date()};
-    Response response(m_output, context);
+    Response response(m_io.output(), context);
     response.set_status(status);
     char body[160];
     size_t length = 0;
@@ -235,23 +212,6 @@ Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
     }
     if (!response.send({body, length})) return Outcome::Abort;
     return Outcome::Close;
-}
-
-// Sends what is buffered and a FIN, then reads and drops what the client still sends until it
-// closes (bounded in time): closing with unread data would reset the connection and could
-// destroy the response before the client read it.
-void Connection::close_gracefully() {
-    if (!m_output.flush() || !m_stream.shutdown()) {
-        m_stream.abort();
-        return;
-    }
-    char sink[kLingerBuffer];
-    sched::Deadline deadline = sched::now() + m_server.options().linger_ns;
-    for (;;) {
-        auto n = m_stream.read(sink, sizeof sink, deadline);
-        if (!n || *n == 0) break;
-    }
-    m_stream.close();
 }
 
 }  // namespace coronet::http

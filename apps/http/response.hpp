@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "apps/http/output.hpp"
+#include "lib/output.hpp"
 #include "apps/http/request.hpp"
 #include "lib/result.hpp"
 

@@ -14,6 +14,7 @@
 
 namespace coronet::net {
 class TcpListener;
+class TcpStream;
 }
 
 namespace coronet::http {
@@ -30,7 +31,7 @@ struct ServerOptions {
 };
 
 struct ServerStats {
-    uint64_t connections_open;
+    uint64_t connections_open;     // these three are the listener's (net::TcpListener::stats)
     uint64_t connections_total;
     uint64_t connections_refused;  // over max_connections (or out of memory)
     uint64_t requests;             // complete request heads
@@ -45,7 +46,7 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Listens and starts the acceptor coroutine.
+    // Listens; each connection is served by a coroutine of its own (net::serve).
     Result<void> start();
 
     const Router& router() const { return m_router; }
@@ -57,7 +58,7 @@ public:
 private:
     friend class Connection;  // keeps the counters
     ServerStats& counters() { return m_stats; }
-    static void accept_loop(void* server);
+    static void serve_connection(net::TcpStream& stream, void* server);
 
     const Router& m_router;
     ServerOptions m_options;

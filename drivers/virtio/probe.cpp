@@ -3,7 +3,6 @@
 #include "drivers/virtio/probe.hpp"
 
 #include "kernel/board.hpp"
-#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "drivers/virtio/mmio_cmdline.hpp"
 #include "drivers/pci/pci_bus.hpp"
@@ -22,20 +21,6 @@ struct ProbeState {
     uint64_t mmio_seen[kMaxMmioTransports] = {};
     size_t mmio_seen_count = 0;
 };
-
-uint16_t ring_option(std::string_view key) {
-    auto value = boot_config().get_number(key);
-    if (!value) {
-        if (boot_config().has(key)) LOG_WARN("virtio: %.*s wants a number", static_cast<int>(key.size()), key.data());
-        return 0;
-    }
-    if (*value == 0 || *value > VirtioNet::kMaxQueueSize || (*value & (*value - 1)) != 0) {
-        LOG_WARN("virtio: %.*s=%llu is not a power of two up to %u; ignored", static_cast<int>(key.size()), key.data(),
-                 *value, VirtioNet::kMaxQueueSize);
-        return 0;
-    }
-    return static_cast<uint16_t>(*value);
-}
 
 void bring_up(ProbeState& state, Transport& transport) {
     if (transport.device_type() != kDeviceNet) {
@@ -66,11 +51,9 @@ void probe_mmio(ProbeState& state, uint64_t base, uint64_t size, uint32_t irq) {
     if (transport) bring_up(state, **transport);
 }
 
-void probe_command_line(ProbeState& state) {
-    const BootConfig& config = boot_config();
-    for (size_t i = 0;; ++i) {
-        auto value = config.get_nth(kMmioDeviceKey, i);
-        if (!value) break;
+void probe_command_line(ProbeState& state, const ProbeOptions& options) {
+    for (size_t i = 0; i < options.mmio_device_count; ++i) {
+        const std::string_view* value = &options.mmio_devices[i];
         auto spec = parse_mmio_device(*value);
         if (!spec) {
             LOG_WARN("virtio: cannot parse %.*s=%.*s (want <size>@<base>:<irq>); skipped",
@@ -93,20 +76,18 @@ void probe_pci(ProbeState& state) {
 
 }  // namespace
 
-void probe(const BootInfo& info) {
+void probe(const BootInfo& info, const ProbeOptions& options) {
     ProbeState state;
-    state.options.rx_queue_size = ring_option("virtio_net.rx_ring");
-    state.options.tx_queue_size = ring_option("virtio_net.tx_ring");
-    if (auto every = boot_config().get_number("virtio_net.lose_interrupts"); every && *every > 0) {
-        state.options.lose_interrupts = static_cast<uint32_t>(*every);
-        LOG_WARN("virtio: ignoring one interrupt in %llu (virtio_net.lose_interrupts, a test option)", *every);
-    }
+    state.options = options.net;
+    if (options.net.lose_interrupts)
+        LOG_WARN("virtio: ignoring one interrupt in %u (virtio_net.lose_interrupts, a test option)",
+                 options.net.lose_interrupts);
     if (info.devices_truncated) LOG_WARN("virtio: the platform describes more devices than fit; some are ignored");
     for (size_t i = 0; i < info.device_count; ++i) {
         const PlatformDevice& d = info.devices[i];
         if (d.kind == PlatformDeviceKind::VirtioMmio) probe_mmio(state, d.base, d.size, d.irq);
     }
-    probe_command_line(state);
+    probe_command_line(state, options);
     if (kBoard.pci_port_io) probe_pci(state);
 }
 

@@ -1,22 +1,33 @@
-// One lwIP network interface per NetDevice: frames in (zero-copy custom pbufs), frames out
-// (gathered into the driver's ring), addressing from the command line or DHCP, IPv6 SLAAC.
+// One lwIP network interface per NetDevice: frames in (lent or copied, rx_lending.hpp), frames
+// out (gathered into the driver's ring, or kept in order in a TxBacklog while it is full),
+// addressing as the composition root configured it, IPv6 SLAAC.
 #pragma once
 
+#include <cstdint>
+
 #include "drivers/net_device.hpp"
+#include "lib/result.hpp"
+#include "lwip/ip4_addr.h"
 
 namespace coronet::net {
 
-// Address configuration, from the kernel command line:
-//   ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3   static IPv4 (otherwise DHCP)
-//   ipv6=off                                    no IPv6 (otherwise link-local + SLAAC)
-Result<void> add_interface(drivers::NetDevice& device);
+struct Ipv4Config {
+    bool is_static = false;  // false: DHCP
+    ip4_addr_t address{};
+    ip4_addr_t netmask{};
+    ip4_addr_t gateway{};
+};
 
-// Tells devices about frames queued since the last call (batched notifications).
+struct InterfaceConfig {
+    Ipv4Config ipv4;
+    bool ipv6 = true;  // link-local + SLAAC
+};
+
+Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& config);
+
+// Tells devices about frames queued since the last call: one notification per device for a
+// whole pass of the reactor, however many frames and socket calls the pass made.
 void flush_interfaces();
-
-// Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts);
-// does nothing when called again within kInterruptCheckInterval. lwIP's timer loop calls it.
-void check_interrupts();
 
 struct InterfaceStats {
     uint64_t rx_lent;        // receive buffers lent to lwIP right now (zero-copy pbufs)

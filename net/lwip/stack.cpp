@@ -1,5 +1,5 @@
-// lwIP bring-up, its timers on a coroutine, and the port hooks lwIP calls back into: time,
-// randomness, assertions, the "not from an interrupt" check.
+// lwIP bring-up, its timers on a coroutine, the end-of-pass output source, and the port hooks
+// lwIP calls back into: time, randomness, assertions, the "not from an interrupt" check.
 #include "net/lwip/stack.hpp"
 
 #include "arch/clock.hpp"
@@ -14,21 +14,36 @@
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
-#include "net/lwip/interface.hpp"
-#include "net/lwip/time_wait.hpp"
 #include "drivers/net_device.hpp"
 #include "drivers/virtio/probe.hpp"
+#include "lwip/dns.h"
+#include "net/lwip/address_log.hpp"
+#include "net/lwip/interface.hpp"
+#include "net/lwip/time_wait.hpp"
 
 namespace coronet::net {
 namespace {
 
+constexpr uint64_t kInterruptCheckInterval = 100 * kMillisecond;  // between lost-interrupt checks
+
 sched::Event g_timers_changed;
 sched::Deadline g_timers_deadline = sched::kForever;
+sched::Deadline g_next_interrupt_check = 0;
+sched::EventSource g_output;  // signalled by stack_activity(), polled once per reactor pass
 
 sched::Deadline next_lwip_deadline() {
     u32_t ms = sys_timeouts_sleeptime();
     if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return sched::kForever;
     return sched::now() + ms_to_ns(ms);
+}
+
+// Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts),
+// at most once per kInterruptCheckInterval.
+void check_interrupts() {
+    sched::Deadline now = sched::now();
+    if (now < g_next_interrupt_check) return;
+    g_next_interrupt_check = now + kInterruptCheckInterval;
+    for (size_t i = 0; i < drivers::device_count(); ++i) drivers::device(i)->check_interrupts();
 }
 
 // Runs lwIP's timeouts (ARP, DHCP, TCP retransmission, ...) when they are due; sleeps until the
@@ -37,11 +52,17 @@ void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
         check_interrupts();
-        flush_interfaces();
         g_timers_deadline = next_lwip_deadline();
         g_timers_changed.reset();
         (void)g_timers_changed.wait(g_timers_deadline);
     }
+}
+
+// The end of a reactor pass for the stack: one notification per device for all the frames the
+// pass queued, and lwIP's timer coroutine woken if a call armed an earlier timeout.
+void poll_output(void*) {
+    flush_interfaces();
+    if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();
 }
 
 PoolStats pool_stats(memp_t pool) {
@@ -51,11 +72,24 @@ PoolStats pool_stats(memp_t pool) {
 
 }  // namespace
 
-void start_stack(const BootInfo& info) {
+void start_stack(const BootInfo& info, const StackOptions& options) {
     lwip_init();
-    virtio::probe(info);
+    log_address_changes();
+    // Sources added first are polled last: this one runs after the devices' in every pass.
+    g_output.name = "lwip-output";
+    g_output.poll = poll_output;
+    sched::add_event_source(g_output);
+    if (options.has_dns) {
+        ip_addr_t server;
+        ip_addr_copy_from_ip4(server, options.dns);
+        dns_setserver(0, &server);
+    }
+    virtio::probe(info, options.devices);
+    InterfaceConfig dynamic;  // DHCP, with the first interface's IPv6 choice
+    dynamic.ipv6 = options.first_interface.ipv6;
     for (size_t i = 0; i < drivers::device_count(); ++i) {
-        if (auto added = add_interface(*drivers::device(i)); !added) {
+        const InterfaceConfig& config = i == 0 ? options.first_interface : dynamic;
+        if (auto added = add_interface(*drivers::device(i), config); !added) {
             LOG_ERROR("net: no interface for %s: %s", drivers::device(i)->name(), error_name(added.error()));
         }
     }
@@ -70,10 +104,7 @@ StackStats stack_stats() {
     return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG), time_wait_reuses()};
 }
 
-void stack_activity() {
-    flush_interfaces();
-    if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();
-}
+void stack_activity() { sched::signal(g_output); }
 
 }  // namespace coronet::net
 

@@ -2,17 +2,31 @@
 // rule that lwIP runs only in reactor/coroutine context, never in an interrupt handler.
 #pragma once
 
+#include <cstdint>
+
 #include "arch/boot_info.hpp"
+#include "drivers/virtio/probe.hpp"
+#include "lwip/ip4_addr.h"
+#include "net/lwip/interface.hpp"
 
 namespace coronet::net {
 
+// What the image's composition root decides for the stack (from boot options there).
+struct StackOptions {
+    InterfaceConfig first_interface;  // static IPv4 or DHCP, IPv6; other interfaces use DHCP
+    bool has_dns = false;             // a DNS server given statically (DHCP may supply others)
+    ip4_addr_t dns{};
+    virtio::ProbeOptions devices;     // what the virtio probe looks for and how it sets devices up
+};
+
 // Initialises lwIP, finds the network devices (virtio), brings up an interface on each and
 // starts lwIP's timers. Needs the scheduler; call once from the app before serving.
-void start_stack(const BootInfo& info);
+void start_stack(const BootInfo& info, const StackOptions& options);
 const char* stack_version();
 
-// After calling into lwIP: pushes queued frames to the devices and re-arms lwIP's timers if
-// the call created an earlier timeout. Socket calls and the receive path call this.
+// After calling into lwIP: at the end of this reactor pass, queued frames are pushed to the
+// devices (one notification each) and lwIP's timers re-armed if the call created an earlier
+// timeout. Socket calls, the receive path and the transmit path call this; it costs a flag.
 void stack_activity();
 
 // Occupancy of one of lwIP's fixed pools (lwipopts.h sizes them).

@@ -4,23 +4,14 @@
 
 #include <string>
 
-#include "apps/http/output.hpp"
 #include "apps/http/response.hpp"
+#include "lib/output.hpp"
+#include "tests/unit/string_sink.hpp"
 
 namespace coronet::http {
 namespace {
 
-struct StringSink : Sink {
-    std::string data;
-    int writes = 0;
-    bool fail = false;
-    Result<void> write_all(const void* bytes, size_t length) override {
-        if (fail) return Error::Reset;
-        ++writes;
-        data.append(static_cast<const char*>(bytes), length);
-        return {};
-    }
-};
+using testing::StringSink;
 
 struct Fixture : ::testing::Test {
     StringSink sink;

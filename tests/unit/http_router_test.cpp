@@ -7,6 +7,7 @@
 #include "apps/http/bundle.hpp"
 #include "apps/http/path.hpp"
 #include "apps/http/router.hpp"
+#include "tests/unit/string_sink.hpp"
 
 namespace coronet::http {
 namespace {
@@ -90,13 +91,7 @@ TEST(HttpPath, Containment) {
     EXPECT_FALSE(is_contained_path(std::string_view("a\0b", 3)));
 }
 
-struct StringSink : Sink {
-    std::string data;
-    Result<void> write_all(const void* bytes, size_t length) override {
-        data.append(static_cast<const char*>(bytes), length);
-        return {};
-    }
-};
+using testing::StringSink;
 
 const unsigned char kPage[] = {'<', 'p', '>', 'h', 'i', '<', '/', 'p', '>'};
 const BundleFile kFiles[] = {

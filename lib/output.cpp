@@ -1,15 +1,19 @@
 // Output buffering over a Sink.
-#include "apps/http/output.hpp"
+#include "lib/output.hpp"
 
 #include <cstring>
 
-namespace coronet::http {
+namespace coronet {
 
 Result<void> Output::append(std::string_view bytes) {
     m_total += bytes.size();
     if (bytes.size() > m_capacity - m_used) {
         TRY_VOID(flush());
         if (bytes.size() >= m_capacity) return m_sink.write_all(bytes.data(), bytes.size());
+    }
+    if (!m_buffer) {
+        m_buffer = m_pool->take();
+        if (!m_buffer) return Error::OutOfMemory;
     }
     std::memcpy(m_buffer + m_used, bytes.data(), bytes.size());
     m_used += bytes.size();
@@ -38,10 +42,22 @@ Result<void> Output::append_hex(uint64_t value) {
 }
 
 Result<void> Output::flush() {
-    if (m_used == 0) return {};
+    if (m_used == 0) {
+        release();
+        return {};
+    }
     size_t used = m_used;
     m_used = 0;  // a failed write leaves nothing half-sent behind in the buffer
-    return m_sink.write_all(m_buffer, used);
+    auto written = m_sink.write_all(m_buffer, used);
+    release();
+    return written;
 }
 
-}  // namespace coronet::http
+void Output::release() {
+    if (!m_pool || !m_buffer) return;
+    m_pool->give(m_buffer);
+    m_buffer = nullptr;
+    m_used = 0;
+}
+
+}  // namespace coronet

@@ -1,0 +1,68 @@
+// Boot options to StackOptions, with a log line for every value that cannot be used.
+#include "net/stack_config.hpp"
+
+#include "drivers/virtio/mmio_cmdline.hpp"
+#include "kernel/log.hpp"
+#include "net/ip_address.hpp"
+
+namespace coronet::net {
+namespace {
+
+uint16_t ring_option(const BootConfig& config, std::string_view key) {
+    auto value = config.get_number(key);
+    if (!value) {
+        if (config.has(key)) LOG_WARN("virtio: %.*s wants a number", static_cast<int>(key.size()), key.data());
+        return 0;
+    }
+    if (*value == 0 || *value > virtio::VirtioNet::kMaxQueueSize || (*value & (*value - 1)) != 0) {
+        LOG_WARN("virtio: %.*s=%llu is not a power of two up to %u; ignored", static_cast<int>(key.size()), key.data(),
+                 *value, virtio::VirtioNet::kMaxQueueSize);
+        return 0;
+    }
+    return static_cast<uint16_t>(*value);
+}
+
+void read_ipv4(const BootConfig& config, StackOptions& options) {
+    auto ip = config.get("ip");
+    if (!ip) return;
+    Ipv4Config& ipv4 = options.first_interface.ipv4;
+    if (!parse_ipv4_with_prefix(*ip, ipv4.address, ipv4.netmask)) {
+        LOG_ERROR("net: bad ip=%.*s (want a.b.c.d/prefix); using DHCP", static_cast<int>(ip->size()), ip->data());
+        return;
+    }
+    ipv4.is_static = true;
+    if (auto gw = config.get("gw"); gw && !parse_ipv4(*gw, ipv4.gateway)) {
+        ip4_addr_set_zero(&ipv4.gateway);
+        LOG_ERROR("net: bad gw=%.*s; no gateway", static_cast<int>(gw->size()), gw->data());
+    }
+    if (auto server = config.get("dns")) {
+        options.has_dns = parse_ipv4(*server, options.dns);
+        if (!options.has_dns) LOG_ERROR("net: bad dns=%.*s", static_cast<int>(server->size()), server->data());
+    }
+}
+
+}  // namespace
+
+StackOptions read_stack_options(const BootConfig& config) {
+    StackOptions options;
+    read_ipv4(config, options);
+    options.first_interface.ipv6 = config.get_or("ipv6", "on") != "off";
+
+    virtio::ProbeOptions& devices = options.devices;
+    devices.net.rx_queue_size = ring_option(config, "virtio_net.rx_ring");
+    devices.net.tx_queue_size = ring_option(config, "virtio_net.tx_ring");
+    if (auto every = config.get_number("virtio_net.lose_interrupts"); every && *every > 0)
+        devices.net.lose_interrupts = static_cast<uint32_t>(*every);
+    size_t given = config.count(virtio::kMmioDeviceKey);
+    if (given > virtio::ProbeOptions::kMaxCommandLineDevices)
+        LOG_WARN("virtio: %zu devices on the command line, only the first %zu are used", given,
+                 virtio::ProbeOptions::kMaxCommandLineDevices);
+    while (devices.mmio_device_count < virtio::ProbeOptions::kMaxCommandLineDevices) {
+        auto value = config.get_nth(virtio::kMmioDeviceKey, devices.mmio_device_count);
+        if (!value) break;
+        devices.mmio_devices[devices.mmio_device_count++] = *value;
+    }
+    return options;
+}
+
+}  // namespace coronet::net

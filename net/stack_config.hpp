@@ -1,0 +1,18 @@
+// The stack's boot options, read by an image's composition root (and nowhere else) into the
+// StackOptions that start_stack() takes:
+//   ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3   static IPv4 on the first interface (else DHCP)
+//   ipv6=off                                    no IPv6 (else link-local + SLAAC)
+//   virtio_net.rx_ring=N virtio_net.tx_ring=N   queue sizes (power of two, at most 256)
+//   virtio_net.lose_interrupts=N                test option: ignore every Nth interrupt
+//   virtio_mmio.device=<size>@<base>:<irq>      virtio-mmio devices (microvm, Firecracker)
+// A malformed value is logged and ignored, never fatal.
+#pragma once
+
+#include "kernel/boot_config.hpp"
+#include "net/lwip/stack.hpp"
+
+namespace coronet::net {
+
+StackOptions read_stack_options(const BootConfig& config);
+
+}  // namespace coronet::net
