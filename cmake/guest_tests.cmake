@@ -133,7 +133,7 @@ foreach(file IN LISTS _board_files)
   set(HTTP_TEST ${NET_TEST} --board ${board} --client http)
   add_test(NAME ${board}.http_basic COMMAND ${HTTP_TEST} --net user --scenario "basic bundle")
   add_test(NAME ${board}.http_errors COMMAND ${HTTP_TEST} --net user --scenario errors)
-  add_test(NAME ${board}.http_pipeline COMMAND ${HTTP_TEST} --net tap --scenario "pipeline reconnect")
+  add_test(NAME ${board}.http_pipeline COMMAND ${HTTP_TEST} --net tap --scenario "pipeline reconnect idle")
   add_test(NAME ${board}.http_slow_client COMMAND ${HTTP_TEST} --net tap --scenario slow)
   add_test(NAME ${board}.http_load COMMAND ${HTTP_TEST} --net tap --scenario load)
   # The same load with the driver ignoring one interrupt in 50 (a platform losing

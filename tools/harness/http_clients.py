@@ -382,6 +382,37 @@ def drained(host: str, port: int, wait: float = 15.0) -> None:
     check(max(held.values()) <= 2, "after the load: receive buffers, pbufs and connections all released", stack)
 
 
+def idle(host: str, port: int, count: int = 50) -> None:
+    """Idle keep-alive connections hold no connection buffers: each of `count` connections is
+    served a request (one of them with a head too big for a pooled buffer), then /status says
+    that together they hold nothing but the /status request's own input buffer; afterwards
+    every one of them still answers."""
+    big_head = get("/", extra="".join(f"X-Filler-{i}: {'x' * 200}\r\n" for i in range(40)))
+    connections = [Connection(host, port) for _ in range(count)]
+    try:
+        for i, c in enumerate(connections):
+            c.send(big_head if i == 0 else get("/"))
+            reply = c.response()
+            if reply.status != 200:
+                raise AssertionError(f"connection {i}: {reply.status} to its first request")
+        status = status_json(host, port)
+        buffers, http = status["connection_buffers"], status["http"]
+        check(http["connections_open"] >= count, f"{count} idle keep-alive connections open",
+              http["connections_open"])
+        check(buffers["bytes_held"] <= buffers["buffer_size"] and buffers["large_bytes"] == 0,
+              f"{count} idle connections hold no buffers (bytes_held {buffers['bytes_held']}: the "
+              f"/status request's own input)", buffers)
+        for i, c in enumerate(connections):
+            c.send(get("/"))
+            reply = c.response()
+            if reply.status != 200 or reply.body != HELLO:
+                raise AssertionError(f"idle connection {i} no longer serves: {reply.status}")
+        check(True, f"all {count} idle connections serve again")
+    finally:
+        for c in connections:
+            c.sock.close()
+
+
 def reconnect(host: str, port: int, rounds: int = 3) -> None:
     """A client reusing its port right after the server closed (server in TIME-WAIT): the new
     SYN must open a new connection at once, as with Linux servers, not wait out 2 MSL."""
@@ -428,6 +459,7 @@ SCENARIOS = {
     "slow": slow,
     "load": load,
     "reconnect": reconnect,
+    "idle": idle,
     "recovered": recovered,
 }
 
