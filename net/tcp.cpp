@@ -88,13 +88,13 @@ void TcpConnection::leave_listener() {
 
 void TcpConnection::release(bool reset) {
     app_closed = true;
+    leave_listener();  // counted open until now, even if lwIP ended it earlier
     if (pcb) {
         tcp_pcb* p = pcb;
         tcp_arg(p, nullptr);  // further callbacks see no connection
         tcp_sent(p, nullptr);
         tcp_err(p, nullptr);
         pcb = nullptr;
-        leave_listener();
         if (reset || tcp_close(p) != ERR_OK) tcp_abort(p);  // close fails only without memory
         stack_activity();
     }

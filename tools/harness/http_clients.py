@@ -14,6 +14,7 @@ import json
 import re
 import select
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -408,6 +409,14 @@ def idle(host: str, port: int, count: int = 50) -> None:
             if reply.status != 200 or reply.body != HELLO:
                 raise AssertionError(f"idle connection {i} no longer serves: {reply.status}")
         check(True, f"all {count} idle connections serve again")
+        # Reset by the clients (RST, no FIN): the server lets go of every one of them.
+        for c in connections:
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.sock.close()
+        deadline = time.monotonic() + 10
+        while (open_now := status_json(host, port)["http"]["connections_open"]) > 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(open_now <= 1, f"{count} reset connections no longer counted open", open_now)
     finally:
         for c in connections:
             c.sock.close()
