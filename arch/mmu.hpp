@@ -4,11 +4,10 @@
 #include <cstdint>
 
 #include "arch/boot_info.hpp"
+#include "lib/align.hpp"
 #include "lib/result.hpp"
 
 namespace coronet::arch::mmu {
-
-inline constexpr uint64_t kPageSize = 4096;
 
 // Replaces the boot mapping: RAM read-write no-execute, kernel text read-only executable,
 // rodata read-only, page 0 unmapped (null dereferences fault). `page_tables` hands out zeroed

@@ -6,6 +6,7 @@
 
 #include "kernel/cxx_runtime.hpp"
 #include "kernel/panic.hpp"
+#include "lib/align.hpp"
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
@@ -27,7 +28,8 @@ void* allocate_or_panic(size_t size) {
 }
 
 void* allocate_aligned_or_panic(size_t size, std::align_val_t align) {
-    void* p = aligned_alloc(static_cast<size_t>(align), (size + static_cast<size_t>(align) - 1) & ~(static_cast<size_t>(align) - 1));
+    // aligned_alloc wants a size that is a multiple of the alignment.
+    void* p = aligned_alloc(static_cast<size_t>(align), coronet::align_up(size, static_cast<size_t>(align)));
     if (!p) coronet::panic("operator new: out of memory (%zu bytes)", size);
     return p;
 }

@@ -19,6 +19,7 @@
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 #include "kernel/wall_clock.hpp"
+#include "lib/align.hpp"
 #include "lib/time_units.hpp"
 
 extern "C" char boot_stack_bottom[];
@@ -68,7 +69,7 @@ void print_banner(const BootInfo& info) {
     printf("  board:   %s\n", kBoard.summary);
     printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(), arch::clock::frequency_hz());
     printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64 " MiB in free pages\n",
-           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20, (mem.pages_free * 4096) >> 20);
+           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20, (mem.pages_free * kPageSize) >> 20);
     printf("  boot:    %s\n", info.firmware);
     printf("  cmdline: %s\n", info.cmdline[0] ? info.cmdline : "(empty)");
 }

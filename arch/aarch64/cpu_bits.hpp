@@ -2,6 +2,8 @@
 // entry.S and vectors.S can use them; C++ code wraps them in typed helpers where it matters.
 #pragma once
 
+#include "lib/align.hpp"  // CORONET_PAGE_SIZE
+
 /* 64-bit bit constants that read the same in gas and in C++ (where a plain 1 << 53 is an int). */
 #ifdef __ASSEMBLER__
 #define BIT64(n) (1 << (n))
@@ -111,4 +113,4 @@
 #define BOOT_STACK_SIZE (32 * 1024)
 #define EMERGENCY_STACK_SIZE (16 * 1024)
 #define IRQ_STACK_SIZE (16 * 1024)
-#define GUARD_PAGE_SIZE 4096
+#define GUARD_PAGE_SIZE CORONET_PAGE_SIZE

@@ -10,6 +10,7 @@
 #include "arch/aarch64/device_tree.hpp"
 #include "arch/aarch64/sysreg.hpp"
 #include "arch/cpu.hpp"
+#include "lib/align.hpp"
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 extern "C" char boot_stack_guard[], emergency_stack_guard[], irq_stack_guard[];
@@ -50,8 +51,6 @@ bool g_ram_in_boot_map = false;  // every RAM region inside the boot map's norma
 constexpr unsigned shift(int level) { return 39 - 9 * level; }
 constexpr uint64_t span(int level) { return 1ULL << shift(level); }
 constexpr unsigned index(uint64_t va, int level) { return (va >> shift(level)) & (kEntries - 1); }
-constexpr uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
-constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
 bool is_table(uint64_t e, int level) { return level < kLeafLevel && (e & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE); }
 bool is_leaf(uint64_t e, int level) { return (e & PTE_VALID) && !is_table(e, level); }
@@ -112,7 +111,7 @@ bool compatible(const uint64_t* table, int level, uint64_t va, uint64_t end, uin
         if (is_table(entry, level)) {
             if (!compatible(table_of(entry), level + 1, va, chunk_end, pa, attrs)) return false;
         } else if (is_leaf(entry, level)) {
-            uint64_t mapped_pa = (entry & kOutputMask & ~(size - 1)) + (va & (size - 1));
+            uint64_t mapped_pa = align_down(entry & kOutputMask, size) + (va & (size - 1));
             if (leaf_attrs(entry) != attrs || mapped_pa != pa) return false;
         }
         pa += chunk_end - va;
@@ -208,7 +207,7 @@ bool is_plain_ram(const Walk& w, uint64_t va) {
     uint64_t entry = *w.entry;
     if (!is_leaf(entry, w.level) || leaf_attrs(entry) != kRamAttrs) return false;
     uint64_t size = span(w.level);
-    return (entry & kOutputMask & ~(size - 1)) + (va & (size - 1)) == va;
+    return align_down(entry & kOutputMask, size) + (va & (size - 1)) == va;
 }
 
 // TLBI operand for one page of ours: ASID in [63:48], VA[55:12] in [43:0].
@@ -301,7 +300,7 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
 Result<void> check_guard_range(uint64_t address, uint64_t size) {
     if (!g_live) return Error::Busy;
     uint64_t end = address + size;
-    if ((address | size) & (kPageSize - 1) || size == 0 || end < address) return Error::InvalidArgument;
+    if (!is_aligned(address | size, kPageSize) || size == 0 || end < address) return Error::InvalidArgument;
     if (!in_ram(address, end)) return Error::InvalidArgument;
     return {};
 }

@@ -43,7 +43,7 @@ void write_entry(unsigned pin, uint64_t entry) {
 }  // namespace
 
 void init(uint32_t destination_apic_id) {
-    (void)mmu::map_mmio(kDefaultBase, 4096);
+    (void)mmu::map_mmio(kDefaultBase, kPageSize);  // the register page
     g_destination = destination_apic_id;
     g_pins = ((read(kRegVersion) >> 16) & 0xFF) + 1;
     for (unsigned pin = 0; pin < g_pins; ++pin) write_entry(pin, kEntryMasked);

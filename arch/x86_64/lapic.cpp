@@ -63,7 +63,7 @@ void init() {
     uint64_t msr = rdmsr(kMsrApicBase);
     g_base = msr & ~0xFFFULL & 0x000FFFFFFFFFF000ULL;
     wrmsr(kMsrApicBase, msr | kApicBaseEnable);
-    (void)mmu::map_mmio(g_base, 4096);
+    (void)mmu::map_mmio(g_base, kPageSize);  // the register page
     regs().task_priority.value.write(0);
     regs().lvt_lint0.value.write(kLvtMasked);
     regs().lvt_lint1.value.write(kLvtMasked);

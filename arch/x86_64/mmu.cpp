@@ -4,6 +4,7 @@
 #include "arch/mmu.hpp"
 
 #include "arch/cpu.hpp"
+#include "lib/align.hpp"
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 
@@ -36,7 +37,7 @@ uint64_t* descend(uint64_t& entry, bool splitting_allowed) {
     if (!(entry & kPresent)) {
         entry = g_page_source() | kPresent | kWritable;
     } else if ((entry & kHuge) && splitting_allowed) {
-        uint64_t base = entry & kAddressMask & ~(kLargePage - 1);
+        uint64_t base = align_down(entry & kAddressMask, kLargePage);
         uint64_t flags = entry & ~kAddressMask & ~kHuge;
         uint64_t* pt = reinterpret_cast<uint64_t*>(g_page_source());
         for (uint64_t i = 0; i < 512; ++i) pt[i] = (base + i * kPageSize) | flags;
@@ -59,10 +60,10 @@ void map_2m(uint64_t address, uint64_t flags) {
 }
 
 void map_range(uint64_t start, uint64_t end, uint64_t flags, bool small_pages) {
-    start &= ~(kPageSize - 1);
-    end = (end + kPageSize - 1) & ~(kPageSize - 1);
+    start = align_down(start, kPageSize);
+    end = align_up(end, kPageSize);
     for (uint64_t a = start; a < end;) {
-        if (!small_pages && (a & (kLargePage - 1)) == 0 && a + kLargePage <= end) {
+        if (!small_pages && is_aligned(a, kLargePage) && a + kLargePage <= end) {
             map_2m(a, flags);
             a += kLargePage;
         } else {
@@ -104,7 +105,7 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
 }
 
 Result<void> make_guard(uint64_t address, uint64_t size) {
-    if ((address | size) & (kPageSize - 1) || size == 0) return Error::InvalidArgument;
+    if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;
     map_range(address, address + size, 0, true);  // not present
     for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");
@@ -112,7 +113,7 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
 }
 
 Result<void> release_guard(uint64_t address, uint64_t size) {
-    if ((address | size) & (kPageSize - 1) || size == 0) return Error::InvalidArgument;
+    if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;
     map_range(address, address + size, kRam, true);
     for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");

@@ -13,6 +13,7 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
+#include "lib/align.hpp"
 
 namespace coronet::virtio {
 namespace {
@@ -30,10 +31,7 @@ constexpr uint16_t kStatusLinkUp = 1;
 constexpr uint16_t kReceiveQueue = 0;
 constexpr uint16_t kTransmitQueue = 1;
 
-constexpr uint64_t kPageSize = 4096;
 constexpr int kConfigRetries = 16;
-
-uint64_t pages_for(size_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
 
 // Zeroed pages from the allocator: identity-mapped RAM the device can reach at the same address.
 Result<uint8_t*> allocate_dma(size_t bytes) {

@@ -7,13 +7,13 @@
 
 #include <new>
 
+#include "lib/align.hpp"
+
 namespace coronet::virtio {
 namespace {
 
 constexpr size_t kUsedAlignment = 64;  // a cache line (the spec asks for 4)
 constexpr uint32_t kForceKickAfter = 0x8000;  // a window need_event could no longer tell apart
-
-constexpr size_t align_up(size_t value, size_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
 
 uint16_t load16(const uint16_t* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 void store16(uint16_t* p, uint16_t value) { __atomic_store_n(p, value, __ATOMIC_RELAXED); }

@@ -10,6 +10,7 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/page_allocator.hpp"
 #include "kernel/panic.hpp"
+#include "lib/align.hpp"
 
 extern "C" char __kernel_start[];
 extern "C" char __kernel_end[];
@@ -18,15 +19,12 @@ namespace coronet::memory {
 namespace {
 
 constexpr uint64_t kLowReserved = 1 << 20;
-constexpr uint64_t kPage = PageAllocator::kPageSize;
 
 PageAllocator g_pages;
 uint64_t g_ram_bytes = 0;
 uint64_t g_heap_start = 0;
 uint64_t g_heap_end = 0;
 uint64_t g_heap_brk = 0;
-
-uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
 bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) { return a < b_end && b < a_end; }
 
@@ -49,10 +47,10 @@ uint64_t find_free(const BootInfo& info, uint64_t size) {
     auto try_at = [&](uint64_t candidate) { return range_is_free(info, candidate, candidate + size); };
     uint64_t candidates[2 + 2 * BootInfo::kMaxRegions];
     size_t n = 0;
-    candidates[n++] = align_up(reinterpret_cast<uint64_t>(__kernel_end), kPage);
+    candidates[n++] = align_up(reinterpret_cast<uint64_t>(__kernel_end), kPageSize);
     candidates[n++] = kLowReserved;
-    for (size_t i = 0; i < info.ram_count; ++i) candidates[n++] = align_up(info.ram[i].base, kPage);
-    for (size_t i = 0; i < info.reserved_count; ++i) candidates[n++] = align_up(info.reserved[i].end(), kPage);
+    for (size_t i = 0; i < info.ram_count; ++i) candidates[n++] = align_up(info.ram[i].base, kPageSize);
+    for (size_t i = 0; i < info.reserved_count; ++i) candidates[n++] = align_up(info.reserved[i].end(), kPageSize);
     for (size_t i = 0; i < n; ++i) {
         if (try_at(candidates[i])) return candidates[i];
     }
@@ -69,9 +67,9 @@ void init(const BootInfo& info) {
         if (info.ram[i].base < lowest) lowest = info.ram[i].base;
         if (info.ram[i].end() > highest) highest = info.ram[i].end();
     }
-    lowest &= ~(kPage - 1);
-    uint64_t pages = (highest - lowest + kPage - 1) / kPage;
-    uint64_t bitmap_bytes = align_up(PageAllocator::bitmap_words(pages) * 8, kPage);
+    lowest = align_down(lowest, kPageSize);
+    uint64_t pages = pages_for(highest - lowest);
+    uint64_t bitmap_bytes = align_up(PageAllocator::bitmap_words(pages) * 8, kPageSize);
     uint64_t bitmap = find_free(info, bitmap_bytes);
 
     g_pages.init(lowest, pages, reinterpret_cast<uint64_t*>(bitmap));
@@ -89,7 +87,7 @@ void init(const BootInfo& info) {
     auto heap = g_pages.allocate(heap_pages);
     if (!heap) panic("memory: cannot reserve a heap of %llu pages", static_cast<unsigned long long>(heap_pages));
     g_heap_start = g_heap_brk = *heap;
-    g_heap_end = *heap + heap_pages * kPage;
+    g_heap_end = *heap + heap_pages * kPageSize;
 
     LOG_DEBUG("memory: %llu KiB RAM, page bitmap at 0x%llx, heap 0x%llx-0x%llx",
               static_cast<unsigned long long>(g_ram_bytes / 1024), static_cast<unsigned long long>(bitmap),
@@ -103,7 +101,7 @@ void free_pages(uint64_t address, uint64_t count) { g_pages.free(address, count)
 uint64_t allocate_zeroed_page() {
     auto page = g_pages.allocate(1);
     if (!page) panic("memory: out of pages");
-    std::memset(reinterpret_cast<void*>(*page), 0, kPage);
+    std::memset(reinterpret_cast<void*>(*page), 0, kPageSize);
     return *page;
 }
 

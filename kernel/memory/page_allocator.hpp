@@ -5,13 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lib/align.hpp"
 #include "lib/result.hpp"
 
 namespace coronet {
 
 class PageAllocator {
 public:
-    static constexpr uint64_t kPageSize = 4096;
+    static constexpr uint64_t kPageSize = coronet::kPageSize;  // what one bit stands for
 
     // All pages start used; add_free() releases the usable ranges. `bitmap` holds >= pages bits.
     void init(uint64_t base, uint64_t pages, uint64_t* bitmap);

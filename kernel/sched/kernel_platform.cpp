@@ -9,12 +9,11 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/sched/scheduler.hpp"
+#include "lib/align.hpp"
 #include "lib/time_units.hpp"
 
 namespace coronet::sched {
 namespace {
-
-constexpr uint64_t kPage = arch::mmu::kPageSize;
 
 void idle(Deadline deadline) {
     arch::InterruptGuard masked;
@@ -25,19 +24,19 @@ void idle(Deadline deadline) {
 }
 
 Result<StackRegion> allocate_stack(size_t size) {
-    uint64_t pages = size / kPage + 1;
+    uint64_t pages = pages_for(size) + 1;  // the guard page below
     uint64_t base = TRY(memory::allocate_pages(pages));
-    if (auto guarded = arch::mmu::make_guard(base, kPage); !guarded) {
+    if (auto guarded = arch::mmu::make_guard(base, kPageSize); !guarded) {
         memory::free_pages(base, pages);
         return guarded.error();
     }
-    return StackRegion{base + kPage, size, kPage};
+    return StackRegion{base + kPageSize, size, kPageSize};
 }
 
 void release_stack(const StackRegion& stack) {
     uint64_t base = stack.base - stack.guard;
     (void)arch::mmu::release_guard(base, stack.guard);
-    memory::free_pages(base, stack.size / kPage + 1);
+    memory::free_pages(base, pages_for(stack.size) + 1);
 }
 
 void resumed_from_fault() {

@@ -11,6 +11,7 @@
 #include "kernel/sched/coroutine.hpp"
 #include "kernel/sched/stack_pool.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/align.hpp"
 #include "lib/assert.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -20,8 +21,6 @@
 
 namespace coronet::sched {
 namespace {
-
-constexpr size_t kPageSize = 4096;
 
 // AddressSanitizer (host tests) must be told about every stack switch, or it reports false
 // errors on the other stack; in the kernel these compile to nothing.
@@ -226,7 +225,7 @@ const Platform& platform() { return g->platform; }
 
 Result<Coroutine*> spawn(void (*function)(void*), void* argument, const SpawnOptions& options) {
     size_t size = options.stack_size < kMinStackSize ? kMinStackSize : options.stack_size;
-    size = (size + kPageSize - 1) & ~(kPageSize - 1);
+    size = align_up(size, kPageSize);
     auto* c = new (std::nothrow) Coroutine();
     if (!c) return Error::OutOfMemory;
     auto stack = g->stacks.acquire(size);

@@ -24,6 +24,7 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/stack_pool.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/align.hpp"
 #include "tests/host/host_platform.hpp"
 
 namespace {
@@ -31,7 +32,6 @@ namespace {
 using namespace coronet;
 namespace fctx = boost::context::detail;
 
-constexpr size_t kPage = 4096;
 constexpr size_t kRawStackSize = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
@@ -40,20 +40,20 @@ constexpr size_t kRawStackSize = 64 * 1024;
 class RawStack {
 public:
     explicit RawStack(size_t size = kRawStackSize) : m_size(size) {
-        m_mapping = mmap(nullptr, size + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        m_mapping = mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m_mapping == MAP_FAILED) {
             std::perror("mmap");
             std::abort();
         }
-        mprotect(m_mapping, kPage, PROT_NONE);
-        for (size_t offset = kPage; offset < size + kPage; offset += kPage) static_cast<char*>(m_mapping)[offset] = 0;
+        mprotect(m_mapping, kPageSize, PROT_NONE);
+        for (size_t offset = kPageSize; offset < size + kPageSize; offset += kPageSize) static_cast<char*>(m_mapping)[offset] = 0;
     }
-    ~RawStack() { munmap(m_mapping, m_size + kPage); }
+    ~RawStack() { munmap(m_mapping, m_size + kPageSize); }
     RawStack(const RawStack&) = delete;
     RawStack& operator=(const RawStack&) = delete;
 
-    void* base() const { return static_cast<char*>(m_mapping) + kPage; }
-    void* top() const { return static_cast<char*>(m_mapping) + kPage + m_size; }
+    void* base() const { return static_cast<char*>(m_mapping) + kPageSize; }
+    void* top() const { return static_cast<char*>(m_mapping) + kPageSize + m_size; }
     size_t size() const { return m_size; }
 
 private:
@@ -252,14 +252,14 @@ constexpr size_t kStackSize = sched::kDefaultStackSize;
 
 void stack_mmap(benchmark::State& state, bool touch) {
     for (auto _ : state) {
-        void* mapping = mmap(nullptr, kStackSize + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mapping == MAP_FAILED || mprotect(mapping, kPage, PROT_NONE) != 0) {
+        void* mapping = mmap(nullptr, kStackSize + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mapping == MAP_FAILED || mprotect(mapping, kPageSize, PROT_NONE) != 0) {
             state.SkipWithError("mmap/mprotect failed");
             break;
         }
         // The first switch into a new context writes its top page: a page fault.
-        if (touch) static_cast<volatile char*>(mapping)[kPage + kStackSize - 64] = 0;
-        munmap(mapping, kStackSize + kPage);
+        if (touch) static_cast<volatile char*>(mapping)[kPageSize + kStackSize - 64] = 0;
+        munmap(mapping, kStackSize + kPageSize);
     }
 }
 

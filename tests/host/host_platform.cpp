@@ -10,12 +10,12 @@
 #include <cstring>
 
 #include "kernel/sched/scheduler.hpp"
+#include "lib/align.hpp"
 #include "lib/time_units.hpp"
 
 namespace coronet::host {
 namespace {
 
-constexpr size_t kPage = 4096;
 HostPlatformOptions g_options;
 std::vector<std::string> g_reports;
 alignas(16) char g_signal_stack[64 * 1024];
@@ -33,17 +33,17 @@ void idle(sched::Deadline deadline) {
 
 Result<sched::StackRegion> allocate_stack(size_t size) {
     if (!g_options.guard_pages) {
-        void* memory = aligned_alloc(kPage, size);
+        void* memory = aligned_alloc(kPageSize, size);
         if (!memory) return Error::OutOfMemory;
         return sched::StackRegion{reinterpret_cast<uintptr_t>(memory), size, 0};
     }
-    void* memory = mmap(nullptr, size + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* memory = mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return Error::OutOfMemory;
-    if (mprotect(memory, kPage, PROT_NONE) != 0) {
-        munmap(memory, size + kPage);
+    if (mprotect(memory, kPageSize, PROT_NONE) != 0) {
+        munmap(memory, size + kPageSize);
         return Error::OutOfMemory;
     }
-    return sched::StackRegion{reinterpret_cast<uintptr_t>(memory) + kPage, size, kPage};
+    return sched::StackRegion{reinterpret_cast<uintptr_t>(memory) + kPageSize, size, kPageSize};
 }
 
 void release_stack(const sched::StackRegion& stack) {

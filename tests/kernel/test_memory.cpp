@@ -5,6 +5,7 @@
 #include <new>
 
 #include "kernel/memory/memory.hpp"
+#include "lib/align.hpp"
 #include "tests/kernel/ktest.hpp"
 
 using namespace coronet;
@@ -23,13 +24,13 @@ KTEST(memory, "pages and heap: allocate, write, free, account") {
         KCHECK(r.ok());
         if (!r.ok()) return;
         blocks[i] = *r;
-        KCHECK(blocks[i] % 4096 == 0);
-        if (i % 2) KCHECK(blocks[i] % (16 * 4096) == 0);
-        std::memset(reinterpret_cast<void*>(blocks[i]), 0x40 + i, 4 * 4096);
+        KCHECK(is_aligned(blocks[i], kPageSize));
+        if (i % 2) KCHECK(is_aligned(blocks[i], 16 * kPageSize));
+        std::memset(reinterpret_cast<void*>(blocks[i]), 0x40 + i, 4 * kPageSize);
     }
     for (int i = 0; i < kBlocks; ++i) {
         auto* bytes = reinterpret_cast<const uint8_t*>(blocks[i]);
-        KCHECK(bytes[0] == 0x40 + i && bytes[4 * 4096 - 1] == 0x40 + i);
+        KCHECK(bytes[0] == 0x40 + i && bytes[4 * kPageSize - 1] == 0x40 + i);
         for (int j = 0; j < i; ++j) KCHECK(blocks[i] != blocks[j]);
     }
     KCHECK(memory::stats().pages_free == before.pages_free - kBlocks * 4);

@@ -8,6 +8,7 @@
 #include "kernel/sched/channel.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
+#include "lib/align.hpp"
 #include "lib/time_units.hpp"
 #include "tests/kernel/ktest.hpp"
 
@@ -132,7 +133,7 @@ KTEST(stack_overflow, "a coroutine overflowing its stack is named and killed; th
     KCHECK(after.ok());
     sched::run_until_idle();
     KCHECK(sched::join(*after).ok());
-    KCHECK(memory::stats().pages_free + sched::stats().stack_bytes / 4096 + 64 >= pages_before);
+    KCHECK(memory::stats().pages_free + sched::stats().stack_bytes / kPageSize + 64 >= pages_before);
 }
 
 KTEST(idle_halts, "with every coroutine asleep the CPU halts instead of spinning") {

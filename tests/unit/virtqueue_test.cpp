@@ -10,7 +10,11 @@
 #include <random>
 #include <vector>
 
+#include "lib/align.hpp"
+
+using coronet::align_up;
 using coronet::Error;
+using coronet::kPageSize;
 using coronet::virtio::VirtqDesc;
 using coronet::virtio::VirtQueue;
 using coronet::virtio::VirtqUsedElem;
@@ -22,7 +26,7 @@ constexpr uint16_t kNext = 1, kWrite = 2;
 // Zeroed, page-aligned ring memory.
 struct RingMemory {
     explicit RingMemory(size_t bytes) : size(bytes) {
-        data = static_cast<uint8_t*>(std::aligned_alloc(4096, (bytes + 4095) & ~size_t{4095}));
+        data = static_cast<uint8_t*>(std::aligned_alloc(kPageSize, align_up(bytes, kPageSize)));
         std::memset(data, 0, bytes);
     }
     ~RingMemory() { std::free(data); }
