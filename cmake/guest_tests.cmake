@@ -73,6 +73,9 @@ foreach(file IN LISTS _board_files)
     FORBID "PANIC")
   guest_test(${board} ${arch} idle_halts CMDLINE test=idle_halts LABELS sched
     EXPECT "idle_halts PASSED" FORBID "PANIC")
+  # ...and the watchdog limit (a 30 ms hog is under the 50 ms default).
+  guest_test(${board} ${arch} watchdog_option CMDLINE "test=watchdog_option watchdog_ms=10" LABELS sched
+    EXPECT "watchdog: coroutine 'slow-hog' ran [0-9]+ ms without yielding" "watchdog_option PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} watchdog CMDLINE test=watchdog LABELS sched
     EXPECT "watchdog: coroutine 'cpu-hog' ran [0-9]+ ms without yielding" "watchdog PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} exit_status CMDLINE test=exit_code EXIT 42)
@@ -84,6 +87,10 @@ foreach(file IN LISTS _board_files)
            "^fault address: 0x0000000000000000$"
            "^cause: .*(read of an unmapped page|translation fault)"
            "^registers:" "^backtrace:" "#0 .* ktest_fault_null_read" "app_main" "kernel_main")
+  # Boot options the kernel's composition root hands down: the panic action...
+  guest_test(${board} ${arch} panic_halt CMDLINE "test=null_deref panic=halt" LABELS panic
+    STOP_AFTER "panic: halted \\(panic=halt\\)"
+    EXPECT "^PANIC: (page fault|data abort)" "panic: halted \\(panic=halt\\)")
   guest_test(${board} ${arch} panic_wx_text CMDLINE test=wx_text EXIT ${PANIC_EXIT} LABELS panic
     EXPECT "^PANIC: (page fault|data abort) at 0x[0-9a-f]+ \\(ktest_fault_text_write"
            "^cause: .*(write to a read-only page|permission fault)"

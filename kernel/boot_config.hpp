@@ -44,7 +44,8 @@ private:
     size_t m_count = 0;
 };
 
-// The running kernel's configuration (parsed once in kernel_main).
+// The running kernel's configuration (parsed once in kernel_main). Read only at the image's
+// composition roots (kernel_main, app_main), which hand option structs down.
 const BootConfig& boot_config();
 BootConfig& mutable_boot_config();
 

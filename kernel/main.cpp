@@ -1,6 +1,7 @@
 // kernel_main: brings the kernel up in dependency order, prints the banner, runs the app.
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
@@ -16,6 +17,7 @@
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
 #include "kernel/sched/kernel_platform.hpp"
+#include "kernel/sched/scheduler.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
 #include "kernel/wall_clock.hpp"
@@ -28,14 +30,25 @@ extern "C" char boot_stack_top[];
 namespace coronet {
 namespace {
 
-void apply_config() {
-    BootConfig& config = mutable_boot_config();
+// The kernel's own boot options, read here and nowhere else: the log level and the panic action
+// at once, the watchdog once the scheduler exists.
+struct KernelOptions {
+    std::optional<uint64_t> watchdog_ns;  // `watchdog_ms=N`
+};
+
+KernelOptions apply_config() {
+    const BootConfig& config = boot_config();
+    KernelOptions options;
     log::Level level;
     if (auto text = config.get("loglevel")) {
         if (log::parse_level(*text, level)) log::set_level(level);
         else LOG_WARN("boot: unknown loglevel '%.*s' (error|warn|info|debug|trace)", static_cast<int>(text->size()), text->data());
     }
     if (config.truncated()) LOG_WARN("boot: command line truncated to %zu bytes / %zu words", BootConfig::kMaxLength, BootConfig::kMaxWords);
+    if (config.get_or("panic", "exit") == "halt") set_panic_action(PanicAction::Halt);
+    if (auto ms = config.get_number("watchdog_ms")) options.watchdog_ns = ms_to_ns(*ms);
+    else if (config.has("watchdog_ms")) LOG_WARN("boot: watchdog_ms wants a number of milliseconds");
+    return options;
 }
 
 // Counter values at the end of each bring-up step; reported once the clock is calibrated.
@@ -84,7 +97,7 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     console::init(info.console);
     run_global_constructors();
     mutable_boot_config().parse(info.cmdline);
-    apply_config();
+    KernelOptions options = apply_config();
     mark_phase("console");
 
     backtrace_add_stack_range(reinterpret_cast<uint64_t>(boot_stack_bottom), reinterpret_cast<uint64_t>(boot_stack_top));
@@ -102,6 +115,7 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     arch::interrupts_enable();
 
     sched::init_kernel_platform();
+    if (options.watchdog_ns) sched::set_watchdog(*options.watchdog_ns);
 
     print_banner(info);
     log_boot_phases(info.entry_ticks);

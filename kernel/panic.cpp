@@ -7,7 +7,6 @@
 
 #include "arch/cpu.hpp"
 #include "kernel/backtrace.hpp"
-#include "kernel/boot_config.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/symbols.hpp"
 
@@ -24,10 +23,12 @@ void print_backtrace(uint64_t pc, uint64_t fp) {
     backtrace_print(pc, fp, running ? &stack : nullptr);
 }
 
+PanicAction g_action = PanicAction::Exit;
+
 [[noreturn]] void finish() {
     fflush(stdout);
     // `panic=halt` keeps the machine for a debugger instead of exiting.
-    if (boot_config().get_or("panic", "exit") == "halt") {
+    if (g_action == PanicAction::Halt) {
         printf("panic: halted (panic=halt)\n");
         arch::halt_forever();
     }
@@ -97,5 +98,7 @@ void panic_on_fault(const arch::FaultReport& report) {
     print_backtrace(report.pc, report.fp);
     finish();
 }
+
+void set_panic_action(PanicAction action) { g_action = action; }
 
 }  // namespace coronet

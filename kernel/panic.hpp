@@ -11,6 +11,11 @@ inline constexpr int kPanicExitCode = 3;
 
 [[noreturn]] void panic(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
+// What a panic does once it has reported: end the machine (the default), or halt it for a
+// debugger (boot option `panic=halt`, applied by kernel_main).
+enum class PanicAction : unsigned char { Exit, Halt };
+void set_panic_action(PanicAction action);
+
 // Installed as the arch's fault handler.
 [[noreturn]] void panic_on_fault(const arch::FaultReport& report);
 

@@ -5,7 +5,6 @@
 #include "arch/cpu.hpp"
 #include "arch/fault.hpp"
 #include "arch/mmu.hpp"
-#include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -63,7 +62,6 @@ void init_kernel_platform() {
         .report_watchdog = report_watchdog,
         .measure_stack_use = true,
     });
-    if (auto ms = boot_config().get_number("watchdog_ms")) set_watchdog(ms_to_ns(*ms));
 }
 
 }  // namespace coronet::sched

@@ -170,6 +170,21 @@ KTEST(watchdog, "a coroutine running too long without yielding is reported by na
     sched::set_watchdog(sched::kDefaultWatchdogNs);
 }
 
+KTEST(watchdog_option, "watchdog_ms= on the command line sets the watchdog's limit") {
+    // Run with watchdog_ms=10: a 30 ms hog, under the 50 ms default, must be reported.
+    auto hog = sched::spawn(
+        [] {
+            uint64_t until = sched::now() + 30 * kMillisecond;
+            while (sched::now() < until) {
+            }
+        },
+        {.name = "slow-hog"});
+    KCHECK(hog.ok());
+    sched::run_until_idle();
+    KCHECK(sched::stats().watchdog_reports == 1);
+    KCHECK(sched::join(*hog).ok());
+}
+
 namespace {
 sched::Channel<int, 4> g_channel;
 sched::Event g_ready;
