@@ -14,13 +14,20 @@ namespace coronet {
 inline constexpr uint64_t kPageSize = CORONET_PAGE_SIZE;
 
 // `alignment` must be a power of two.
-constexpr uint64_t align_up(uint64_t value, uint64_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
-constexpr uint64_t align_down(uint64_t value, uint64_t alignment) { return value & ~(alignment - 1); }
-constexpr bool is_aligned(uint64_t value, uint64_t alignment) { return (value & (alignment - 1)) == 0; }
+constexpr uint64_t align_up(uint64_t value, uint64_t alignment) {
+    return (value + alignment - 1) & ~(alignment - 1);
+}
+constexpr uint64_t align_down(uint64_t value, uint64_t alignment) {
+    return value & ~(alignment - 1);
+}
+constexpr bool is_aligned(uint64_t value, uint64_t alignment) {
+    return (value & (alignment - 1)) == 0;
+}
 // Whole pages needed to hold `bytes`.
 constexpr uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPageSize) / kPageSize; }
 
-static_assert(align_up(4097, kPageSize) == 2 * kPageSize && align_up(kPageSize, kPageSize) == kPageSize);
+static_assert(align_up(4097, kPageSize) == 2 * kPageSize);
+static_assert(align_up(kPageSize, kPageSize) == kPageSize);
 static_assert(align_down(8191, kPageSize) == kPageSize && pages_for(1) == 1 && pages_for(0) == 0);
 
 }  // namespace coronet

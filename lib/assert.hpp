@@ -11,11 +11,12 @@ namespace coronet {
 }  // namespace coronet
 
 // `CORONET_ASSERT(p && "why p cannot be null")` prints the reason with the condition.
-#define CORONET_ASSERT(cond)                                                   \
-    do {                                                                       \
-        if (!(cond)) [[unlikely]]                                              \
-            ::coronet::assertion_failed(#cond, __FILE__, __LINE__);            \
+#define CORONET_ASSERT(cond)                                        \
+    do {                                                            \
+        if (!(cond)) [[unlikely]]                                   \
+            ::coronet::assertion_failed(#cond, __FILE__, __LINE__); \
     } while (0)
 
 // Marks a point control never reaches (after a switch that never comes back, ...).
-#define CORONET_UNREACHABLE(why) ::coronet::assertion_failed("unreachable: " why, __FILE__, __LINE__)
+#define CORONET_UNREACHABLE(why) \
+    ::coronet::assertion_failed("unreachable: " why, __FILE__, __LINE__)

@@ -40,13 +40,15 @@ namespace detail {
 template <typename T>
 class [[nodiscard]] Result {
     static_assert(!std::is_reference_v<T>, "Result<T&>: hold a pointer instead");
-    static_assert(!std::is_same_v<std::remove_cv_t<T>, Error>, "Result<Error> cannot tell value from error");
+    static_assert(!std::is_same_v<std::remove_cv_t<T>, Error>,
+                  "Result<Error> cannot tell value from error");
 
 public:
     Result(const T& value) : m_error(Error::None) { new (&m_value) T(value); }
     Result(T&& value) : m_error(Error::None) { new (&m_value) T(std::move(value)); }
     // An error, never Error::None: that would be a Result with neither a value nor an error.
-    Result(Error error, const char* file = __builtin_FILE(), int line = __builtin_LINE()) : m_error(error) {
+    Result(Error error, const char* file = __builtin_FILE(), int line = __builtin_LINE())
+        : m_error(error) {
         if (error == Error::None) [[unlikely]]
             detail::result_from_no_error(file, line);
     }
@@ -55,7 +57,8 @@ public:
         : m_error(other.m_error) {
         if (ok()) new (&m_value) T(other.m_value);
     }
-    Result(Result&& other) noexcept(std::is_nothrow_move_constructible_v<T>) : m_error(other.m_error) {
+    Result(Result&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
+        : m_error(other.m_error) {
         if (ok()) new (&m_value) T(std::move(other.m_value));
     }
     Result& operator=(const Result& other)

@@ -127,8 +127,10 @@ TEST(Result, CopiesAndConstAccess) {
 TEST(ResultDeathTest, ValueOfAnErrorNamesTheCaller) {
     Result<int> e = parse_digit('x');
     // The line reported is this file's, not result.hpp's.
-    EXPECT_DEATH((void)e.value(), "value of a Result that holds an error \\(malformed\\).*result_test.cpp:[0-9]+");
-    EXPECT_DEATH((void)open_stream(-1).release_value(), "holds an error \\(refused\\).*result_test.cpp");
+    EXPECT_DEATH((void)e.value(),
+                 "value of a Result that holds an error \\(malformed\\).*result_test.cpp:[0-9]+");
+    EXPECT_DEATH((void)open_stream(-1).release_value(),
+                 "holds an error \\(refused\\).*result_test.cpp");
     EXPECT_DEATH((void)*e, "holds an error \\(malformed\\)");
     const Result<std::string> c(Error::Timeout);
     EXPECT_DEATH((void)c->size(), "holds an error \\(timeout\\)");
