@@ -201,7 +201,7 @@ READ_PAGE = """JSON.stringify((() => {
                "coroutines-alive", "coroutines-spawned", "coroutine-switches", "memory-used",
                "memory-total", "memory-free", "updated", "board", "version", "server-time",
                "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "stack-pcbs-size",
-               "stack-missed-interrupts"];
+               "stack-missed-interrupts", "stack-connection-buffers"];
   const fields = {};
   for (const id of ids) {
     const e = document.getElementById(id);
@@ -331,6 +331,9 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     check(1 <= pcbs <= pcbs_size, f"TCP connections in the stack {pcbs:.0f} of {pcbs_size:.0f} (the page's own at least)")
     check(number(page, "stack-missed-interrupts") >= 0,
           f"missed interrupts shown ({page['fields']['stack-missed-interrupts']['text']})")
+    # The page's own poll holds at most an input and an output buffer while it is served.
+    held = number(page, "stack-connection-buffers")
+    check(0 <= held <= 2 * 4096, f"connection buffers held {page['fields']['stack-connection-buffers']['text']}")
     check(page["netRows"] >= 1, f"{page['netRows']} network interface row(s)")
     check((page["sparkPath"] or "").startswith("M"), "the requests sparkline is drawn")
     if board:

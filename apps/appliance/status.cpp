@@ -1,18 +1,18 @@
 // Status document: uptime, HTTP counters, scheduler, memory and per-device network counters.
 #include "apps/appliance/status.hpp"
 
+#include "drivers/net_device.hpp"
 #include "kernel/board.hpp"
 #include "kernel/memory/memory.hpp"
-#include "kernel/memory/page_allocator.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
+#include "lib/align.hpp"
 #include "lib/json_writer.hpp"
 #include "lib/time_units.hpp"
-#include "net/lwip/interface.hpp"
 #include "net/buffered_stream.hpp"
+#include "net/lwip/interface.hpp"
 #include "net/lwip/stack.hpp"
-#include "drivers/net_device.hpp"
 
 namespace coronet::apps {
 namespace {
@@ -57,7 +57,7 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
 
     // Used = everything not free: the image, page tables, stacks, buffers and the heap's use.
     memory::Stats memory = memory::stats();
-    uint64_t page = PageAllocator::kPageSize;
+    uint64_t page = kPageSize;
     uint64_t heap_free = memory.heap_bytes - memory.heap_used;
     uint64_t free = memory.pages_free * page + heap_free;
     json.key("memory").begin_object();

@@ -306,6 +306,9 @@
       ? status.net.map((d) => numberAt(d, "interrupts_missed")).reduce((a, b) => (isNumber(a) && isNumber(b) ? a + b : undefined), 0)
       : undefined;
     show("stack-missed-interrupts", missed, formatCount(missed));
+    // Input and output buffers held by connections; idle keep-alive connections hold none.
+    const held = numberAt(status, "connection_buffers.bytes_held");
+    show("stack-connection-buffers", held, formatBytes(held));
     const switchRate = rateOf("coroutines.switches");
     show("coroutine-switches-rate", switchRate, formatRate(switchRate));
 
