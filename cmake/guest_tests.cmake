@@ -57,6 +57,14 @@ foreach(file IN LISTS _board_files)
     EXPECT " D memory: [0-9]+ KiB RAM" "^coronet .* booted in" "cmdline: loglevel=debug some.flag key=value"
     FORBID "PANIC")
 
+  # App options are read at the composition root; an old key name still works, with a warning.
+  guest_test(${board} ${arch} boot_deprecated_option IMAGE coronet LABELS boot
+    CMDLINE "echo_max_connections=5"
+    STOP_AFTER "echo: listening on tcp port 7"
+    EXPECT "boot: echo_max_connections is deprecated; use echo.max_connections"
+           "echo: listening on tcp port 7 \\(at most 5 connections\\)"
+    FORBID "PANIC")
+
   guest_test(${board} ${arch} memory CMDLINE test=memory EXPECT "memory PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} timer CMDLINE test=timer EXPECT "timer PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} wall_clock CMDLINE test=wall_clock EXPECT "wall_clock PASSED" FORBID "PANIC")
@@ -122,7 +130,7 @@ foreach(file IN LISTS _board_files)
   # The connection limit refuses cleanly (RST) and frees up; IPv6 gets link-local and SLAAC
   # addresses from QEMU's router advertisements.
   add_test(NAME ${board}.net_limit_ipv6 COMMAND ${NET_TEST} --board ${board} --net user
-    --append echo_max_connections=10 --scenario "limit --max 10"
+    --append echo.max_connections=10 --scenario "limit --max 10"
     --expect "ipv6 FE80::" --expect "ipv6 FEC0::")
   # Tiny rings (8 TX, 16 RX descriptors) so the ring-full paths run thousands of times under a
   # 100 MiB stream: the driver must neither hang nor lose the device (it hung a peer unikernel).
