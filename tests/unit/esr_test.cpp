@@ -3,45 +3,53 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+#include <string>
+
 using namespace coronet::arch::aarch64;
 
 namespace {
-struct Decoded {
+
+// A real ESR value and what the panic report says about it.
+struct Report {
+    const char* name;  // the test's name
+    uint64_t esr;
     const char* cause;
     bool far_valid;
-    std::string detail;
+    const char* detail;
 };
-Decoded decode(uint64_t esr) {
+
+const Report kReports[] = {
+    {"NullReadIsATranslationFault", 0x96000006, "data abort", true,
+     "translation fault level 2, read"},
+    {"WriteToReadOnlyTextIsAPermissionFault", 0x9600004f, "data abort", true,
+     "permission fault level 3, write"},
+    {"ExecutingDataIsAnInstructionAbort", 0x8600000f, "instruction abort", true,
+     "permission fault level 3, instruction fetch"},
+    // A BRK reports no fault address.
+    {"BrkCarriesItsImmediate", 0xf2000042, "breakpoint", false, "brk #0x42"},
+};
+
+// Test listings name the case, not its bytes.
+void PrintTo(const Report& report, std::ostream* out) { *out << report.name; }
+
+class EsrReport : public ::testing::TestWithParam<Report> {};
+
+TEST_P(EsrReport, NamesCauseAndDetail) {
+    const Report& expected = GetParam();
     char detail[96];
-    EsrSummary s = decode_esr(esr, detail, sizeof detail);
-    return {s.cause, s.far_valid, detail};
+    EsrSummary summary = decode_esr(expected.esr, detail, sizeof detail);
+    EXPECT_STREQ(summary.cause, expected.cause);
+    EXPECT_EQ(summary.far_valid, expected.far_valid);
+    EXPECT_EQ(std::string(detail), expected.detail);
 }
+
+INSTANTIATE_TEST_SUITE_P(Esr, EsrReport, ::testing::ValuesIn(kReports),
+                         [](const ::testing::TestParamInfo<Report>& info) {
+                             return info.param.name;
+                         });
+
 }  // namespace
-
-TEST(Esr, NullReadIsATranslationFault) {
-    Decoded d = decode(0x96000006);
-    EXPECT_STREQ(d.cause, "data abort");
-    EXPECT_TRUE(d.far_valid);
-    EXPECT_EQ(d.detail, "translation fault level 2, read");
-}
-
-TEST(Esr, WriteToReadOnlyTextIsAPermissionFault) {
-    Decoded d = decode(0x9600004f);
-    EXPECT_STREQ(d.cause, "data abort");
-    EXPECT_EQ(d.detail, "permission fault level 3, write");
-}
-
-TEST(Esr, ExecutingDataIsAnInstructionAbort) {
-    Decoded d = decode(0x8600000f);
-    EXPECT_STREQ(d.cause, "instruction abort");
-    EXPECT_EQ(d.detail, "permission fault level 3, instruction fetch");
-}
-
-TEST(Esr, BrkCarriesItsImmediate) {
-    Decoded d = decode(0xf2000042);
-    EXPECT_STREQ(d.cause, "breakpoint");
-    EXPECT_EQ(d.detail, "brk #0x42");
-}
 
 TEST(Esr, ExceptionClassField) {
     EXPECT_EQ(exception_class(0x96000006), ExceptionClass::DataAbort);

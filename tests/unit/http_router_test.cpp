@@ -2,7 +2,9 @@
 // containment, and serving bundle files with ETag revalidation.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "apps/http/bundle.hpp"
 #include "apps/http/path.hpp"
@@ -16,45 +18,65 @@ Result<void> handler_a(Exchange&) { return {}; }
 Result<void> handler_b(Exchange&) { return {}; }
 Result<void> handler_c(Exchange&) { return {}; }
 
-TEST(HttpRouter, LiteralParamAndRest) {
-    Router router;
-    ASSERT_TRUE(router.add(Method::Get, "/", handler_a).ok());
-    ASSERT_TRUE(router.add(Method::Get, "/users/:id/posts/:post", handler_b).ok());
-    ASSERT_TRUE(router.add(Method::Get, "/static/*file", handler_c).ok());
+// A route to add, and a request with the handler it must reach (nullptr: none).
+struct Route {
+    Method method;
+    const char* pattern;
+    Handler handler;
+};
+struct Routed {
+    Method method;
+    const char* path;
+    Handler handler;
+};
 
-    EXPECT_EQ(router.match(Method::Get, "/").handler, handler_a);
+// A router holding `routes`, each of which it must accept.
+Router router_with(std::initializer_list<Route> routes) {
+    Router router;
+    for (const Route& r : routes)
+        EXPECT_TRUE(router.add(r.method, r.pattern, r.handler).ok()) << r.pattern;
+    return router;
+}
+
+void expect_routed(const Router& router, std::initializer_list<Routed> requests) {
+    for (const Routed& r : requests)
+        EXPECT_EQ(router.match(r.method, r.path).handler, r.handler)
+            << method_name(r.method) << " " << r.path;
+}
+
+TEST(HttpRouter, LiteralParamAndRest) {
+    Router router = router_with({{Method::Get, "/", handler_a},
+                                 {Method::Get, "/users/:id/posts/:post", handler_b},
+                                 {Method::Get, "/static/*file", handler_c}});
+    expect_routed(router, {{Method::Get, "/", handler_a},
+                           {Method::Get, "/users/42/posts/7", handler_b},
+                           {Method::Get, "/users//posts/7", nullptr},  // empty :id
+                           {Method::Get, "/users/42/posts", nullptr},
+                           {Method::Get, "/users/42/posts/7/x", nullptr},
+                           {Method::Get, "/static/css/site.css", handler_c},
+                           {Method::Get, "/static/", handler_c},
+                           {Method::Get, "/nothing", nullptr}});
     auto m = router.match(Method::Get, "/users/42/posts/7");
-    EXPECT_EQ(m.handler, handler_b);
     EXPECT_EQ(m.params.get("id"), "42");
     EXPECT_EQ(m.params.get("post"), "7");
-    EXPECT_EQ(router.match(Method::Get, "/users//posts/7").handler, nullptr);  // empty :id
-    EXPECT_EQ(router.match(Method::Get, "/users/42/posts").handler, nullptr);
-    EXPECT_EQ(router.match(Method::Get, "/users/42/posts/7/x").handler, nullptr);
     m = router.match(Method::Get, "/static/css/site.css");
-    EXPECT_EQ(m.handler, handler_c);
     EXPECT_EQ(m.params.get("file"), "css/site.css");
     EXPECT_EQ(router.match(Method::Get, "/static/").params.get("file"), "");
-    EXPECT_EQ(router.match(Method::Get, "/nothing").handler, nullptr);
     EXPECT_EQ(router.match(Method::Get, "/nothing").allow[0], '\0');  // 404, not 405
 }
 
 TEST(HttpRouter, HeadUsesGetRoutesAndOtherMethodsGetAllow) {
-    Router router;
-    ASSERT_TRUE(router.add(Method::Get, "/thing", handler_a).ok());
-    ASSERT_TRUE(router.add(Method::Post, "/thing", handler_b).ok());
-    EXPECT_EQ(router.match(Method::Head, "/thing").handler, handler_a);
-    EXPECT_EQ(router.match(Method::Post, "/thing").handler, handler_b);
-    auto m = router.match(Method::Delete, "/thing");
-    EXPECT_EQ(m.handler, nullptr);
-    EXPECT_STREQ(m.allow, "GET, HEAD, POST");
+    Router router =
+        router_with({{Method::Get, "/thing", handler_a}, {Method::Post, "/thing", handler_b}});
+    expect_routed(router, {{Method::Head, "/thing", handler_a},
+                           {Method::Post, "/thing", handler_b},
+                           {Method::Delete, "/thing", nullptr}});
+    EXPECT_STREQ(router.match(Method::Delete, "/thing").allow, "GET, HEAD, POST");
 }
 
 TEST(HttpRouter, FirstMatchWins) {
-    Router router;
-    ASSERT_TRUE(router.add(Method::Get, "/a", handler_a).ok());
-    ASSERT_TRUE(router.add(Method::Get, "/*rest", handler_b).ok());
-    EXPECT_EQ(router.match(Method::Get, "/a").handler, handler_a);
-    EXPECT_EQ(router.match(Method::Get, "/b").handler, handler_b);
+    Router router = router_with({{Method::Get, "/a", handler_a}, {Method::Get, "/*rest", handler_b}});
+    expect_routed(router, {{Method::Get, "/a", handler_a}, {Method::Get, "/b", handler_b}});
 }
 
 TEST(HttpRouter, BadPatternsAndTheLimit) {
@@ -78,17 +100,13 @@ TEST(HttpPath, PercentDecoding) {
 }
 
 TEST(HttpPath, Containment) {
-    EXPECT_TRUE(is_contained_path("index.html"));
-    EXPECT_TRUE(is_contained_path("css/site.css"));
-    EXPECT_TRUE(is_contained_path("..hidden"));
-    EXPECT_FALSE(is_contained_path(""));
-    EXPECT_FALSE(is_contained_path("/etc/passwd"));
-    EXPECT_FALSE(is_contained_path("../secret"));
-    EXPECT_FALSE(is_contained_path("a/../../b"));
-    EXPECT_FALSE(is_contained_path("a/./b"));
-    EXPECT_FALSE(is_contained_path("a//b"));
-    EXPECT_FALSE(is_contained_path("a\\..\\b"));
-    EXPECT_FALSE(is_contained_path(std::string_view("a\0b", 3)));
+    for (std::string_view inside : {"index.html", "css/site.css", "..hidden"})
+        EXPECT_TRUE(is_contained_path(inside)) << inside;
+    const std::string_view outside[] = {
+        "", "/etc/passwd", "../secret", "a/../../b", "a/./b", "a//b", "a\\..\\b",
+        std::string_view("a\0b", 3),
+    };
+    for (std::string_view path : outside) EXPECT_FALSE(is_contained_path(path)) << path;
 }
 
 using testing::StringSink;
