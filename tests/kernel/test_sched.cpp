@@ -154,35 +154,35 @@ KTEST(idle_halts, "with every coroutine asleep the CPU halts instead of spinning
     KCHECK(sched::join(*sleeper).ok());
 }
 
-KTEST(watchdog, "a coroutine running too long without yielding is reported by name") {
-    sched::set_watchdog(20 * kMillisecond);
+namespace {
+
+// Runs a coroutine that spins for `busy_ns` without yielding; true when it finished and the
+// watchdog reported it exactly once.
+bool hog_reported_once(const char* name, uint64_t busy_ns) {
+    uint64_t reports = sched::stats().watchdog_reports;
     auto hog = sched::spawn(
-        [] {
-            uint64_t until = sched::now() + 60 * kMillisecond;
+        [busy_ns] {
+            uint64_t until = sched::now() + busy_ns;
             while (sched::now() < until) {
             }
         },
-        {.name = "cpu-hog"});
-    KCHECK(hog.ok());
+        {.name = name});
+    if (!hog) return false;
     sched::run_until_idle();
-    KCHECK(sched::stats().watchdog_reports == 1);
-    KCHECK(sched::join(*hog).ok());
+    return sched::join(*hog).ok() && sched::stats().watchdog_reports == reports + 1;
+}
+
+}  // namespace
+
+KTEST(watchdog, "a coroutine running too long without yielding is reported by name") {
+    sched::set_watchdog(20 * kMillisecond);
+    KCHECK(hog_reported_once("cpu-hog", 60 * kMillisecond));
     sched::set_watchdog(sched::kDefaultWatchdogNs);
 }
 
 KTEST(watchdog_option, "watchdog_ms= on the command line sets the watchdog's limit") {
     // Run with watchdog_ms=10: a 30 ms hog, under the 50 ms default, must be reported.
-    auto hog = sched::spawn(
-        [] {
-            uint64_t until = sched::now() + 30 * kMillisecond;
-            while (sched::now() < until) {
-            }
-        },
-        {.name = "slow-hog"});
-    KCHECK(hog.ok());
-    sched::run_until_idle();
-    KCHECK(sched::stats().watchdog_reports == 1);
-    KCHECK(sched::join(*hog).ok());
+    KCHECK(hog_reported_once("slow-hog", 30 * kMillisecond));
 }
 
 namespace {
