@@ -8,6 +8,7 @@
  * The resume address is popped and jumped to rather than `ret`urned to: a `ret` onto another
  * stack always mispredicts against the return-stack buffer.
  */
+#include "arch/x86_64/cfi_push.hpp"
 #include "arch/x86_64/context_frame.hpp"
 
     .section .text
@@ -15,19 +16,12 @@
     .type coronet_context_switch, @function
 coronet_context_switch:                 /* rdi = uintptr_t* save_sp, rsi = load_sp */
     .cfi_startproc
-    pushq %rbp
-    .cfi_adjust_cfa_offset 8
-    .cfi_rel_offset %rbp, 0
-    pushq %rbx
-    .cfi_adjust_cfa_offset 8
-    pushq %r12
-    .cfi_adjust_cfa_offset 8
-    pushq %r13
-    .cfi_adjust_cfa_offset 8
-    pushq %r14
-    .cfi_adjust_cfa_offset 8
-    pushq %r15
-    .cfi_adjust_cfa_offset 8
+    push_cfi %rbp
+    push_cfi %rbx
+    push_cfi %r12
+    push_cfi %r13
+    push_cfi %r14
+    push_cfi %r15
     subq $8, %rsp
     .cfi_adjust_cfa_offset 8
     stmxcsr CONTEXT_MXCSR(%rsp)

@@ -6,21 +6,9 @@ arch_testing_scramble_fp_state:
     mov $0x4049db0012345678, %rax
     movq %rax, %xmm0
     pshufd $0x44, %xmm0, %xmm0
-    movdqa %xmm0, %xmm1
-    movdqa %xmm0, %xmm2
-    movdqa %xmm0, %xmm3
-    movdqa %xmm0, %xmm4
-    movdqa %xmm0, %xmm5
-    movdqa %xmm0, %xmm6
-    movdqa %xmm0, %xmm7
-    movdqa %xmm0, %xmm8
-    movdqa %xmm0, %xmm9
-    movdqa %xmm0, %xmm10
-    movdqa %xmm0, %xmm11
-    movdqa %xmm0, %xmm12
-    movdqa %xmm0, %xmm13
-    movdqa %xmm0, %xmm14
-    movdqa %xmm0, %xmm15
+    .irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    movdqa %xmm0, %xmm\n
+    .endr
     sub $8, %rsp
     stmxcsr (%rsp)
     orl $0x6000, (%rsp)          /* RC = 11b: round toward zero */
@@ -64,30 +52,21 @@ arch_testing_callee_saved_survive:
 
     xorl %eax, %eax
     movq 8(%rsp), %rdx
-    cmpq %rdx, %rbx
+    /* Register n was loaded with seed + n: sets bit n of the result if it changed. */
+    .macro check reg, n
+    leaq \n(%rdx), %rcx
+    cmpq %rcx, \reg
     je 1f
-    orl $1, %eax
-1:  leaq 1(%rdx), %rcx
-    cmpq %rcx, %rbp
-    je 2f
-    orl $2, %eax
-2:  leaq 2(%rdx), %rcx
-    cmpq %rcx, %r12
-    je 3f
-    orl $4, %eax
-3:  leaq 3(%rdx), %rcx
-    cmpq %rcx, %r13
-    je 4f
-    orl $8, %eax
-4:  leaq 4(%rdx), %rcx
-    cmpq %rcx, %r14
-    je 5f
-    orl $16, %eax
-5:  leaq 5(%rdx), %rcx
-    cmpq %rcx, %r15
-    je 6f
-    orl $32, %eax
-6:  stmxcsr 16(%rsp)
+    orl $(1 << \n), %eax
+1:
+    .endm
+    check %rbx, 0
+    check %rbp, 1
+    check %r12, 2
+    check %r13, 3
+    check %r14, 4
+    check %r15, 5
+    stmxcsr 16(%rsp)
     movl 16(%rsp), %ecx
     andl $0xFFC0, %ecx             /* control bits only: the low six are sticky status flags */
     cmpl $(TEST_MXCSR & 0xFFC0), %ecx
