@@ -61,14 +61,12 @@ aarch64_exception_vectors:
     b trap_common
 .endm
 
-/* Moves to the interrupt stack: SP and x0 are swapped without a third register (x0's value
-   waits in SP_EL0), and the interrupted SP goes into the frame. */
-.macro vector_irq kind
-    .balign 0x80
-    .org aarch64_exception_vectors + \kind * 0x80
-    msr sp_el0, x0
-    adrp x0, irq_stack_top
-    add x0, x0, :lo12:irq_stack_top
+/* Moves to the stack that ends at `top` and enters trap_common with `kind`. x0 is free (its
+   value waits in SP_EL0): SP and x0 are swapped without a third register, and the interrupted SP
+   goes into the frame. */
+.macro enter_on_stack top, kind
+    adrp x0, \top
+    add x0, x0, :lo12:\top
     add sp, sp, x0
     sub x0, sp, x0
     sub sp, sp, x0
@@ -76,8 +74,16 @@ aarch64_exception_vectors:
     str x0, [sp, #TRAP_SP_OFFSET]
     mrs x0, sp_el0
     stp x0, x1, [sp, #TRAP_X0_OFFSET]
-    mov x0, #(\kind | TRAP_KIND_IRQ_STACK)
+    mov x0, #(\kind)
     b trap_common
+.endm
+
+/* IRQs go to the interrupt stack. */
+.macro vector_irq kind
+    .balign 0x80
+    .org aarch64_exception_vectors + \kind * 0x80
+    msr sp_el0, x0
+    enter_on_stack irq_stack_top, (\kind | TRAP_KIND_IRQ_STACK)
 .endm
 
     /* Current EL with SP_EL0: never used by the kernel. */
@@ -101,22 +107,11 @@ aarch64_exception_vectors:
     vector_checked TRAP_KIND_LOWER32_SERROR
     .org aarch64_exception_vectors + 16 * 0x80
 
-/* Out of line: switch to the emergency stack. x0 is free (its value is in SP_EL0); SP and x0
-   are swapped without a third register, and the interrupted SP goes into the frame. Frames on
-   the emergency stack are reported, never resumed (aarch64_trap does not return for them). */
+/* Out of line: switch to the emergency stack. Frames on the emergency stack are reported, never
+   resumed (aarch64_trap does not return for them). */
 .macro bad_stack_stub kind
 bad_stack_\kind:
-    adrp x0, emergency_stack_top
-    add x0, x0, :lo12:emergency_stack_top
-    add sp, sp, x0
-    sub x0, sp, x0
-    sub sp, sp, x0
-    sub sp, sp, #TRAP_FRAME_SIZE
-    str x0, [sp, #TRAP_SP_OFFSET]
-    mrs x0, sp_el0
-    stp x0, x1, [sp, #TRAP_X0_OFFSET]
-    mov x0, #(\kind | TRAP_KIND_EMERGENCY)
-    b trap_common
+    enter_on_stack emergency_stack_top, (\kind | TRAP_KIND_EMERGENCY)
 .endm
 
     .irp kind, TRAP_KIND_SP0_SYNC, TRAP_KIND_SP0_IRQ, TRAP_KIND_SP0_FIQ, TRAP_KIND_SP0_SERROR, \
@@ -125,6 +120,44 @@ bad_stack_\kind:
          TRAP_KIND_LOWER32_SYNC, TRAP_KIND_LOWER32_IRQ, TRAP_KIND_LOWER32_FIQ, TRAP_KIND_LOWER32_SERROR
     bad_stack_stub \kind
     .endr
+
+/* x2-x29 at their slots of the frame, in pairs: `op` is stp to save them, ldp to restore them. */
+.macro gpr_pairs op
+    \op x2, x3, [sp, #2 * 8]
+    \op x4, x5, [sp, #4 * 8]
+    \op x6, x7, [sp, #6 * 8]
+    \op x8, x9, [sp, #8 * 8]
+    \op x10, x11, [sp, #10 * 8]
+    \op x12, x13, [sp, #12 * 8]
+    \op x14, x15, [sp, #14 * 8]
+    \op x16, x17, [sp, #16 * 8]
+    \op x18, x19, [sp, #18 * 8]
+    \op x20, x21, [sp, #20 * 8]
+    \op x22, x23, [sp, #22 * 8]
+    \op x24, x25, [sp, #24 * 8]
+    \op x26, x27, [sp, #26 * 8]
+    \op x28, x29, [sp, #28 * 8]
+.endm
+
+/* The SIMD&FP registers q0-q31, in pairs: `op` is stp or ldp. */
+.macro simd_pairs op
+    \op q0, q1, [sp, #TRAP_Q_OFFSET + 0 * 16]
+    \op q2, q3, [sp, #TRAP_Q_OFFSET + 2 * 16]
+    \op q4, q5, [sp, #TRAP_Q_OFFSET + 4 * 16]
+    \op q6, q7, [sp, #TRAP_Q_OFFSET + 6 * 16]
+    \op q8, q9, [sp, #TRAP_Q_OFFSET + 8 * 16]
+    \op q10, q11, [sp, #TRAP_Q_OFFSET + 10 * 16]
+    \op q12, q13, [sp, #TRAP_Q_OFFSET + 12 * 16]
+    \op q14, q15, [sp, #TRAP_Q_OFFSET + 14 * 16]
+    \op q16, q17, [sp, #TRAP_Q_OFFSET + 16 * 16]
+    \op q18, q19, [sp, #TRAP_Q_OFFSET + 18 * 16]
+    \op q20, q21, [sp, #TRAP_Q_OFFSET + 20 * 16]
+    \op q22, q23, [sp, #TRAP_Q_OFFSET + 22 * 16]
+    \op q24, q25, [sp, #TRAP_Q_OFFSET + 24 * 16]
+    \op q26, q27, [sp, #TRAP_Q_OFFSET + 26 * 16]
+    \op q28, q29, [sp, #TRAP_Q_OFFSET + 28 * 16]
+    \op q30, q31, [sp, #TRAP_Q_OFFSET + 30 * 16]
+.endm
 
 /* Common path: sp -> frame with x0/x1 saved (and the interrupted SP, if the stub moved to
    another stack), x0 = kind. Saves the rest, makes a frame record, calls aarch64_trap(frame),
@@ -137,20 +170,7 @@ trap_common:
     .cfi_signal_frame
     .cfi_return_column DWARF_PC
     .cfi_def_cfa sp, TRAP_FRAME_SIZE
-    stp x2, x3, [sp, #2 * 8]
-    stp x4, x5, [sp, #4 * 8]
-    stp x6, x7, [sp, #6 * 8]
-    stp x8, x9, [sp, #8 * 8]
-    stp x10, x11, [sp, #10 * 8]
-    stp x12, x13, [sp, #12 * 8]
-    stp x14, x15, [sp, #14 * 8]
-    stp x16, x17, [sp, #16 * 8]
-    stp x18, x19, [sp, #18 * 8]
-    stp x20, x21, [sp, #20 * 8]
-    stp x22, x23, [sp, #22 * 8]
-    stp x24, x25, [sp, #24 * 8]
-    stp x26, x27, [sp, #26 * 8]
-    stp x28, x29, [sp, #28 * 8]
+    gpr_pairs stp
     str x30, [sp, #TRAP_X30_OFFSET]
     tst x0, #(TRAP_KIND_EMERGENCY | TRAP_KIND_IRQ_STACK)
     b.ne 1f
@@ -171,22 +191,7 @@ trap_common:
     cfi_saved_at_sp \reg, TRAP_X0_OFFSET + \reg * 8
     .endr
     cfi_saved_at_sp DWARF_PC, TRAP_ELR_OFFSET
-    stp q0, q1, [sp, #TRAP_Q_OFFSET + 0 * 16]
-    stp q2, q3, [sp, #TRAP_Q_OFFSET + 2 * 16]
-    stp q4, q5, [sp, #TRAP_Q_OFFSET + 4 * 16]
-    stp q6, q7, [sp, #TRAP_Q_OFFSET + 6 * 16]
-    stp q8, q9, [sp, #TRAP_Q_OFFSET + 8 * 16]
-    stp q10, q11, [sp, #TRAP_Q_OFFSET + 10 * 16]
-    stp q12, q13, [sp, #TRAP_Q_OFFSET + 12 * 16]
-    stp q14, q15, [sp, #TRAP_Q_OFFSET + 14 * 16]
-    stp q16, q17, [sp, #TRAP_Q_OFFSET + 16 * 16]
-    stp q18, q19, [sp, #TRAP_Q_OFFSET + 18 * 16]
-    stp q20, q21, [sp, #TRAP_Q_OFFSET + 20 * 16]
-    stp q22, q23, [sp, #TRAP_Q_OFFSET + 22 * 16]
-    stp q24, q25, [sp, #TRAP_Q_OFFSET + 24 * 16]
-    stp q26, q27, [sp, #TRAP_Q_OFFSET + 26 * 16]
-    stp q28, q29, [sp, #TRAP_Q_OFFSET + 28 * 16]
-    stp q30, q31, [sp, #TRAP_Q_OFFSET + 30 * 16]
+    simd_pairs stp
     mrs x1, fpcr
     mrs x2, fpsr
     stp x1, x2, [sp, #TRAP_FPCR_OFFSET]
@@ -197,40 +202,12 @@ trap_common:
     ldp x1, x2, [sp, #TRAP_FPCR_OFFSET]
     msr fpcr, x1
     msr fpsr, x2
-    ldp q0, q1, [sp, #TRAP_Q_OFFSET + 0 * 16]
-    ldp q2, q3, [sp, #TRAP_Q_OFFSET + 2 * 16]
-    ldp q4, q5, [sp, #TRAP_Q_OFFSET + 4 * 16]
-    ldp q6, q7, [sp, #TRAP_Q_OFFSET + 6 * 16]
-    ldp q8, q9, [sp, #TRAP_Q_OFFSET + 8 * 16]
-    ldp q10, q11, [sp, #TRAP_Q_OFFSET + 10 * 16]
-    ldp q12, q13, [sp, #TRAP_Q_OFFSET + 12 * 16]
-    ldp q14, q15, [sp, #TRAP_Q_OFFSET + 14 * 16]
-    ldp q16, q17, [sp, #TRAP_Q_OFFSET + 16 * 16]
-    ldp q18, q19, [sp, #TRAP_Q_OFFSET + 18 * 16]
-    ldp q20, q21, [sp, #TRAP_Q_OFFSET + 20 * 16]
-    ldp q22, q23, [sp, #TRAP_Q_OFFSET + 22 * 16]
-    ldp q24, q25, [sp, #TRAP_Q_OFFSET + 24 * 16]
-    ldp q26, q27, [sp, #TRAP_Q_OFFSET + 26 * 16]
-    ldp q28, q29, [sp, #TRAP_Q_OFFSET + 28 * 16]
-    ldp q30, q31, [sp, #TRAP_Q_OFFSET + 30 * 16]
+    simd_pairs ldp
     ldp x1, x2, [sp, #TRAP_ELR_OFFSET]
     msr elr_el1, x1
     msr spsr_el1, x2
     ldr x30, [sp, #TRAP_X30_OFFSET]
-    ldp x28, x29, [sp, #28 * 8]
-    ldp x26, x27, [sp, #26 * 8]
-    ldp x24, x25, [sp, #24 * 8]
-    ldp x22, x23, [sp, #22 * 8]
-    ldp x20, x21, [sp, #20 * 8]
-    ldp x18, x19, [sp, #18 * 8]
-    ldp x16, x17, [sp, #16 * 8]
-    ldp x14, x15, [sp, #14 * 8]
-    ldp x12, x13, [sp, #12 * 8]
-    ldp x10, x11, [sp, #10 * 8]
-    ldp x8, x9, [sp, #8 * 8]
-    ldp x6, x7, [sp, #6 * 8]
-    ldp x4, x5, [sp, #4 * 8]
-    ldp x2, x3, [sp, #2 * 8]
+    gpr_pairs ldp
     /* SP <- frame.sp with x0 parked in SP_EL0 (the stubs' scratch; nothing else uses it). */
     ldr x0, [sp, #TRAP_X0_OFFSET]
     msr sp_el0, x0
