@@ -5,24 +5,27 @@
 
 namespace coronet::arch::x86_64 {
 
-inline uint8_t inb(uint16_t port) {
-    uint8_t v;
-    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+// One `in`/`out` for every width: the register the value lives in (al, ax or eax) picks the
+// byte, word or doubleword instruction.
+template <typename T>
+inline T port_in(uint16_t port) {
+    static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4);
+    T v;
+    asm volatile("in %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-inline uint16_t inw(uint16_t port) {
-    uint16_t v;
-    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
+template <typename T>
+inline void port_out(uint16_t port, T v) {
+    static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4);
+    asm volatile("out %0, %1" : : "a"(v), "Nd"(port));
 }
-inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-inline uint32_t inl(uint16_t port) {
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+
+inline uint8_t inb(uint16_t port) { return port_in<uint8_t>(port); }
+inline uint16_t inw(uint16_t port) { return port_in<uint16_t>(port); }
+inline uint32_t inl(uint16_t port) { return port_in<uint32_t>(port); }
+inline void outb(uint16_t port, uint8_t v) { port_out(port, v); }
+inline void outw(uint16_t port, uint16_t v) { port_out(port, v); }
+inline void outl(uint16_t port, uint32_t v) { port_out(port, v); }
 
 inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
