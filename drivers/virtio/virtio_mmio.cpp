@@ -37,14 +37,11 @@ struct MmioRegisters {
     uint32_t reserved5[2];
     Mmio<uint32_t> status;               // 0x070 Status
     uint32_t reserved6[3];
-    Mmio<uint32_t> queue_desc_low;       // 0x080 QueueDescLow
-    Mmio<uint32_t> queue_desc_high;      // 0x084 QueueDescHigh
+    SplitRegister queue_desc;            // 0x080 QueueDescLow, QueueDescHigh
     uint32_t reserved7[2];
-    Mmio<uint32_t> queue_driver_low;     // 0x090 QueueDriverLow (available ring)
-    Mmio<uint32_t> queue_driver_high;    // 0x094 QueueDriverHigh
+    SplitRegister queue_driver;          // 0x090 QueueDriverLow, High (available ring)
     uint32_t reserved8[2];
-    Mmio<uint32_t> queue_device_low;     // 0x0a0 QueueDeviceLow (used ring)
-    Mmio<uint32_t> queue_device_high;    // 0x0a4 QueueDeviceHigh
+    SplitRegister queue_device;          // 0x0a0 QueueDeviceLow, High (used ring)
     uint32_t reserved9[21];              // 0x0a8 shared memory regions, queue reset: unused
     Mmio<uint32_t> config_generation;    // 0x0fc ConfigGeneration
 };
@@ -58,9 +55,9 @@ static_assert(offsetof(MmioRegisters, queue_notify) == 0x050);
 static_assert(offsetof(MmioRegisters, interrupt_status) == 0x060);
 static_assert(offsetof(MmioRegisters, interrupt_ack) == 0x064);
 static_assert(offsetof(MmioRegisters, status) == 0x070);
-static_assert(offsetof(MmioRegisters, queue_desc_low) == 0x080);
-static_assert(offsetof(MmioRegisters, queue_driver_low) == 0x090);
-static_assert(offsetof(MmioRegisters, queue_device_low) == 0x0a0);
+static_assert(offsetof(MmioRegisters, queue_desc) == 0x080);
+static_assert(offsetof(MmioRegisters, queue_driver) == 0x090);
+static_assert(offsetof(MmioRegisters, queue_device) == 0x0a0);
 static_assert(offsetof(MmioRegisters, config_generation) == 0x0fc);
 static_assert(sizeof(MmioRegisters) == 0x100);
 
@@ -70,11 +67,20 @@ constexpr uint32_t kMagic = 0x74726976;
 constexpr uint32_t kVersionLegacy = 1;
 constexpr uint32_t kVersionModern = 2;
 constexpr uint64_t kConfigOffset = 0x100;
-constexpr int kResetPolls = 1000000;
 constexpr int kAckRounds = 8;
 
-uint32_t low(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t high(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+CommonRegisters<uint32_t> common_registers(uint64_t base) {
+    auto& regs = mmio_at<MmioRegisters>(base);
+    return {
+        .status = &regs.status,
+        .config_generation = &regs.config_generation,
+        .device_features_select = &regs.device_features_sel,
+        .device_features = &regs.device_features,
+        .driver_features_select = &regs.driver_features_sel,
+        .driver_features = &regs.driver_features,
+        .device_config = base + kConfigOffset,
+    };
+}
 
 }  // namespace
 
@@ -114,31 +120,10 @@ Result<VirtioMmio*> VirtioMmio::probe(uint64_t base, uint64_t size, uint32_t irq
 }
 
 VirtioMmio::VirtioMmio(uint64_t base, uint32_t irq, uint32_t device_type)
-    : m_regs(mmio_at<MmioRegisters>(base)), m_base(base), m_irq(irq), m_device_type(device_type) {
+    : RegisterTransport(device_type, common_registers(base)),
+      m_regs(mmio_at<MmioRegisters>(base)),
+      m_irq(irq) {
     snprintf(m_name, sizeof m_name, "mmio@0x%llx irq %u", static_cast<unsigned long long>(base), irq);
-}
-
-void VirtioMmio::reset() {
-    m_regs.status.write(0);
-    for (int i = 0; i < kResetPolls && m_regs.status.read() != 0; ++i) {
-    }
-}
-
-uint8_t VirtioMmio::status() { return static_cast<uint8_t>(m_regs.status.read()); }
-void VirtioMmio::set_status(uint8_t status) { m_regs.status.write(status); }
-
-uint64_t VirtioMmio::device_features() {
-    m_regs.device_features_sel.write(0);
-    uint64_t features = m_regs.device_features.read();
-    m_regs.device_features_sel.write(1);
-    return features | uint64_t(m_regs.device_features.read()) << 32;
-}
-
-void VirtioMmio::set_driver_features(uint64_t features) {
-    m_regs.driver_features_sel.write(0);
-    m_regs.driver_features.write(low(features));
-    m_regs.driver_features_sel.write(1);
-    m_regs.driver_features.write(high(features));
 }
 
 uint16_t VirtioMmio::queue_max_size(uint16_t index) {
@@ -155,22 +140,14 @@ Result<void> VirtioMmio::enable_queue(uint16_t index, uint16_t size, const Queue
     uint32_t max = m_regs.queue_num_max.read();
     if (size == 0 || size > max) return Error::InvalidArgument;
     m_regs.queue_num.write(size);
-    m_regs.queue_desc_low.write(low(rings.descriptors));
-    m_regs.queue_desc_high.write(high(rings.descriptors));
-    m_regs.queue_driver_low.write(low(rings.driver));
-    m_regs.queue_driver_high.write(high(rings.driver));
-    m_regs.queue_device_low.write(low(rings.device));
-    m_regs.queue_device_high.write(high(rings.device));
+    m_regs.queue_desc.write(rings.descriptors);
+    m_regs.queue_driver.write(rings.driver);
+    m_regs.queue_device.write(rings.device);
     m_regs.queue_ready.write(1);
     return {};
 }
 
 void VirtioMmio::notify(uint16_t index) { m_regs.queue_notify.write(index); }
-
-uint32_t VirtioMmio::config_generation() { return m_regs.config_generation.read(); }
-uint8_t VirtioMmio::config_read8(uint32_t offset) { return mmio_at<Mmio<uint8_t>>(m_base + kConfigOffset + offset).read(); }
-uint16_t VirtioMmio::config_read16(uint32_t offset) { return mmio_at<Mmio<uint16_t>>(m_base + kConfigOffset + offset).read(); }
-uint32_t VirtioMmio::config_read32(uint32_t offset) { return mmio_at<Mmio<uint32_t>>(m_base + kConfigOffset + offset).read(); }
 
 Result<void> VirtioMmio::attach_interrupt(arch::irq::Handler handler, void* context) {
     if (m_irq == 0) return Error::NotFound;
