@@ -9,8 +9,9 @@
   const REQUEST_TIMEOUT_MS = 2500;  // a poll with no answer by then counts as a failure
   const STALE_AFTER_MS = 3500;      // no successful poll for this long: the numbers are old
   const HISTORY_LENGTH = 60;        // sparkline samples: about a minute
-  const SPARK_WIDTH = 240;          // the sparkline's viewBox
+  const SPARK_WIDTH = 240;          // the sparkline's viewBox (the page's <svg> has none)
   const SPARK_HEIGHT = 60;
+  const SVG_NS = "http://www.w3.org/2000/svg";
   const DASH = "—";
 
   const state = {
@@ -133,24 +134,35 @@
     return { line, area: `${line} L${SPARK_WIDTH},${SPARK_HEIGHT} L${offset.toFixed(1)},${SPARK_HEIGHT} Z` };
   }
 
-  // Draws each named series into the SVG's path of that class; all share one vertical scale.
-  function drawSparkline(svgId, series) {
+  // The SVG's path with these classes, made (with the SVG's viewBox) on first use, so the page
+  // holds only an empty <svg> per sparkline.
+  function sparkPath(svg, classes) {
+    let path = svg.querySelector(`path.${classes.join(".")}`);
+    if (!path) {
+      svg.setAttribute("viewBox", `0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`);
+      svg.setAttribute("preserveAspectRatio", "none");
+      path = svg.appendChild(document.createElementNS(SVG_NS, "path"));
+      path.setAttribute("class", classes.join(" "));
+    }
+    return path;
+  }
+
+  // Draws each named series as a line (class "line <name>") into the SVG, all on one vertical
+  // scale; the series named `filled` also gets its area shaded, beneath the lines.
+  function drawSparkline(svgId, series, filled) {
     const svg = document.getElementById(svgId);
     if (!svg) return;
     const peak = Math.max(0, ...Object.values(series).map(peakOf));
     const scale = peak > 0 ? peak : 1;
+    if (filled) sparkPath(svg, ["area"]).setAttribute("d", sparkPaths(series[filled], scale).area);
     for (const [name, values] of Object.entries(series)) {
-      const paths = sparkPaths(values, scale);
-      const line = svg.querySelector(`.line.${name}`);
-      if (line) line.setAttribute("d", paths.line);
-      const area = svg.querySelector(".area");
-      if (area && name === "requests") area.setAttribute("d", paths.area);
+      sparkPath(svg, ["line", name]).setAttribute("d", sparkPaths(values, scale).line);
     }
   }
 
   function renderSparklines() {
     const { requests, rx, tx } = state.history;
-    drawSparkline("requests-spark", { requests });
+    drawSparkline("requests-spark", { requests }, "requests");
     show("requests-peak", requests.length ? peakOf(requests) : undefined, requests.length ? `${formatRate(peakOf(requests))}/s` : DASH);
     show("requests-spark-span", requests.length, String(requests.length));
     drawSparkline("traffic-spark", { rx, tx });
