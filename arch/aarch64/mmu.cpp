@@ -296,27 +296,28 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
     return {};
 }
 
-// Guards cover whole pages of RAM, on the final tables.
-Result<void> check_guard_range(uint64_t address, uint64_t size) {
+// Guards cover whole pages of RAM, on the final tables. Only ordinary RAM (or pages that already
+// are guards) may become a guard or stop being one: never the kernel's text or rodata, never a
+// device. Making a guard also needs blocks it can split down to pages. Walks the live tables:
+// call it with interrupts masked.
+Result<void> check_guard_pages(uint64_t address, uint64_t size, bool splitting) {
     if (!g_live) return Error::Busy;
     uint64_t end = address + size;
     if (!is_aligned(address | size, kPageSize) || size == 0 || end < address) return Error::InvalidArgument;
     if (!in_ram(address, end)) return Error::InvalidArgument;
-    return {};
-}
-
-Result<void> make_guard(uint64_t address, uint64_t size) {
-    TRY_VOID(check_guard_range(address, size));
-    uint64_t end = address + size;
-    InterruptGuard guard;
-    // Only ordinary RAM (or pages that already are guards) may become a guard: never the
-    // kernel's text or rodata, never a device.
     for (uint64_t va = address; va < end; va += kPageSize) {
         Walk w = walk(va);
         if (!(*w.entry & PTE_VALID)) continue;
         if (!is_plain_ram(w, va)) return Error::InvalidArgument;
-        if (w.level < kLeafLevel && !g_ram_in_boot_map) return Error::Unsupported;  // cannot split
+        if (splitting && w.level < kLeafLevel && !g_ram_in_boot_map) return Error::Unsupported;
     }
+    return {};
+}
+
+Result<void> make_guard(uint64_t address, uint64_t size) {
+    InterruptGuard guard;
+    TRY_VOID(check_guard_pages(address, size, /*splitting=*/true));
+    uint64_t end = address + size;
     for (uint64_t va = address; va < end; va += kPageSize) {
         if (!(*walk(va).entry & PTE_VALID)) continue;  // already a guard
         uint64_t* entry = TRY(page_entry(va));
@@ -329,15 +330,10 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
 }
 
 Result<void> release_guard(uint64_t address, uint64_t size) {
-    TRY_VOID(check_guard_range(address, size));
-    uint64_t end = address + size;
     InterruptGuard guard;
-    for (uint64_t va = address; va < end; va += kPageSize) {
-        Walk w = walk(va);
-        if ((*w.entry & PTE_VALID) && !is_plain_ram(w, va)) return Error::InvalidArgument;
-    }
+    TRY_VOID(check_guard_pages(address, size, /*splitting=*/false));
     // Invalid to valid: no TLB holds a translation fault, so completing the stores is enough.
-    map_range(g_root, 0, address, end, address, kRamAttrs, true);
+    map_range(g_root, 0, address, address + size, address, kRamAttrs, true);
     aarch64::dsb_ishst();
     aarch64::isb();
     return {};
