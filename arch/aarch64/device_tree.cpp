@@ -7,16 +7,16 @@
 
 #include <cstring>
 
+#include "arch/aarch64/gicv3.hpp"
+
 namespace coronet::arch::aarch64::dt {
 namespace {
 
 constexpr int kMaxDepth = 16;
+// The GIC binding's interrupt specifier: type (SPI or PPI), number within that type, flags.
 constexpr int kGicInterruptCells = 3;
 constexpr uint32_t kGicSpi = 0;
 constexpr uint32_t kGicPpi = 1;
-constexpr int kSpiBase = 32;
-constexpr int kPpiBase = 16;
-constexpr uint32_t kMaxSpi = 988;  // INTIDs 32-1019
 
 constinit const void* g_blob = nullptr;
 // constinit: scan() runs before global constructors, which must not reset it.
@@ -200,8 +200,10 @@ int interrupt_intid(const Node& node, int index, uint32_t* flags) {
     uint32_t type = fdt32_ld(&spec[0]);
     uint32_t number = fdt32_ld(&spec[1]);
     if (flags) *flags = fdt32_ld(&spec[2]);
-    if (type == kGicSpi && number < kMaxSpi) return kSpiBase + static_cast<int>(number);
-    if (type == kGicPpi && number < 16) return kPpiBase + static_cast<int>(number);
+    if (type == kGicSpi && number < gic::kIntidLimit - gic::kFirstSpi)
+        return static_cast<int>(gic::kFirstSpi + number);
+    if (type == kGicPpi && number < gic::kFirstSpi - gic::kFirstPpi)
+        return static_cast<int>(gic::kFirstPpi + number);
     return -1;
 }
 

@@ -163,7 +163,7 @@ void init_distributor() {
     g_dist->ctlr.write(0);
     wait_distributor();
     uint32_t lines = 32 * ((g_dist->typer.read() & kTyperItLinesMask) + 1);
-    g_intid_limit = lines > 1020 ? 1020 : lines;
+    g_intid_limit = lines > kIntidLimit ? kIntidLimit : lines;
     for (uint32_t n = 1; n < g_intid_limit / 32; ++n) {
         g_dist->icenabler[n].write(~0u);
         g_dist->icpendr[n].write(~0u);

@@ -7,8 +7,10 @@
 
 namespace coronet::arch::aarch64::gic {
 
-inline constexpr uint32_t kSpuriousIntid = 1023;
+inline constexpr uint32_t kFirstPpi = 16;
 inline constexpr uint32_t kFirstSpi = 32;
+inline constexpr uint32_t kIntidLimit = 1020;  // 1020-1023 are special INTIDs
+inline constexpr uint32_t kSpuriousIntid = 1023;
 
 // Finds the GIC in the device tree and brings it up with every interrupt disabled. Returns false
 // (having printed why) if there is no usable GICv3.
