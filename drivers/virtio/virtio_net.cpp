@@ -5,6 +5,7 @@
 // queued frame.
 #include "drivers/virtio/virtio_net.hpp"
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -22,9 +23,13 @@ namespace {
 constexpr uint64_t kNetFeatureMac = 1ULL << 5;
 constexpr uint64_t kNetFeatureStatus = 1ULL << 16;
 
-// 5.1.4 Device configuration layout.
-constexpr uint32_t kConfigMac = 0;
-constexpr uint32_t kConfigStatus = 6;
+// 5.1.4 Device configuration layout (struct virtio_net_config), as far as it is read: a field at
+// a time, through the transport, at offsetof().
+struct NetConfig {
+    uint8_t mac[drivers::kMacLength];
+    uint16_t status;  // kStatusLinkUp
+};
+static_assert(offsetof(NetConfig, status) == 6);
 constexpr uint16_t kStatusLinkUp = 1;
 
 // 5.1.2 Virtqueues.
@@ -106,7 +111,7 @@ void VirtioNet::read_mac() {
     if (m_features & kNetFeatureMac) {
         for (int attempt = 0; attempt < kConfigRetries; ++attempt) {
             uint32_t generation = m_transport.config_generation();
-            for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = m_transport.config_read8(kConfigMac + static_cast<uint32_t>(i));
+            for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = m_transport.config_read8(offsetof(NetConfig, mac) + static_cast<uint32_t>(i));
             if (generation == m_transport.config_generation()) break;
         }
         m_mac_from_device = true;
@@ -120,7 +125,7 @@ void VirtioNet::read_mac() {
 
 bool VirtioNet::link_up() const {
     if (!(m_features & kNetFeatureStatus)) return true;  // 5.1.4.2: assume the link is up
-    return m_transport.config_read16(kConfigStatus) & kStatusLinkUp;
+    return m_transport.config_read16(offsetof(NetConfig, status)) & kStatusLinkUp;
 }
 
 void VirtioNet::on_interrupt(void* context) {
