@@ -36,16 +36,19 @@ static_assert(sizeof(IdtGate) == 16);
 inline constexpr uint8_t kInterruptGate = 0x8E;  // present, DPL0, 64-bit interrupt gate
 inline constexpr uint8_t kTssAvailable = 0x89;   // present, 64-bit TSS (available)
 
-// Interrupt stack table slots (1-based, as the gate's IST field wants them).
-inline constexpr uint8_t kIstDoubleFault = 1;
-inline constexpr uint8_t kIstPageFault = 2;
-inline constexpr uint8_t kIstNmi = 3;
-inline constexpr uint8_t kIstMachineCheck = 4;
-// Device and timer interrupts: never on the interrupted (possibly coroutine) stack, so a
-// handler cannot overflow a nearly full coroutine stack after the interrupt was taken. They
-// do not nest (interrupt gates mask IF), so one stack serves them all.
-inline constexpr uint8_t kIstInterrupt = 5;
-inline constexpr unsigned kIstCount = 5;
+// Interrupt stack table slots, numbered from 1 as the gate's IST field wants them (0 there means
+// "stay on the current stack").
+enum IstSlot : uint8_t {
+    kIstDoubleFault = 1,
+    kIstPageFault,
+    kIstNmi,
+    kIstMachineCheck,
+    // Device and timer interrupts: never on the interrupted (possibly coroutine) stack, so a
+    // handler cannot overflow a nearly full coroutine stack after the interrupt was taken. They
+    // do not nest (interrupt gates mask IF), so one stack serves them all.
+    kIstInterrupt,
+};
+inline constexpr unsigned kIstCount = kIstInterrupt;
 inline constexpr unsigned kIstStackSize = 16 * 1024;
 
 // Vector plan.
