@@ -90,11 +90,14 @@ void enumerate(Visitor visit, void* context) {
 
 uint8_t find_capability(Address a, uint8_t id, uint8_t after) {
     if (!(read16(a, kStatus) & kStatusCapabilityList)) return 0;
-    uint8_t offset = after ? read8(a, static_cast<uint16_t>(after + 1)) : read8(a, kCapabilities);
+    auto next = [a](uint8_t cap) {
+        return read8(a, static_cast<uint16_t>(cap + offsetof(CapabilityHeader, next)));
+    };
+    uint8_t offset = after ? next(after) : read8(a, kCapabilities);
     for (int i = 0; i < kMaxCapabilities && offset >= 0x40; ++i) {
         offset &= 0xFC;
-        if (read8(a, offset) == id) return offset;
-        offset = read8(a, static_cast<uint16_t>(offset + 1));
+        if (read8(a, static_cast<uint16_t>(offset + offsetof(CapabilityHeader, id))) == id) return offset;
+        offset = next(offset);
     }
     return 0;
 }

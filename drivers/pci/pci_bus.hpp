@@ -3,6 +3,7 @@
 // capability lists, memory BARs. Only boards with Board::pci_port_io may call it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "lib/result.hpp"
@@ -35,6 +36,13 @@ inline constexpr uint16_t kStatusCapabilityList = 1 << 4;
 
 inline constexpr uint8_t kCapabilityVendor = 0x09;
 inline constexpr uint8_t kCapabilityMsix = 0x11;
+
+// Every capability starts so: its ID and the offset of the next one (PCI Local Bus 3.0, 6.7).
+// A capability's own layout is a struct beginning with this header, read a field at a time.
+struct CapabilityHeader {
+    uint8_t id;
+    uint8_t next;
+};
 
 uint8_t read8(Address a, uint16_t offset);
 uint16_t read16(Address a, uint16_t offset);

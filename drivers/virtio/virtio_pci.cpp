@@ -59,8 +59,7 @@ constexpr uint16_t kLastModern = 0x107F;
 // notify capability appends its multiplier, 4.1.4.4). It lives in configuration space, so it is
 // read a field at a time, at offsetof() from the capability.
 struct VirtioPciCap {
-    uint8_t cap_vndr;
-    uint8_t cap_next;
+    pci::CapabilityHeader header;
     uint8_t cap_len;
     uint8_t cfg_type;  // which structure: kCapCommon ... kCapDevice
     uint8_t bar;
@@ -74,15 +73,12 @@ static_assert(offsetof(VirtioPciCap, cfg_type) == 3);
 static_assert(offsetof(VirtioPciCap, offset) == 8);
 static_assert(offsetof(VirtioPciCap, notify_off_multiplier) == 16);
 
-constexpr uint8_t kCapCommon = 1;
-constexpr uint8_t kCapNotify = 2;
-constexpr uint8_t kCapIsr = 3;
-constexpr uint8_t kCapDevice = 4;
+// cfg_type: the structure a capability locates (VIRTIO_PCI_CAP_*_CFG).
+enum CapType : uint8_t { kCapCommon = 1, kCapNotify, kCapIsr, kCapDevice };
 
 // The MSI-X capability (PCI Local Bus 3.0, 6.8.2), read like the one above.
 struct MsixCap {
-    uint8_t cap_id;
-    uint8_t cap_next;
+    pci::CapabilityHeader header;
     uint16_t message_control;  // table size - 1 in bits 10:0, function mask, enable
     uint32_t table;            // BAR indicator in bits 2:0, the table's offset above them
     uint32_t pending_bits;
@@ -122,7 +118,7 @@ CommonRegisters<uint8_t> common_registers(uint64_t common, uint64_t device_confi
 
 // The first capability of each type whose BAR we can use (4.1.4: a driver uses the first one
 // it understands).
-void read_capabilities(pci::Address a, Region (&regions)[5]) {
+void read_capabilities(pci::Address a, Region (&regions)[kCapDevice + 1]) {
     for (uint8_t cap = pci::find_capability(a, pci::kCapabilityVendor); cap;
          cap = pci::find_capability(a, pci::kCapabilityVendor, cap)) {
         uint8_t type = pci::read8(a, at(cap, offsetof(VirtioPciCap, cfg_type)));
@@ -152,7 +148,7 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
         return Error::NotFound;
     }
 
-    Region regions[5];
+    Region regions[kCapDevice + 1];
     read_capabilities(a, regions);
     if (!regions[kCapCommon].found || !regions[kCapNotify].found || !regions[kCapIsr].found) {
         LOG_WARN("virtio-pci %02x:%02x.%x: %s device without the modern (virtio 1.x) capabilities; skipped",
