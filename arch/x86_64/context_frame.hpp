@@ -30,7 +30,10 @@ struct SuspendedContext {
 static_assert(offsetof(SuspendedContext, mxcsr) == CONTEXT_MXCSR);
 static_assert(offsetof(SuspendedContext, fpu_control) == CONTEXT_FPU_CW);
 static_assert(offsetof(SuspendedContext, r15) == CONTEXT_R15);
+static_assert(offsetof(SuspendedContext, r14) == CONTEXT_R14);
+static_assert(offsetof(SuspendedContext, r13) == CONTEXT_R13);
 static_assert(offsetof(SuspendedContext, r12) == CONTEXT_R12);
+static_assert(offsetof(SuspendedContext, rbx) == CONTEXT_RBX);
 static_assert(offsetof(SuspendedContext, rbp) == CONTEXT_RBP);
 static_assert(offsetof(SuspendedContext, resume) == CONTEXT_RESUME);
 static_assert(sizeof(SuspendedContext) == CONTEXT_FRAME_SIZE);
