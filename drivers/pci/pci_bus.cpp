@@ -96,7 +96,8 @@ uint8_t find_capability(Address a, uint8_t id, uint8_t after) {
     uint8_t offset = after ? next(after) : read8(a, kCapabilities);
     for (int i = 0; i < kMaxCapabilities && offset >= 0x40; ++i) {
         offset &= 0xFC;
-        if (read8(a, static_cast<uint16_t>(offset + offsetof(CapabilityHeader, id))) == id) return offset;
+        uint8_t found = read8(a, static_cast<uint16_t>(offset + offsetof(CapabilityHeader, id)));
+        if (found == id) return offset;
         offset = next(offset);
     }
     return 0;

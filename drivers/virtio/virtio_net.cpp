@@ -111,7 +111,8 @@ void VirtioNet::read_mac() {
     if (m_features & kNetFeatureMac) {
         for (int attempt = 0; attempt < kConfigRetries; ++attempt) {
             uint32_t generation = m_transport.config_generation();
-            for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = m_transport.config_read8(offsetof(NetConfig, mac) + static_cast<uint32_t>(i));
+            for (size_t i = 0; i < drivers::kMacLength; ++i)
+                m_mac[i] = m_transport.config_read8(offsetof(NetConfig, mac) + static_cast<uint32_t>(i));
             if (generation == m_transport.config_generation()) break;
         }
         m_mac_from_device = true;

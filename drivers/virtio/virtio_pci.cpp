@@ -164,7 +164,8 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
         }
     }
     uint64_t device_config = regions[kCapDevice].found ? regions[kCapDevice].address : 0;
-    auto* transport = new (std::nothrow) VirtioPci(a, type, regions[kCapCommon].address, device_config);
+    auto* transport =
+        new (std::nothrow) VirtioPci(a, type, regions[kCapCommon].address, device_config);
     if (!transport) return Error::OutOfMemory;
     transport->m_notify_base = regions[kCapNotify].address;
     transport->m_notify_multiplier = regions[kCapNotify].multiplier;
@@ -174,11 +175,13 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     return transport;
 }
 
-VirtioPci::VirtioPci(pci::Address address, uint32_t device_type, uint64_t common, uint64_t device_config)
+VirtioPci::VirtioPci(pci::Address address, uint32_t device_type, uint64_t common,
+                     uint64_t device_config)
     : RegisterTransport(device_type, common_registers(common, device_config)),
       m_address(address),
       m_common(mmio_at<PciCommonConfig>(common)) {
-    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x", address.bus, address.device, address.function);
+    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x", address.bus, address.device,
+             address.function);
 }
 
 uint16_t VirtioPci::queue_max_size(uint16_t index) {

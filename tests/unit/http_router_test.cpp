@@ -75,7 +75,8 @@ TEST(HttpRouter, HeadUsesGetRoutesAndOtherMethodsGetAllow) {
 }
 
 TEST(HttpRouter, FirstMatchWins) {
-    Router router = router_with({{Method::Get, "/a", handler_a}, {Method::Get, "/*rest", handler_b}});
+    Router router =
+        router_with({{Method::Get, "/a", handler_a}, {Method::Get, "/*rest", handler_b}});
     expect_routed(router, {{Method::Get, "/a", handler_a}, {Method::Get, "/b", handler_b}});
 }
 
