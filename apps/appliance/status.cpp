@@ -25,7 +25,7 @@ struct Member {
     std::string_view name;
     uint64_t value;
 };
-#define FIELD(stats, field) Member{#field, (stats).field}
+#define FIELD(stats, field) (Member{#field, (stats).field})
 
 void members(JsonWriter& json, std::initializer_list<Member> list) {
     for (const Member& m : list) json.member(m.name, m.value);

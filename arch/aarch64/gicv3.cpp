@@ -48,7 +48,8 @@ static_assert(offsetof(DistributorRegs, igrpmodr) == 0x0d00);
 static_assert(offsetof(DistributorRegs, irouter) == 0x6000);
 
 constexpr uint32_t kCtlrEnableGrp1 = 1 << 0;    // Non-secure view: legacy group 1 enable
-constexpr uint32_t kCtlrEnableGrp1A = 1 << 1;   // Non-secure view: Group 1 with ARE (DS=1: EnableGrp1)
+// Non-secure view: Group 1 with affinity routing (with DS=1, EnableGrp1).
+constexpr uint32_t kCtlrEnableGrp1A = 1 << 1;
 constexpr uint32_t kCtlrAreNs = 1 << 4;         // affinity routing
 constexpr uint32_t kCtlrRwp = 1u << 31;         // register write pending
 constexpr uint32_t kTyperItLinesMask = 0x1f;
