@@ -39,14 +39,14 @@ struct BootInfo {
     // Inside RAM but not ours: firmware tables, the device tree, an initrd.
     MemoryRegion reserved[kMaxRegions];
     size_t reserved_count;
-    const char* cmdline;       // copied into kernel memory by the arch; never null
-    const void* device_tree;   // flattened device tree, or nullptr (x86-64)
-    uint64_t entry_ticks;      // arch::clock::ticks() at the first instruction
+    const char* cmdline;      // copied into kernel memory by the arch; never null
+    const void* device_tree;  // flattened device tree, or nullptr (x86-64)
+    uint64_t entry_ticks;     // arch::clock::ticks() at the first instruction
     ConsoleInfo console;
-    const char* firmware;      // "PVH", "Linux arm64 Image (EL2)", ...
+    const char* firmware;  // "PVH", "Linux arm64 Image (EL2)", ...
     PlatformDevice devices[kMaxDevices];
     size_t device_count;
-    bool devices_truncated;    // more were described than fit
+    bool devices_truncated;  // more were described than fit
 };
 
 }  // namespace coronet

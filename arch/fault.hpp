@@ -9,11 +9,11 @@ namespace coronet::arch {
 struct TrapFrame;  // per arch: arch/<arch>/trap_frame.hpp
 
 struct FaultReport {
-    const char* cause;     // "page fault", "data abort", "general protection", ...
-    const char* detail;    // decoded error code / ESR, or ""
-    uint64_t code;         // vector number (x86-64) or ESR (AArch64)
+    const char* cause;   // "page fault", "data abort", "general protection", ...
+    const char* detail;  // decoded error code / ESR, or ""
+    uint64_t code;       // vector number (x86-64) or ESR (AArch64)
     bool has_address;
-    uint64_t address;      // CR2 / FAR
+    uint64_t address;  // CR2 / FAR
     uint64_t pc;
     uint64_t sp;
     uint64_t fp;

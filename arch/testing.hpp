@@ -12,6 +12,7 @@ inline void scramble_fp_state() { arch_testing_scramble_fp_state(); }
 // Loads distinct patterns into every callee-saved register and a non-default FP rounding mode,
 // calls fn(argument) (which should switch coroutines), and returns a bit mask of what did not
 // survive (0: all preserved). Bits are per arch; see arch/<arch>/testing.S.
-extern "C" uint64_t arch_testing_callee_saved_survive(void (*fn)(void*), void* argument, uint64_t seed);
+extern "C" uint64_t arch_testing_callee_saved_survive(void (*fn)(void*), void* argument,
+                                                      uint64_t seed);
 
 }  // namespace coronet::arch::testing

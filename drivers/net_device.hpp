@@ -19,18 +19,18 @@ struct Fragment {
 };
 
 struct ReceivedFrame {
-    void* data;      // the Ethernet frame (no device headers)
+    void* data;  // the Ethernet frame (no device headers)
     size_t length;
-    void* cookie;    // give back to recycle() when the stack is done with the frame
+    void* cookie;  // give back to recycle() when the stack is done with the frame
 };
 
 struct NetCounters {
     uint64_t rx_packets, rx_bytes, rx_dropped;
     uint64_t tx_packets, tx_bytes, tx_dropped;
-    uint64_t tx_ring_full;    // transmit found no free descriptor
+    uint64_t tx_ring_full;  // transmit found no free descriptor
     uint64_t interrupts;
     uint64_t interrupts_missed;  // work found waiting under an armed interrupt (check_interrupts)
-    uint64_t notifications;   // device kicks actually sent (after suppression)
+    uint64_t notifications;      // device kicks actually sent (after suppression)
 };
 
 class NetDevice {

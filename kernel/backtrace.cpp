@@ -28,8 +28,8 @@ bool frame_readable(uint64_t fp, const StackRange* extra) {
 void print_frame(size_t index, uint64_t pc) {
     SymbolMatch sym = kernel_symbols().lookup(pc);
     if (sym.name) {
-        printf("  #%-2zu 0x%016llx %s+0x%llx\n", index, static_cast<unsigned long long>(pc), sym.name,
-               static_cast<unsigned long long>(sym.offset));
+        printf("  #%-2zu 0x%016llx %s+0x%llx\n", index, static_cast<unsigned long long>(pc),
+               sym.name, static_cast<unsigned long long>(sym.offset));
     } else {
         printf("  #%-2zu 0x%016llx ?\n", index, static_cast<unsigned long long>(pc));
     }

@@ -34,7 +34,8 @@ void write(Level level, const char* format, ...) {
     if (!enabled(level)) return;
     uint64_t ns = uptime_ns();
     printf("[%4llu.%06llu] %s ", static_cast<unsigned long long>(ns_to_s(ns)),
-           static_cast<unsigned long long>(ns_to_us(ns % kSecond)), kLevelTags[static_cast<int>(level)]);
+           static_cast<unsigned long long>(ns_to_us(ns % kSecond)),
+           kLevelTags[static_cast<int>(level)]);
     va_list args;
     va_start(args, format);
     vprintf(format, args);

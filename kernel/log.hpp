@@ -20,8 +20,8 @@ void write(Level level, const char* format, ...) __attribute__((format(printf, 2
 #define LOG_ERROR(...) ::coronet::log::write(::coronet::log::Level::Error, __VA_ARGS__)
 #define LOG_WARN(...) ::coronet::log::write(::coronet::log::Level::Warn, __VA_ARGS__)
 #define LOG_INFO(...) ::coronet::log::write(::coronet::log::Level::Info, __VA_ARGS__)
-#define LOG_DEBUG(...)                                                                     \
-    do {                                                                                   \
-        if (::coronet::log::enabled(::coronet::log::Level::Debug))                         \
-            ::coronet::log::write(::coronet::log::Level::Debug, __VA_ARGS__);              \
+#define LOG_DEBUG(...)                                                        \
+    do {                                                                      \
+        if (::coronet::log::enabled(::coronet::log::Level::Debug))            \
+            ::coronet::log::write(::coronet::log::Level::Debug, __VA_ARGS__); \
     } while (0)

@@ -42,12 +42,17 @@ KernelOptions apply_config() {
     log::Level level;
     if (auto text = config.get("loglevel")) {
         if (log::parse_level(*text, level)) log::set_level(level);
-        else LOG_WARN("boot: unknown loglevel '%.*s' (error|warn|info|debug|trace)", static_cast<int>(text->size()), text->data());
+        else
+            LOG_WARN("boot: unknown loglevel '%.*s' (error|warn|info|debug|trace)",
+                     static_cast<int>(text->size()), text->data());
     }
-    if (config.truncated()) LOG_WARN("boot: command line truncated to %zu bytes / %zu words", BootConfig::kMaxLength, BootConfig::kMaxWords);
+    if (config.truncated())
+        LOG_WARN("boot: command line truncated to %zu bytes / %zu words", BootConfig::kMaxLength,
+                 BootConfig::kMaxWords);
     if (config.get_or("panic", "exit") == "halt") set_panic_action(PanicAction::Halt);
     if (auto ms = config.get_number("watchdog_ms")) options.watchdog_ns = ms_to_ns(*ms);
-    else if (config.has("watchdog_ms")) LOG_WARN("boot: watchdog_ms wants a number of milliseconds");
+    else if (config.has("watchdog_ms"))
+        LOG_WARN("boot: watchdog_ms wants a number of milliseconds");
     return options;
 }
 
@@ -67,7 +72,8 @@ void mark_phase(const char* name) {
 void log_boot_phases(uint64_t entry_ticks) {
     uint64_t previous = entry_ticks;
     for (size_t i = 0; i < g_phase_count; ++i) {
-        LOG_DEBUG("boot: %-12s %6" PRIu64 " us", g_phases[i].name, ns_to_us(arch::clock::ticks_to_ns(g_phases[i].ticks - previous)));
+        LOG_DEBUG("boot: %-12s %6" PRIu64 " us", g_phases[i].name,
+                  ns_to_us(arch::clock::ticks_to_ns(g_phases[i].ticks - previous)));
         previous = g_phases[i].ticks;
     }
 }
@@ -77,12 +83,15 @@ void print_banner(const BootInfo& info) {
     arch::describe_cpu(cpu, sizeof cpu);
     memory::Stats mem = memory::stats();
     uint64_t boot_ns = uptime_ns();
-    printf("coronet %s (%s) on %s: booted in %" PRIu64 " us\n", CORONET_VERSION, CORONET_BUILD_TYPE, kBoard.name,
-           ns_to_us(boot_ns));
+    printf("coronet %s (%s) on %s: booted in %" PRIu64 " us\n", CORONET_VERSION, CORONET_BUILD_TYPE,
+           kBoard.name, ns_to_us(boot_ns));
     printf("  board:   %s\n", kBoard.summary);
-    printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(), arch::clock::frequency_hz());
-    printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64 " MiB in free pages\n",
-           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20, (mem.pages_free * kPageSize) >> 20);
+    printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(),
+           arch::clock::frequency_hz());
+    printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64
+           " MiB in free pages\n",
+           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20,
+           (mem.pages_free * kPageSize) >> 20);
     printf("  boot:    %s\n", info.firmware);
     printf("  cmdline: %s\n", info.cmdline[0] ? info.cmdline : "(empty)");
 }
@@ -100,7 +109,8 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     KernelOptions options = apply_config();
     mark_phase("console");
 
-    backtrace_add_stack_range(reinterpret_cast<uint64_t>(boot_stack_bottom), reinterpret_cast<uint64_t>(boot_stack_top));
+    backtrace_add_stack_range(reinterpret_cast<uint64_t>(boot_stack_bottom),
+                              reinterpret_cast<uint64_t>(boot_stack_top));
     arch::set_fault_handler(panic_on_fault);
     arch::init_exceptions();
 

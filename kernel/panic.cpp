@@ -68,10 +68,12 @@ void assertion_failed(const char* what, const char* file, int line) {
 // scheduler carry on without it. The kernel's own state was not touched by the overflow.
 void report_stack_overflow(const arch::FaultReport& report, const sched::Coroutine* victim) {
     SymbolMatch where = kernel_symbols().lookup(report.pc);
-    printf("\nSTACK OVERFLOW: coroutine '%s' (id %llu) hit its guard page at 0x%llx, pc 0x%llx", sched::name(victim),
-           static_cast<unsigned long long>(sched::id(victim)), static_cast<unsigned long long>(report.address),
+    printf("\nSTACK OVERFLOW: coroutine '%s' (id %llu) hit its guard page at 0x%llx, pc 0x%llx",
+           sched::name(victim), static_cast<unsigned long long>(sched::id(victim)),
+           static_cast<unsigned long long>(report.address),
            static_cast<unsigned long long>(report.pc));
-    if (where.name) printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
+    if (where.name)
+        printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
     printf("\n");
     StackRange stack;
     sched::stack_bounds(victim, stack.low, stack.high);
@@ -89,11 +91,14 @@ void panic_on_fault(const arch::FaultReport& report) {
     enter();
     SymbolMatch where = kernel_symbols().lookup(report.pc);
     printf("\nPANIC: %s at 0x%llx", report.cause, static_cast<unsigned long long>(report.pc));
-    if (where.name) printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
+    if (where.name)
+        printf(" (%s+0x%llx)", where.name, static_cast<unsigned long long>(where.offset));
     printf("\n");
-    if (report.has_address) printf("fault address: 0x%016llx\n", static_cast<unsigned long long>(report.address));
-    printf("cause: %s (code 0x%llx)%s%s\n", report.cause, static_cast<unsigned long long>(report.code),
-           report.detail[0] ? ", " : "", report.detail);
+    if (report.has_address)
+        printf("fault address: 0x%016llx\n", static_cast<unsigned long long>(report.address));
+    printf("cause: %s (code 0x%llx)%s%s\n", report.cause,
+           static_cast<unsigned long long>(report.code), report.detail[0] ? ", " : "",
+           report.detail);
     if (report.frame) arch::print_registers(*report.frame);
     print_backtrace(report.pc, report.fp);
     finish();

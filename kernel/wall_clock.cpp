@@ -28,7 +28,8 @@ void init() {
     uint64_t before_ns = uptime_ns();
     auto seconds = arch::rtc::read_unix_seconds();
     if (!seconds) {
-        LOG_WARN("clock: no wall time (%s rtc: %s)", arch::rtc::device_name(), error_name(seconds.error()));
+        LOG_WARN("clock: no wall time (%s rtc: %s)", arch::rtc::device_name(),
+                 error_name(seconds.error()));
         return;
     }
     g_rtc_seconds = *seconds;
@@ -36,9 +37,13 @@ void init() {
     g_available = true;
 
     civil::DateTime t = civil::from_unix_seconds(static_cast<int64_t>(g_rtc_seconds));
-    LOG_INFO("clock: wall time %04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (%s, read in %" PRIu64 " us)", t.year, t.month,
-             t.day, t.hour, t.minute, t.second, arch::rtc::device_name(), ns_to_us(g_rtc_uptime_ns - before_ns));
-    if (t.year < kPlausibleYear) LOG_WARN("clock: the %s rtc looks unset (year %" PRId64 ")", arch::rtc::device_name(), t.year);
+    LOG_INFO("clock: wall time %04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (%s, read in %" PRIu64
+             " us)",
+             t.year, t.month, t.day, t.hour, t.minute, t.second, arch::rtc::device_name(),
+             ns_to_us(g_rtc_uptime_ns - before_ns));
+    if (t.year < kPlausibleYear)
+        LOG_WARN("clock: the %s rtc looks unset (year %" PRId64 ")", arch::rtc::device_name(),
+                 t.year);
 }
 
 bool available() { return g_available; }

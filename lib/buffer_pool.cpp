@@ -20,7 +20,8 @@ char* BufferPool::take() {
         m_free = m_free->next;
         --m_stats.cached;
     } else {
-        buffer = static_cast<char*>(malloc(m_buffer_size < sizeof(FreeBuffer) ? sizeof(FreeBuffer) : m_buffer_size));
+        buffer = static_cast<char*>(
+            malloc(m_buffer_size < sizeof(FreeBuffer) ? sizeof(FreeBuffer) : m_buffer_size));
         if (!buffer) {
             ++m_stats.refused;
             return nullptr;

@@ -11,7 +11,8 @@ namespace coronet {
 class BufferPool {
 public:
     // `cache_limit` returned buffers are kept for reuse; beyond that they are freed.
-    BufferPool(size_t buffer_size, size_t cache_limit) : m_buffer_size(buffer_size), m_cache_limit(cache_limit) {}
+    BufferPool(size_t buffer_size, size_t cache_limit)
+        : m_buffer_size(buffer_size), m_cache_limit(cache_limit) {}
     BufferPool(const BufferPool&) = delete;
     BufferPool& operator=(const BufferPool&) = delete;
     ~BufferPool();
@@ -24,8 +25,8 @@ public:
     void give(char* buffer);
 
     struct Stats {
-        uint64_t in_use;   // taken and not given back
-        uint64_t cached;   // given back, kept for the next take
+        uint64_t in_use;  // taken and not given back
+        uint64_t cached;  // given back, kept for the next take
         uint64_t peak_in_use;
         uint64_t refused;  // takes that found no memory
     };

@@ -8,15 +8,19 @@ namespace coronet::civil {
 namespace {
 
 constexpr int64_t kDaysPer400Years = 146097;
-constexpr int64_t kDaysPer100Years = 36524;  // the first three centuries of a cycle; the last has one more
-constexpr int64_t kDaysPer4Years = 1461;     // all but the last group of a century; that one may have one less
+constexpr int64_t kDaysPer100Years =
+    36524;  // the first three centuries of a cycle; the last has one more
+constexpr int64_t kDaysPer4Years =
+    1461;  // all but the last group of a century; that one may have one less
 constexpr int64_t kDaysPerYear = 365;
 // From 0000-03-01 (a cycle's first day) to 1970-01-01: 1969 whole March-years and Mar-Dec 1969.
 constexpr int64_t kEpochFromCycleStart = 719468;
 constexpr unsigned kEpochWeekday = 4;  // 1970-01-01 was a Thursday
 
 // Division rounding toward minus infinity, so dates before the epoch work like the rest.
-constexpr int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+constexpr int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 constexpr int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
 
 // Day of the March-based year on which month `m` (0 March .. 11 February) begins: the month
@@ -25,11 +29,14 @@ constexpr unsigned month_start(unsigned m) { return (153 * m + 2) / 5; }
 // The inverse: which March-based month a day of the year falls in.
 constexpr unsigned month_of(unsigned day_of_year) { return (5 * day_of_year + 2) / 153; }
 
-static_assert(month_start(1) == 31 && month_start(10) == 306 && month_of(305) == 9 && month_of(306) == 10);
+static_assert(month_start(1) == 31 && month_start(10) == 306 && month_of(305) == 9 &&
+              month_of(306) == 10);
 
 }  // namespace
 
-bool is_leap_year(int64_t year) { return floor_mod(year, 4) == 0 && (floor_mod(year, 100) != 0 || floor_mod(year, 400) == 0); }
+bool is_leap_year(int64_t year) {
+    return floor_mod(year, 4) == 0 && (floor_mod(year, 100) != 0 || floor_mod(year, 400) == 0);
+}
 
 unsigned days_in_month(int64_t year, unsigned month) {
     constexpr unsigned kLengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -37,10 +44,13 @@ unsigned days_in_month(int64_t year, unsigned month) {
     return month == 2 && is_leap_year(year) ? 29 : kLengths[month - 1];
 }
 
-bool is_valid(const Date& date) { return date.day >= 1 && date.day <= days_in_month(date.year, date.month); }
+bool is_valid(const Date& date) {
+    return date.day >= 1 && date.day <= days_in_month(date.year, date.month);
+}
 
 bool is_valid(const DateTime& time) {
-    return is_valid(Date{time.year, time.month, time.day}) && time.hour < 24 && time.minute < 60 && time.second < 60;
+    return is_valid(Date{time.year, time.month, time.day}) && time.hour < 24 && time.minute < 60 &&
+           time.second < 60;
 }
 
 int64_t days_from_date(const Date& date) {
@@ -76,19 +86,26 @@ Date date_from_days(int64_t days) {
     return date;
 }
 
-unsigned weekday_from_days(int64_t days) { return static_cast<unsigned>(floor_mod(days + kEpochWeekday, 7)); }
+unsigned weekday_from_days(int64_t days) {
+    return static_cast<unsigned>(floor_mod(days + kEpochWeekday, 7));
+}
 
 DateTime from_unix_seconds(int64_t seconds) {
     int64_t days = floor_div(seconds, kSecondsPerDay);
     auto second_of_day = static_cast<unsigned>(seconds - days * kSecondsPerDay);
     Date date = date_from_days(days);
-    return DateTime{date.year,           date.month,               date.day, second_of_day / 3600,
-                    second_of_day / 60 % 60, second_of_day % 60, weekday_from_days(days)};
+    return DateTime{date.year,
+                    date.month,
+                    date.day,
+                    second_of_day / 3600,
+                    second_of_day / 60 % 60,
+                    second_of_day % 60,
+                    weekday_from_days(days)};
 }
 
 int64_t to_unix_seconds(const DateTime& time) {
-    return days_from_date(Date{time.year, time.month, time.day}) * kSecondsPerDay + time.hour * 3600 +
-           time.minute * 60 + time.second;
+    return days_from_date(Date{time.year, time.month, time.day}) * kSecondsPerDay +
+           time.hour * 3600 + time.minute * 60 + time.second;
 }
 
 }  // namespace coronet::civil

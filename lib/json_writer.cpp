@@ -43,10 +43,22 @@ void JsonWriter::close(char c) {
     put(c);
 }
 
-JsonWriter& JsonWriter::begin_object() { open('{'); return *this; }
-JsonWriter& JsonWriter::end_object() { close('}'); return *this; }
-JsonWriter& JsonWriter::begin_array() { open('['); return *this; }
-JsonWriter& JsonWriter::end_array() { close(']'); return *this; }
+JsonWriter& JsonWriter::begin_object() {
+    open('{');
+    return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+    close('}');
+    return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+    open('[');
+    return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+    close(']');
+    return *this;
+}
 
 JsonWriter& JsonWriter::key(std::string_view name) {
     value(name);

@@ -25,9 +25,11 @@ protected:
 class Output {
 public:
     // Gathers into the caller's buffer, kept for the output's life.
-    Output(Sink& sink, char* buffer, size_t capacity) : m_sink(sink), m_buffer(buffer), m_capacity(capacity) {}
+    Output(Sink& sink, char* buffer, size_t capacity)
+        : m_sink(sink), m_buffer(buffer), m_capacity(capacity) {}
     // Gathers into a buffer from `pool`, held only while there is something unsent.
-    Output(Sink& sink, BufferPool& pool) : m_sink(sink), m_pool(&pool), m_capacity(pool.buffer_size()) {}
+    Output(Sink& sink, BufferPool& pool)
+        : m_sink(sink), m_pool(&pool), m_capacity(pool.buffer_size()) {}
     Output(const Output&) = delete;
     Output& operator=(const Output&) = delete;
     ~Output() { release(); }

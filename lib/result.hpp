@@ -52,18 +52,14 @@ public:
         if (error == Error::None) [[unlikely]]
             detail::result_from_no_error(file, line);
     }
-    Result(const Result& other)
-        requires std::is_copy_constructible_v<T>
-        : m_error(other.m_error) {
+    Result(const Result& other) requires std::is_copy_constructible_v<T> : m_error(other.m_error) {
         if (ok()) new (&m_value) T(other.m_value);
     }
     Result(Result&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
         : m_error(other.m_error) {
         if (ok()) new (&m_value) T(std::move(other.m_value));
     }
-    Result& operator=(const Result& other)
-        requires std::is_copy_constructible_v<T>
-    {
+    Result& operator=(const Result& other) requires std::is_copy_constructible_v<T> {
         if (this != &other) assign(other);
         return *this;
     }
@@ -138,14 +134,14 @@ private:
 }  // namespace coronet
 
 // Early return of the error from a Result-returning expression; yields the value otherwise.
-#define TRY(expr)                                       \
-    ({                                                  \
-        auto _try_result = (expr);                      \
+#define TRY(expr)                                          \
+    ({                                                     \
+        auto _try_result = (expr);                         \
         if (!_try_result.ok()) return _try_result.error(); \
-        std::move(_try_result.value());                 \
+        std::move(_try_result.value());                    \
     })
-#define TRY_VOID(expr)                                  \
-    do {                                                \
-        auto _try_result = (expr);                      \
+#define TRY_VOID(expr)                                     \
+    do {                                                   \
+        auto _try_result = (expr);                         \
         if (!_try_result.ok()) return _try_result.error(); \
     } while (0)

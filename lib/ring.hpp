@@ -40,8 +40,7 @@ public:
     Ring() = default;
 
     // Run-time capacity: `slots` (constructed T, `capacity` of them) outlives the ring.
-    Ring(T* slots, size_t capacity)
-        requires(Capacity == kRuntimeCapacity)
+    Ring(T* slots, size_t capacity) requires(Capacity == kRuntimeCapacity)
         : m_slots{slots, capacity} {}
 
     size_t size() const { return m_count; }

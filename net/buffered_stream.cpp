@@ -68,7 +68,8 @@ Result<void> BufferedStream::make_room() {
         m_start = 0;
         return {};
     }
-    size_t limit = m_options.max_input > g_buffers.buffer_size() ? m_options.max_input : g_buffers.buffer_size();
+    size_t limit = m_options.max_input > g_buffers.buffer_size() ? m_options.max_input
+                                                                 : g_buffers.buffer_size();
     if (m_capacity >= limit) return Error::LimitReached;
     size_t grown = m_capacity * 2 < limit ? m_capacity * 2 : limit;
     auto* bigger = static_cast<char*>(malloc(grown));

@@ -39,7 +39,9 @@ void accept_loop(void* argument) {
             continue;
         }
         auto spawned = sched::spawn(run_connection, accepted,
-                                    {.name = service->options.name, .stack_size = service->options.stack_size, .detached = true});
+                                    {.name = service->options.name,
+                                     .stack_size = service->options.stack_size,
+                                     .detached = true});
         if (!spawned) {  // out of coroutines or stacks: a reset, not a hang
             service->listener->refuse(static_cast<TcpStream&&>(accepted->stream));
             delete accepted;

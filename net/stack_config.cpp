@@ -11,12 +11,14 @@ namespace {
 uint16_t ring_option(const BootConfig& config, std::string_view key) {
     auto value = config.get_number(key);
     if (!value) {
-        if (config.has(key)) LOG_WARN("virtio: %.*s wants a number", static_cast<int>(key.size()), key.data());
+        if (config.has(key))
+            LOG_WARN("virtio: %.*s wants a number", static_cast<int>(key.size()), key.data());
         return 0;
     }
     if (*value == 0 || *value > virtio::VirtioNet::kMaxQueueSize || (*value & (*value - 1)) != 0) {
-        LOG_WARN("virtio: %.*s=%llu is not a power of two up to %u; ignored", static_cast<int>(key.size()), key.data(),
-                 *value, virtio::VirtioNet::kMaxQueueSize);
+        LOG_WARN("virtio: %.*s=%llu is not a power of two up to %u; ignored",
+                 static_cast<int>(key.size()), key.data(), *value,
+                 virtio::VirtioNet::kMaxQueueSize);
         return 0;
     }
     return static_cast<uint16_t>(*value);
@@ -27,7 +29,8 @@ void read_ipv4(const BootConfig& config, StackOptions& options) {
     if (!ip) return;
     Ipv4Config& ipv4 = options.first_interface.ipv4;
     if (!parse_ipv4_with_prefix(*ip, ipv4.address, ipv4.netmask)) {
-        LOG_ERROR("net: bad ip=%.*s (want a.b.c.d/prefix); using DHCP", static_cast<int>(ip->size()), ip->data());
+        LOG_ERROR("net: bad ip=%.*s (want a.b.c.d/prefix); using DHCP",
+                  static_cast<int>(ip->size()), ip->data());
         return;
     }
     ipv4.is_static = true;
@@ -37,7 +40,8 @@ void read_ipv4(const BootConfig& config, StackOptions& options) {
     }
     if (auto server = config.get("dns")) {
         options.has_dns = parse_ipv4(*server, options.dns);
-        if (!options.has_dns) LOG_ERROR("net: bad dns=%.*s", static_cast<int>(server->size()), server->data());
+        if (!options.has_dns)
+            LOG_ERROR("net: bad dns=%.*s", static_cast<int>(server->size()), server->data());
     }
 }
 

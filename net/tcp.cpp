@@ -113,7 +113,8 @@ TcpStream& TcpStream::operator=(TcpStream&& other) {
 Result<void> TcpStream::wait_readable(sched::Deadline deadline) {
     TcpConnection* c = m_connection;
     if (!c) return Error::Closed;
-    while (!c->received && !c->peer_closed && c->error == Error::None) TRY_VOID(c->readers.wait(deadline));
+    while (!c->received && !c->peer_closed && c->error == Error::None)
+        TRY_VOID(c->readers.wait(deadline));
     return {};
 }
 
@@ -126,7 +127,8 @@ Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline dead
         if (c->error != Error::None) return c->error;
         TRY_VOID(c->readers.wait(deadline));
     }
-    size_t copied = pbuf_copy_partial(c->received, buffer, static_cast<u16_t>(length > 0xFFFF ? 0xFFFF : length),
+    size_t copied = pbuf_copy_partial(c->received, buffer,
+                                      static_cast<u16_t>(length > 0xFFFF ? 0xFFFF : length),
                                       static_cast<u16_t>(c->offset));
     c->offset += copied;
     // Free the pbufs read completely.

@@ -26,7 +26,9 @@ class TcpStream {
 public:
     TcpStream() = default;
     explicit TcpStream(TcpConnection* connection) : m_connection(connection) {}
-    TcpStream(TcpStream&& other) : m_connection(other.m_connection) { other.m_connection = nullptr; }
+    TcpStream(TcpStream&& other) : m_connection(other.m_connection) {
+        other.m_connection = nullptr;
+    }
     TcpStream& operator=(TcpStream&& other);
     TcpStream(const TcpStream&) = delete;
     TcpStream& operator=(const TcpStream&) = delete;
@@ -41,8 +43,10 @@ public:
     // data, end of stream, error or the deadline.
     Result<size_t> read(void* buffer, size_t length, sched::Deadline deadline = sched::kForever);
     // Queues at least one byte (suspends while the send buffer is full); returns how many.
-    Result<size_t> write(const void* data, size_t length, sched::Deadline deadline = sched::kForever);
-    Result<void> write_all(const void* data, size_t length, sched::Deadline deadline = sched::kForever);
+    Result<size_t> write(const void* data, size_t length,
+                         sched::Deadline deadline = sched::kForever);
+    Result<void> write_all(const void* data, size_t length,
+                           sched::Deadline deadline = sched::kForever);
     // Sends FIN: the peer reads end of stream; we can still read.
     Result<void> shutdown();
     // Graceful close (unsent data still goes out); the stream becomes empty.

@@ -57,7 +57,8 @@ Result<void> UdpSocket::send_to(const Endpoint& to, const void* data, size_t len
     return {};
 }
 
-Result<size_t> UdpSocket::receive_from(void* buffer, size_t length, Endpoint& from, sched::Deadline deadline) {
+Result<size_t> UdpSocket::receive_from(void* buffer, size_t length, Endpoint& from,
+                                       sched::Deadline deadline) {
     while (m_queue.empty()) TRY_VOID(m_readers.wait(deadline));
     Datagram d = m_queue.pop();
     size_t size = d.data->tot_len;

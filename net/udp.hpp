@@ -23,12 +23,14 @@ public:
 
     Result<void> send_to(const Endpoint& to, const void* data, size_t length);
     // One datagram into `buffer` (truncated to `length`); returns its full size and sender.
-    Result<size_t> receive_from(void* buffer, size_t length, Endpoint& from, sched::Deadline deadline = sched::kForever);
+    Result<size_t> receive_from(void* buffer, size_t length, Endpoint& from,
+                                sched::Deadline deadline = sched::kForever);
     uint64_t dropped() const { return m_dropped; }
 
 private:
     UdpSocket() = default;
-    static void on_receive(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* address, uint16_t port);
+    static void on_receive(void* arg, udp_pcb* pcb, pbuf* p, const ip_addr_t* address,
+                           uint16_t port);
 
     struct Datagram {
         pbuf* data;

@@ -16,29 +16,34 @@ namespace coronet {
 namespace {
 
 // A count, or `fallback` when absent. `deprecated` is an older name still honoured, with a warning.
-size_t count_option(const BootConfig& config, std::string_view key, size_t fallback, std::string_view deprecated = {}) {
+size_t count_option(const BootConfig& config, std::string_view key, size_t fallback,
+                    std::string_view deprecated = {}) {
     if (auto value = config.get_number(key)) return *value;
     if (!deprecated.empty()) {
         if (auto value = config.get_number(deprecated)) {
-            LOG_WARN("boot: %.*s is deprecated; use %.*s", static_cast<int>(deprecated.size()), deprecated.data(),
-                     static_cast<int>(key.size()), key.data());
+            LOG_WARN("boot: %.*s is deprecated; use %.*s", static_cast<int>(deprecated.size()),
+                     deprecated.data(), static_cast<int>(key.size()), key.data());
             return *value;
         }
     }
-    if (config.has(key)) LOG_WARN("boot: %.*s wants a number; default used", static_cast<int>(key.size()), key.data());
+    if (config.has(key))
+        LOG_WARN("boot: %.*s wants a number; default used", static_cast<int>(key.size()),
+                 key.data());
     return fallback;
 }
 
 uint64_t duration_ms_option(const BootConfig& config, std::string_view key, uint64_t fallback_ns) {
     auto value = config.get_number(key);
     if (!value && config.has(key))
-        LOG_WARN("boot: %.*s wants a number of milliseconds; default used", static_cast<int>(key.size()), key.data());
+        LOG_WARN("boot: %.*s wants a number of milliseconds; default used",
+                 static_cast<int>(key.size()), key.data());
     return value ? ms_to_ns(*value) : fallback_ns;
 }
 
 apps::EchoOptions echo_options(const BootConfig& config) {
     apps::EchoOptions options;
-    options.max_connections = count_option(config, "echo.max_connections", options.max_connections, "echo_max_connections");
+    options.max_connections = count_option(config, "echo.max_connections", options.max_connections,
+                                           "echo_max_connections");
     return options;
 }
 
@@ -46,9 +51,12 @@ http::ServerOptions web_options(const BootConfig& config) {
     http::ServerOptions options;
     options.max_connections = count_option(config, "http.max_connections", options.max_connections);
     options.limits.body_bytes = count_option(config, "http.max_body", options.limits.body_bytes);
-    options.header_timeout_ns = duration_ms_option(config, "http.header_timeout_ms", options.header_timeout_ns);
-    options.body_timeout_ns = duration_ms_option(config, "http.body_timeout_ms", options.body_timeout_ns);
-    options.idle_timeout_ns = duration_ms_option(config, "http.idle_timeout_ms", options.idle_timeout_ns);
+    options.header_timeout_ns =
+        duration_ms_option(config, "http.header_timeout_ms", options.header_timeout_ns);
+    options.body_timeout_ns =
+        duration_ms_option(config, "http.body_timeout_ms", options.body_timeout_ns);
+    options.idle_timeout_ns =
+        duration_ms_option(config, "http.idle_timeout_ms", options.idle_timeout_ns);
     return options;
 }
 

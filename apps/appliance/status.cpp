@@ -52,36 +52,39 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     if (auto date = server.date(); !date.empty()) json.member("time", date);
 
     http::ServerStats http = server.stats();
-    object(json, "http", {
-        FIELD(http, connections_open),
-        FIELD(http, connections_total),
-        FIELD(http, connections_refused),
-        FIELD(http, requests),
-        FIELD(http, responses_4xx),
-        FIELD(http, responses_5xx),
-        FIELD(http, timeouts),
-    });
+    object(json, "http",
+           {
+               FIELD(http, connections_open),
+               FIELD(http, connections_total),
+               FIELD(http, connections_refused),
+               FIELD(http, requests),
+               FIELD(http, responses_4xx),
+               FIELD(http, responses_5xx),
+               FIELD(http, timeouts),
+           });
 
     sched::Stats sched = sched::stats();
-    object(json, "coroutines", {
-        FIELD(sched, alive),
-        FIELD(sched, spawned),
-        FIELD(sched, switches),
-        FIELD(sched, stack_bytes),
-    });
+    object(json, "coroutines",
+           {
+               FIELD(sched, alive),
+               FIELD(sched, spawned),
+               FIELD(sched, switches),
+               FIELD(sched, stack_bytes),
+           });
 
     // Used = everything not free: the image, page tables, stacks, buffers and the heap's use.
     memory::Stats memory = memory::stats();
     uint64_t page = kPageSize;
     uint64_t heap_free = memory.heap_bytes - memory.heap_used;
     uint64_t free = memory.pages_free * page + heap_free;
-    object(json, "memory", {
-        {"total_bytes", memory.ram_bytes},
-        {"used_bytes", memory.ram_bytes > free ? memory.ram_bytes - free : uint64_t{0}},
-        {"free_bytes", free},
-        FIELD(memory, heap_bytes),
-        {"heap_used_bytes", memory.heap_used},
-    });
+    object(json, "memory",
+           {
+               {"total_bytes", memory.ram_bytes},
+               {"used_bytes", memory.ram_bytes > free ? memory.ram_bytes - free : uint64_t{0}},
+               {"free_bytes", free},
+               FIELD(memory, heap_bytes),
+               {"heap_used_bytes", memory.heap_used},
+           });
 
     json.key("net").begin_array();
     for (size_t i = 0; i < drivers::device_count(); ++i) {
@@ -90,15 +93,15 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
         json.begin_object();
         json.member("name", device->name());
         members(json, {
-            FIELD(c, rx_packets),
-            FIELD(c, rx_bytes),
-            FIELD(c, rx_dropped),
-            FIELD(c, tx_packets),
-            FIELD(c, tx_bytes),
-            FIELD(c, tx_dropped),
-            FIELD(c, interrupts),
-            FIELD(c, interrupts_missed),
-        });
+                          FIELD(c, rx_packets),
+                          FIELD(c, rx_bytes),
+                          FIELD(c, rx_dropped),
+                          FIELD(c, tx_packets),
+                          FIELD(c, tx_bytes),
+                          FIELD(c, tx_dropped),
+                          FIELD(c, interrupts),
+                          FIELD(c, interrupts_missed),
+                      });
         json.end_object();
     }
     json.end_array();
@@ -108,13 +111,13 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     net::StackStats stack = net::stack_stats();
     json.key("stack").begin_object();
     members(json, {
-        FIELD(frames, rx_lent),
-        FIELD(frames, rx_copied),
-        FIELD(frames, rx_no_pbuf),
-        FIELD(frames, tx_backlog),
-        FIELD(frames, tx_busy),
-        FIELD(frames, tx_dropped),
-    });
+                      FIELD(frames, rx_lent),
+                      FIELD(frames, rx_copied),
+                      FIELD(frames, rx_no_pbuf),
+                      FIELD(frames, tx_backlog),
+                      FIELD(frames, tx_busy),
+                      FIELD(frames, tx_dropped),
+                  });
     pool(json, "pbuf_pool", stack.pbuf_pool);
     pool(json, "tcp_pcbs", stack.tcp_pcbs);
     pool(json, "tcp_segs", stack.tcp_segs);
@@ -124,15 +127,16 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     // Connection buffers (net::BufferedStream): held only while a connection has something to
     // read or send, so with every connection idle, bytes_held is 0.
     net::ConnectionBufferStats buffers = net::connection_buffer_stats();
-    object(json, "connection_buffers", {
-        FIELD(buffers, buffer_size),
-        FIELD(buffers, pooled),
-        FIELD(buffers, cached),
-        FIELD(buffers, peak_pooled),
-        FIELD(buffers, large_bytes),
-        FIELD(buffers, refused),
-        FIELD(buffers, bytes_held),
-    });
+    object(json, "connection_buffers",
+           {
+               FIELD(buffers, buffer_size),
+               FIELD(buffers, pooled),
+               FIELD(buffers, cached),
+               FIELD(buffers, peak_pooled),
+               FIELD(buffers, large_bytes),
+               FIELD(buffers, refused),
+               FIELD(buffers, bytes_held),
+           });
     json.end_object();
     return json.complete() ? json.text() : std::string_view{};
 }

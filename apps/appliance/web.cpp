@@ -16,9 +16,7 @@ namespace {
 
 constexpr std::string_view kHello = "Hello, world!\n";
 
-Result<void> hello(http::Exchange& exchange) {
-    return exchange.response.send(kHello);
-}
+Result<void> hello(http::Exchange& exchange) { return exchange.response.send(kHello); }
 
 Result<void> status(http::Exchange& exchange) {
     auto* server = static_cast<http::Server*>(exchange.context);
@@ -41,11 +39,13 @@ Result<void> status(http::Exchange& exchange) {
 }
 
 Result<void> dashboard(http::Exchange& exchange) {
-    return http::serve_from_bundle(kWebBundle, "dashboard.html", exchange.request, exchange.response);
+    return http::serve_from_bundle(kWebBundle, "dashboard.html", exchange.request,
+                                   exchange.response);
 }
 
 Result<void> bundle_file(http::Exchange& exchange) {
-    return http::serve_from_bundle(kWebBundle, exchange.params.get("file"), exchange.request, exchange.response);
+    return http::serve_from_bundle(kWebBundle, exchange.params.get("file"), exchange.request,
+                                   exchange.response);
 }
 
 Result<void> echo(http::Exchange& exchange) {

@@ -54,8 +54,8 @@ Result<void> start_echo(const EchoOptions& options) {
     TRY_VOID(net::serve(serve, serve_connection, kept));
     net::UdpSocket* udp = TRY(net::UdpSocket::bind(options.port));
     TRY_VOID(sched::spawn(udp_loop, udp, {.name = "echo-udp", .detached = true}));
-    LOG_INFO("echo: listening on tcp port %u (at most %zu connections) and udp port %u", options.port,
-             options.max_connections, options.port);
+    LOG_INFO("echo: listening on tcp port %u (at most %zu connections) and udp port %u",
+             options.port, options.max_connections, options.port);
     return {};
 }
 

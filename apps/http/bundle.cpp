@@ -48,13 +48,14 @@ Result<void> serve_file(const BundleFile& file, const Request& request, Response
     return response.send({reinterpret_cast<const char*>(file.data), file.size}, file.content_type);
 }
 
-Result<void> serve_from_bundle(const Bundle& bundle, std::string_view raw_name, const Request& request,
-                               Response& response) {
+Result<void> serve_from_bundle(const Bundle& bundle, std::string_view raw_name,
+                               const Request& request, Response& response) {
     char name[kMaxNameLength];
     long length = percent_decode(raw_name, name, sizeof name);
     if (length < 0) return send_error(response, 400, "Bad Request: malformed path\n");
     std::string_view decoded(name, static_cast<size_t>(length));
-    if (!is_contained_path(decoded)) return send_error(response, 400, "Bad Request: path outside the bundle\n");
+    if (!is_contained_path(decoded))
+        return send_error(response, 400, "Bad Request: path outside the bundle\n");
     const BundleFile* file = bundle.find(decoded);
     if (!file) return send_error(response, 404, "Not Found\n");
     return serve_file(*file, request, response);

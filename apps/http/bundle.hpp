@@ -38,7 +38,7 @@ Result<void> serve_file(const BundleFile& file, const Request& request, Response
 
 // Serves the bundle file named by a raw (percent-encoded) relative path: 400 for a path that is
 // malformed or would leave the bundle, 404 when there is no such file.
-Result<void> serve_from_bundle(const Bundle& bundle, std::string_view raw_name, const Request& request,
-                               Response& response);
+Result<void> serve_from_bundle(const Bundle& bundle, std::string_view raw_name,
+                               const Request& request, Response& response);
 
 }  // namespace coronet::http

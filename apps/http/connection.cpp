@@ -27,7 +27,9 @@ net::BufferedStreamOptions buffer_options(const ServerOptions& options) {
 }  // namespace
 
 Connection::Connection(Server& server, net::TcpStream& stream)
-    : m_server(server), m_io(stream, buffer_options(server.options())), m_parser(server.options().limits) {}
+    : m_server(server),
+      m_io(stream, buffer_options(server.options())),
+      m_parser(server.options().limits) {}
 
 Connection::~Connection() { release_body(); }
 
@@ -65,11 +67,13 @@ Connection::Outcome Connection::read_head() {
     m_parser.reset();  // its first parse() call resets m_request (HeadParser::begin)
     // An idle keep-alive connection waits idle_timeout for a first byte; from then on the whole
     // head must arrive within header_timeout (a slow client cannot hold the slot forever).
-    sched::Deadline head_deadline = m_io.input().empty() ? 0 : sched::now() + options.header_timeout_ns;
+    sched::Deadline head_deadline =
+        m_io.input().empty() ? 0 : sched::now() + options.header_timeout_ns;
     for (;;) {
         ParseStatus status = m_parser.parse(m_io.input(), m_request);
         if (status == ParseStatus::Done) return Outcome::Next;
-        if (status == ParseStatus::Error) return fail(m_parser.error().status, m_parser.error().reason);
+        if (status == ParseStatus::Error)
+            return fail(m_parser.error().status, m_parser.error().reason);
         bool idle = m_io.input().empty();
         auto n = m_io.fill(idle ? sched::now() + options.idle_timeout_ns : head_deadline);
         if (!n) {
@@ -94,7 +98,8 @@ Connection::Outcome Connection::read_body(size_t& consumed) {
     BodyDecoder decoder(m_request, options.limits);
     size_t head = m_parser.head_length();
     size_t position = head;
-    if (m_request.expect_continue && m_request.version == Version::Http11 && m_io.input().size() == head) {
+    if (m_request.expect_continue && m_request.version == Version::Http11 &&
+        m_io.input().size() == head) {
         if (!m_io.output().append(kContinue) || !m_io.output().flush()) return Outcome::Abort;
     }
     for (;;) {
@@ -102,14 +107,15 @@ Connection::Outcome Connection::read_body(size_t& consumed) {
         while (position < input.size()) {
             BodyDecoder::Step step;
             ParseStatus status = decoder.decode(input.substr(position), step);
-            if (status == ParseStatus::Error) return fail(decoder.error().status, decoder.error().reason);
+            if (status == ParseStatus::Error)
+                return fail(decoder.error().status, decoder.error().reason);
             if (!step.data.empty()) {
                 if (m_body_length + step.data.size() > m_body_capacity) {
                     size_t wanted = m_body_length + step.data.size();
-                    if (m_request.framing == BodyFraming::ContentLength && m_request.content_length > wanted)
+                    if (m_request.framing == BodyFraming::ContentLength &&
+                        m_request.content_length > wanted)
                         wanted = m_request.content_length;  // the whole body at once
-                    else
-                        wanted += kBodyGrowth;
+                    else wanted += kBodyGrowth;
                     auto* grown = static_cast<char*>(realloc(m_body, wanted));
                     if (!grown) return fail(503, "out of memory for the request body");
                     m_body = grown;
@@ -141,7 +147,8 @@ Connection::Outcome Connection::read_body(size_t& consumed) {
             if (m_parser.parse(m_io.input(), m_request) != ParseStatus::Done)
                 return fail(500, "request head changed when moved");
         }
-        auto n = m_io.fill(sched::now() + options.body_timeout_ns, net::BufferedStream::Room::InPlace);
+        auto n =
+            m_io.fill(sched::now() + options.body_timeout_ns, net::BufferedStream::Room::InPlace);
         if (!n) {
             if (n.error() == Error::Timeout) {
                 ++m_server.counters().timeouts;
@@ -169,7 +176,8 @@ Connection::Outcome Connection::dispatch() {
     } else {
         Router::Match match = m_server.router().match(request.method, request.path);
         if (match.handler) {
-            Exchange exchange{request, {m_body, m_body_length}, match.params, response, match.context};
+            Exchange exchange{
+                request, {m_body, m_body_length}, match.params, response, match.context};
             written = match.handler(exchange);
             if (written && !response.started()) {  // a handler that forgot to answer
                 response.set_status(500);
@@ -199,7 +207,10 @@ void Connection::count_response(uint16_t status) {
 Connection::Outcome Connection::fail(uint16_t status, const char* detail) {
     count_response(status);
     LOG_DEBUG("http: %u %s (%s)", status, reason_phrase(status), detail);
-    ResponseContext context{.version = Version::Http11, .head_only = false, .keep_alive = false, .date = m_server.date()};
+    ResponseContext context{.version = Version::Http11,
+                            .head_only = false,
+                            .keep_alive = false,
+                            .date = m_server.date()};
     Response response(m_io.output(), context);
     response.set_status(status);
     char body[160];

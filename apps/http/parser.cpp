@@ -58,9 +58,9 @@ Method method_from(std::string_view text) {
         Method method;
     };
     static constexpr Known kKnown[] = {
-        {"GET", Method::Get},         {"HEAD", Method::Head},   {"POST", Method::Post},
-        {"PUT", Method::Put},         {"DELETE", Method::Delete}, {"OPTIONS", Method::Options},
-        {"PATCH", Method::Patch},     {"TRACE", Method::Trace}, {"CONNECT", Method::Connect},
+        {"GET", Method::Get},     {"HEAD", Method::Head},     {"POST", Method::Post},
+        {"PUT", Method::Put},     {"DELETE", Method::Delete}, {"OPTIONS", Method::Options},
+        {"PATCH", Method::Patch}, {"TRACE", Method::Trace},   {"CONNECT", Method::Connect},
     };
     for (const Known& known : kKnown) {  // methods are case-sensitive (RFC 9110 9.1)
         if (text == known.name) return known.method;
@@ -144,8 +144,8 @@ ParseStatus HeadParser::parse(std::string_view buffer, Request& request) {
 
     const char* data = buffer.data();
     const size_t end = buffer.size();
-    const size_t field_limit = m_limits.header_count < kMaxHeaderCount ? m_limits.header_count
-                                                                         : kMaxHeaderCount;
+    const size_t field_limit =
+        m_limits.header_count < kMaxHeaderCount ? m_limits.header_count : kMaxHeaderCount;
     size_t i = m_scanned;
     // Every exit below stores the scan position back.
     auto stop = [&](ParseStatus status) {
@@ -311,8 +311,7 @@ ParseStatus HeadParser::parse(std::string_view buffer, Request& request) {
             if (ok) m_head_length = i;
             return stop(ok ? ParseStatus::Done : ParseStatus::Error);
         case State::Done:
-        case State::Failed:
-            break;  // handled on entry
+        case State::Failed: break;  // handled on entry
         }
         if (!ok) return stop(ParseStatus::Error);
         ++i;
@@ -349,8 +348,7 @@ bool HeadParser::end_target(const char* data, size_t end, Request& request) {
     // absolute-form: an http or https URI. The authority replaces the Host header (RFC 9112
     // 3.2.2) and the path is at least "/".
     size_t scheme_end = target.find("://");
-    if (scheme_end == std::string_view::npos)
-        return reject(400, "invalid request target");
+    if (scheme_end == std::string_view::npos) return reject(400, "invalid request target");
     std::string_view scheme = target.substr(0, scheme_end);
     if (!equals_ignore_case(scheme, "http") && !equals_ignore_case(scheme, "https"))
         return reject(400, "request target is not an http URI");
@@ -414,8 +412,7 @@ bool HeadParser::end_field(const char* data, Request& request) {
     } else if (equals_ignore_case(name, "Transfer-Encoding")) {
         if (request.version == Version::Http10)
             return reject(400, "Transfer-Encoding in an HTTP/1.0 request");
-        if (m_has_content_length)
-            return reject(400, "both Content-Length and Transfer-Encoding");
+        if (m_has_content_length) return reject(400, "both Content-Length and Transfer-Encoding");
         // Only "chunked", once: with any other coding before or after it we could not find
         // the body's end or would have to decode what we do not implement (RFC 9112 6.1).
         bool any = false;
@@ -464,17 +461,13 @@ bool HeadParser::end_head(Request& request) {
 
 BodyDecoder::BodyDecoder(const Request& request, const Limits& limits) : m_limits(limits) {
     switch (request.framing) {
-    case BodyFraming::None:
-        m_state = State::Done;
-        break;
+    case BodyFraming::None: m_state = State::Done; break;
     case BodyFraming::ContentLength:
         m_remaining = request.content_length;
         if (m_remaining > m_limits.body_bytes) reject(413, "body larger than the limit");
         else m_state = m_remaining == 0 ? State::Done : State::Length;
         break;
-    case BodyFraming::Chunked:
-        m_state = State::ChunkSize;
-        break;
+    case BodyFraming::Chunked: m_state = State::ChunkSize; break;
     }
 }
 
@@ -600,8 +593,7 @@ bool BodyDecoder::chunk_framing(unsigned char c) {
     case State::Length:
     case State::ChunkData:
     case State::Done:
-    case State::Failed:
-        break;  // not framing: decode() handles these
+    case State::Failed: break;  // not framing: decode() handles these
     }
     return true;
 }

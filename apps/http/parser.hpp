@@ -43,9 +43,23 @@ public:
 
 private:
     // Where the scan stands: each byte of the head is looked at once, in this state machine.
-    enum class State : uint8_t { LineStart, EmptyLineLf, Method, TargetStart, Target, Version,
-                                 RequestLineLf, FieldStart, FieldName, ValueStart, Value, FieldLf,
-                                 EndLf, Done, Failed };
+    enum class State : uint8_t {
+        LineStart,
+        EmptyLineLf,
+        Method,
+        TargetStart,
+        Target,
+        Version,
+        RequestLineLf,
+        FieldStart,
+        FieldName,
+        ValueStart,
+        Value,
+        FieldLf,
+        EndLf,
+        Done,
+        Failed
+    };
     bool reject(uint16_t status, const char* reason);  // always false
     void begin(Request& request);
     bool end_target(const char* data, size_t end, Request& request);
@@ -56,16 +70,16 @@ private:
     Limits m_limits;
     const char* m_base = nullptr;  // the buffer of the last call: views already set point here
     State m_state = State::LineStart;
-    size_t m_scanned = 0;        // bytes of the buffer already scanned
-    size_t m_line_start = 0;     // start of the request line (for its length limit)
-    size_t m_token_start = 0;    // start of the method, target, version or field value
-    size_t m_name_start = 0;     // of the field being scanned
+    size_t m_scanned = 0;      // bytes of the buffer already scanned
+    size_t m_line_start = 0;   // start of the request line (for its length limit)
+    size_t m_token_start = 0;  // start of the method, target, version or field value
+    size_t m_name_start = 0;   // of the field being scanned
     size_t m_name_end = 0;
-    size_t m_value_end = 0;      // after the value's last non-whitespace byte
+    size_t m_value_end = 0;  // after the value's last non-whitespace byte
     size_t m_head_length = 0;
     // What the fields said so far, applied to the request once the head is complete.
     uint8_t m_host_count = 0;
-    bool m_absolute_target = false;   // the Host header then does not set request.host
+    bool m_absolute_target = false;  // the Host header then does not set request.host
     bool m_has_content_length = false;
     bool m_has_transfer_encoding = false;
     bool m_connection_close = false;
@@ -97,15 +111,30 @@ public:
     const ParseError& error() const { return m_error; }
 
 private:
-    enum class State : uint8_t { Length, ChunkSize, ChunkSizeEnd, ChunkSizeWs, ChunkExtension,
-                                 ChunkSizeLf, ChunkData, ChunkDataEnd, ChunkDataLf, TrailerStart,
-                                 TrailerName, TrailerValue, TrailerLf, TrailerEndLf, Done, Failed };
+    enum class State : uint8_t {
+        Length,
+        ChunkSize,
+        ChunkSizeEnd,
+        ChunkSizeWs,
+        ChunkExtension,
+        ChunkSizeLf,
+        ChunkData,
+        ChunkDataEnd,
+        ChunkDataLf,
+        TrailerStart,
+        TrailerName,
+        TrailerValue,
+        TrailerLf,
+        TrailerEndLf,
+        Done,
+        Failed
+    };
     bool reject(uint16_t status, const char* reason);  // always false
     bool chunk_framing(unsigned char c);
 
     Limits m_limits;
     State m_state = State::Done;
-    uint64_t m_remaining = 0;      // of the fixed-length body or the current chunk
+    uint64_t m_remaining = 0;  // of the fixed-length body or the current chunk
     uint64_t m_body_bytes = 0;
     size_t m_digits = 0;           // hex digits of the current chunk size
     size_t m_extension_bytes = 0;  // chunk extensions of the whole body

@@ -27,7 +27,8 @@ bool is_contained_path(std::string_view name) {
     size_t start = 0;
     for (;;) {
         size_t end = name.find('/', start);
-        std::string_view segment = name.substr(start, end == std::string_view::npos ? end : end - start);
+        std::string_view segment =
+            name.substr(start, end == std::string_view::npos ? end : end - start);
         if (segment.empty() || segment == "." || segment == "..") return false;
         for (char c : segment)
             if (c == '\0' || c == '\\') return false;

@@ -45,11 +45,11 @@ struct Request {
     Header headers[kMaxHeaderCount];
     size_t header_count = 0;
 
-    std::string_view host;          // the Host header (required on 1.1)
+    std::string_view host;  // the Host header (required on 1.1)
     BodyFraming framing = BodyFraming::None;
-    uint64_t content_length = 0;    // with BodyFraming::ContentLength
-    bool keep_alive = true;         // 1.1: unless "Connection: close"; 1.0: only with "keep-alive"
-    bool expect_continue = false;   // "Expect: 100-continue"
+    uint64_t content_length = 0;   // with BodyFraming::ContentLength
+    bool keep_alive = true;        // 1.1: unless "Connection: close"; 1.0: only with "keep-alive"
+    bool expect_continue = false;  // "Expect: 100-continue"
 
     // The first header with this name (case-insensitive), or an empty view.
     std::string_view header(std::string_view name) const;

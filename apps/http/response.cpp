@@ -23,7 +23,8 @@ bool Response::add_header(std::string_view name, std::string_view value) {
     return true;
 }
 
-Result<void> Response::write_head(std::string_view content_type, const uint64_t* content_length, bool chunked) {
+Result<void> Response::write_head(std::string_view content_type, const uint64_t* content_length,
+                                  bool chunked) {
     Output& out = m_output;
     TRY_VOID(out.append("HTTP/1.1 "));
     TRY_VOID(out.append_decimal(m_status));
@@ -47,7 +48,8 @@ Result<void> Response::write_head(std::string_view content_type, const uint64_t*
     // HTTP/1.1 keeps connections open unless told; an HTTP/1.0 client asked for keep-alive and
     // must see it granted, or it waits for the close.
     if (!keep_alive()) TRY_VOID(out.append("\r\nConnection: close"));
-    else if (m_context.version == Version::Http10) TRY_VOID(out.append("\r\nConnection: keep-alive"));
+    else if (m_context.version == Version::Http10)
+        TRY_VOID(out.append("\r\nConnection: keep-alive"));
     TRY_VOID(out.append("\r\n"));
     TRY_VOID(out.append({m_extra, m_extra_length}));
     return out.append("\r\n");

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "lib/output.hpp"
 #include "apps/http/request.hpp"
+#include "lib/output.hpp"
 #include "lib/result.hpp"
 
 namespace coronet::http {
@@ -19,14 +19,15 @@ inline constexpr std::string_view kServerName = "coronet";
 // What the response needs to know about the request it answers.
 struct ResponseContext {
     Version version = Version::Http11;
-    bool head_only = false;   // a HEAD request: no body bytes
-    bool keep_alive = true;   // the client allows another request on this connection
-    std::string_view date;    // the Date header's value (IMF-fixdate), empty to omit it
+    bool head_only = false;  // a HEAD request: no body bytes
+    bool keep_alive = true;  // the client allows another request on this connection
+    std::string_view date;   // the Date header's value (IMF-fixdate), empty to omit it
 };
 
 class Response {
 public:
-    Response(Output& output, const ResponseContext& context) : m_output(output), m_context(context) {}
+    Response(Output& output, const ResponseContext& context)
+        : m_output(output), m_context(context) {}
 
     void set_status(uint16_t status) { m_status = status; }
     uint16_t status() const { return m_status; }
@@ -36,7 +37,8 @@ public:
     void set_close() { m_close = true; }
 
     // The whole response with a fixed-length body.
-    Result<void> send(std::string_view body, std::string_view content_type = "text/plain; charset=utf-8");
+    Result<void> send(std::string_view body,
+                      std::string_view content_type = "text/plain; charset=utf-8");
     // A response without a body (304, 204) or with an empty one.
     Result<void> send_empty();
 
@@ -52,7 +54,8 @@ public:
 
 private:
     enum class State : uint8_t { Idle, Streaming, Done };
-    Result<void> write_head(std::string_view content_type, const uint64_t* content_length, bool chunked);
+    Result<void> write_head(std::string_view content_type, const uint64_t* content_length,
+                            bool chunked);
 
     Output& m_output;
     ResponseContext m_context;

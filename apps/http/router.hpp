@@ -34,7 +34,7 @@ struct Exchange {
     std::string_view body;  // the whole decoded request body
     const Params& params;
     Response& response;
-    void* context;          // the route's context pointer
+    void* context;  // the route's context pointer
 };
 
 // An error return closes the connection (e.g. the response could not be written).
@@ -43,7 +43,8 @@ using Handler = Result<void> (*)(Exchange& exchange);
 class Router {
 public:
     // Error::LimitReached beyond kMaxRoutes, Error::InvalidArgument for a malformed pattern.
-    Result<void> add(Method method, std::string_view pattern, Handler handler, void* context = nullptr);
+    Result<void> add(Method method, std::string_view pattern, Handler handler,
+                     void* context = nullptr);
 
     struct Match {
         Handler handler = nullptr;  // null: no route for this method (see allow)

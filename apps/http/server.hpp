@@ -15,34 +15,37 @@
 namespace coronet::net {
 class TcpListener;
 class TcpStream;
-}
+}  // namespace coronet::net
 
 namespace coronet::http {
 
 struct ServerOptions {
     uint16_t port = 80;
-    size_t max_connections = 1000;            // further connections are refused (RST)
+    size_t max_connections = 1000;  // further connections are refused (RST)
     Limits limits;
-    uint64_t header_timeout_ns = 10 * kSecond;  // first byte of a request to the end of its head: 408
-    uint64_t body_timeout_ns = 10 * kSecond;    // longest wait for more of a request body: 408
-    uint64_t idle_timeout_ns = 30 * kSecond;    // keep-alive wait for the next request: closed quietly
-    uint64_t send_timeout_ns = 30 * kSecond;    // longest wait for the client to take response bytes
-    uint64_t linger_ns = 2 * kSecond;           // reading what a closed client still sends, at most
+    uint64_t header_timeout_ns =
+        10 * kSecond;                         // first byte of a request to the end of its head: 408
+    uint64_t body_timeout_ns = 10 * kSecond;  // longest wait for more of a request body: 408
+    uint64_t idle_timeout_ns =
+        30 * kSecond;  // keep-alive wait for the next request: closed quietly
+    uint64_t send_timeout_ns = 30 * kSecond;  // longest wait for the client to take response bytes
+    uint64_t linger_ns = 2 * kSecond;         // reading what a closed client still sends, at most
 };
 
 struct ServerStats {
-    uint64_t connections_open;     // these three are the listener's (net::TcpListener::stats)
+    uint64_t connections_open;  // these three are the listener's (net::TcpListener::stats)
     uint64_t connections_total;
     uint64_t connections_refused;  // over max_connections (or out of memory)
     uint64_t requests;             // complete request heads
     uint64_t responses_4xx;
     uint64_t responses_5xx;
-    uint64_t timeouts;             // 408s sent
+    uint64_t timeouts;  // 408s sent
 };
 
 class Server {
 public:
-    Server(const Router& router, const ServerOptions& options) : m_router(router), m_options(options) {}
+    Server(const Router& router, const ServerOptions& options)
+        : m_router(router), m_options(options) {}
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 

@@ -42,32 +42,39 @@ void read_memory(BootInfo& info) {
     const dt::Inventory& inv = dt::inventory();
     for (int n = 0; n < inv.memory_count; ++n) {
         dt::Range range;
-        for (int i = 0; dt::reg(inv.memory[n], i, range); ++i) add_region(info.ram, info.ram_count, range.base, range.size);
+        for (int i = 0; dt::reg(inv.memory[n], i, range); ++i)
+            add_region(info.ram, info.ram_count, range.base, range.size);
     }
 }
 
 // Not ours inside RAM: the blob itself, /memreserve/ entries, and /reserved-memory children.
 void read_reserved(const void* fdt, BootInfo& info) {
-    add_region(info.reserved, info.reserved_count, reinterpret_cast<uint64_t>(fdt), fdt_totalsize(fdt));
+    add_region(info.reserved, info.reserved_count, reinterpret_cast<uint64_t>(fdt),
+               fdt_totalsize(fdt));
     int entries = fdt_num_mem_rsv(fdt);
     for (int i = 0; i < entries; ++i) {
         uint64_t base = 0, size = 0;
-        if (fdt_get_mem_rsv(fdt, i, &base, &size) == 0) add_region(info.reserved, info.reserved_count, base, size);
+        if (fdt_get_mem_rsv(fdt, i, &base, &size) == 0)
+            add_region(info.reserved, info.reserved_count, base, size);
     }
     const dt::Node& parent = dt::inventory().reserved_memory;
     if (!parent.valid()) return;
     int child;
     fdt_for_each_subnode(child, fdt, parent.offset) {
-        dt::Node node{child, fdt_address_cells(fdt, parent.offset), fdt_size_cells(fdt, parent.offset), 0};
+        dt::Node node{child, fdt_address_cells(fdt, parent.offset),
+                      fdt_size_cells(fdt, parent.offset), 0};
         dt::Range range;
-        for (int i = 0; dt::reg(node, i, range); ++i) add_region(info.reserved, info.reserved_count, range.base, range.size);
+        for (int i = 0; dt::reg(node, i, range); ++i)
+            add_region(info.reserved, info.reserved_count, range.base, range.size);
     }
 }
 
 void read_cmdline(const void* fdt) {
     const dt::Node& chosen = dt::inventory().chosen;
     int len = 0;
-    const char* args = chosen.valid() ? static_cast<const char*>(fdt_getprop(fdt, chosen.offset, "bootargs", &len)) : nullptr;
+    const char* args =
+        chosen.valid() ? static_cast<const char*>(fdt_getprop(fdt, chosen.offset, "bootargs", &len))
+                       : nullptr;
     if (!args || len <= 0) return;
     size_t n = strnlen(args, static_cast<size_t>(len));
     if (n > kMaxCmdline) n = kMaxCmdline;  // BootConfig reports the truncation
@@ -77,7 +84,9 @@ void read_cmdline(const void* fdt) {
 
 bool console_from_node(const void* fdt, const dt::Node& node, ConsoleInfo& out) {
     if (!node.valid()) return false;
-    auto compatible = [&](const char* what) { return fdt_node_check_compatible(fdt, node.offset, what) == 0; };
+    auto compatible = [&](const char* what) {
+        return fdt_node_check_compatible(fdt, node.offset, what) == 0;
+    };
     ConsoleKind kind;
     if (compatible("arm,pl011")) kind = ConsoleKind::Pl011;
     else if (compatible("ns16550a") || compatible("ns16550")) kind = ConsoleKind::Ns16550Mmio;
@@ -120,14 +129,16 @@ ConsoleInfo read_console(const void* fdt) {
     ConsoleInfo console{ConsoleKind::None, 0, 0};
     const dt::Inventory& inv = dt::inventory();
     const char* path = nullptr;
-    if (inv.chosen.valid()) path = static_cast<const char*>(fdt_getprop(fdt, inv.chosen.offset, "stdout-path", nullptr));
+    if (inv.chosen.valid())
+        path =
+            static_cast<const char*>(fdt_getprop(fdt, inv.chosen.offset, "stdout-path", nullptr));
     if (path) {
         const char* colon = std::strchr(path, ':');
         int len = colon ? static_cast<int>(colon - path) : static_cast<int>(std::strlen(path));
         // The common case needs no second walk: stdout-path names a UART the scan found.
         dt::Node node = names_root_child(fdt, inv.pl011, path, len)     ? inv.pl011
                         : names_root_child(fdt, inv.ns16550, path, len) ? inv.ns16550
-                                                                         : dt::find_path(path, len);
+                                                                        : dt::find_path(path, len);
         if (console_from_node(fdt, node, console)) return console;
     }
     if (console_from_node(fdt, inv.pl011, console)) return console;
@@ -135,7 +146,8 @@ ConsoleInfo read_console(const void* fdt) {
     return console;
 }
 
-[[noreturn]] void start(const void* fdt, uint64_t entry_ticks, uint64_t entry_el, uint64_t load_address) {
+[[noreturn]] void start(const void* fdt, uint64_t entry_ticks, uint64_t entry_el,
+                        uint64_t load_address) {
     if (!dt::scan(fdt)) early_fail("no valid device tree in x0 at entry");
     psci::init();
 
@@ -153,8 +165,10 @@ ConsoleInfo read_console(const void* fdt) {
         snprintf(g_firmware, sizeof g_firmware, "Linux arm64 Image, entered at EL%llu",
                  static_cast<unsigned long long>(entry_el));
     } else {
-        snprintf(g_firmware, sizeof g_firmware, "Linux arm64 Image, entered at EL%llu, moved from 0x%llx",
-                 static_cast<unsigned long long>(entry_el), static_cast<unsigned long long>(load_address));
+        snprintf(g_firmware, sizeof g_firmware,
+                 "Linux arm64 Image, entered at EL%llu, moved from 0x%llx",
+                 static_cast<unsigned long long>(entry_el),
+                 static_cast<unsigned long long>(load_address));
     }
     info.firmware = g_firmware;
     kernel_main(info);
@@ -173,7 +187,9 @@ uint64_t mix64(uint64_t x) {
 
 // Called by entry.S. Seeds the stack protector before any protected function runs, so this one
 // must not be protected itself (its canary would be checked against the new guard).
-extern "C" [[noreturn, gnu::no_stack_protector]] void aarch64_boot(uint64_t dtb, uint64_t entry_ticks, uint64_t entry_el,
+extern "C" [[noreturn, gnu::no_stack_protector]] void aarch64_boot(uint64_t dtb,
+                                                                   uint64_t entry_ticks,
+                                                                   uint64_t entry_el,
                                                                    uint64_t load_address) {
     using namespace coronet::arch;
     uint64_t seed;
@@ -184,7 +200,9 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void aarch64_boot(uint64_t dtb,
         const void* fdt = reinterpret_cast<const void*>(dtb);
         int chosen = fdt && fdt_check_header(fdt) == 0 ? fdt_path_offset(fdt, "/chosen") : -1;
         int len = 0;
-        const auto* bytes = chosen >= 0 ? static_cast<const uint8_t*>(fdt_getprop(fdt, chosen, "rng-seed", &len)) : nullptr;
+        const auto* bytes =
+            chosen >= 0 ? static_cast<const uint8_t*>(fdt_getprop(fdt, chosen, "rng-seed", &len))
+                        : nullptr;
         for (int i = 0; bytes && i < len; ++i) seed = aarch64::mix64(seed ^ bytes[i]);
     }
     __stack_chk_guard = seed;

@@ -47,7 +47,8 @@ void on_timer_interrupt(void*) {
 uint64_t frequency_from_device_tree(const aarch64::dt::Node& node) {
     if (!node.valid()) return 0;
     int len = 0;
-    const auto* prop = static_cast<const uint8_t*>(fdt_getprop(aarch64::dt::blob(), node.offset, "clock-frequency", &len));
+    const auto* prop = static_cast<const uint8_t*>(
+        fdt_getprop(aarch64::dt::blob(), node.offset, "clock-frequency", &len));
     if (!prop || len != 4) return 0;
     return uint64_t(prop[0]) << 24 | uint64_t(prop[1]) << 16 | uint64_t(prop[2]) << 8 | prop[3];
 }
@@ -61,7 +62,8 @@ uint64_t ticks() {
 
 void init() {
     const aarch64::dt::Node& node = aarch64::dt::inventory().timer;
-    if (frequency_hz() == 0) g_frequency = frequency_from_device_tree(node);  // firmware left CNTFRQ unset
+    if (frequency_hz() == 0)
+        g_frequency = frequency_from_device_tree(node);  // firmware left CNTFRQ unset
     if (g_frequency == 0) {
         printf("\nFATAL: generic timer frequency unknown (CNTFRQ_EL0 is 0, no clock-frequency)\n");
         exit(3);
@@ -73,7 +75,8 @@ void init() {
     disarm_timer();
     auto attached = irq::attach(g_intid, on_timer_interrupt, nullptr);
     if (!attached) {
-        printf("\nFATAL: cannot attach the timer interrupt %u: %s\n", g_intid, error_name(attached.error()));
+        printf("\nFATAL: cannot attach the timer interrupt %u: %s\n", g_intid,
+               error_name(attached.error()));
         exit(3);
     }
 }

@@ -25,9 +25,9 @@ namespace coronet::arch {
 
 struct SuspendedContext {
     uint64_t x19, x20, x21, x22, x23, x24, x25, x26, x27, x28;
-    uint64_t x29;     // frame pointer
-    uint64_t x30;     // resume address: the switch branches here
-    uint64_t d[8];    // d8-d15: the low 64 bits of v8-v15
+    uint64_t x29;   // frame pointer
+    uint64_t x30;   // resume address: the switch branches here
+    uint64_t d[8];  // d8-d15: the low 64 bits of v8-v15
     uint64_t fpcr;
     uint64_t pad;
 };

@@ -23,10 +23,10 @@ struct PartName {
 
 // MIDR_EL1.PartNum values of Arm Ltd (implementer 0x41) cores likely to run us.
 constexpr PartName kArmParts[] = {
-    {0xd03, "Cortex-A53"}, {0xd04, "Cortex-A35"}, {0xd05, "Cortex-A55"}, {0xd07, "Cortex-A57"},
-    {0xd08, "Cortex-A72"}, {0xd09, "Cortex-A73"}, {0xd0a, "Cortex-A75"}, {0xd0b, "Cortex-A76"},
-    {0xd0c, "Neoverse-N1"}, {0xd0d, "Cortex-A77"}, {0xd40, "Neoverse-V1"}, {0xd41, "Cortex-A78"},
-    {0xd44, "Cortex-X1"}, {0xd46, "Cortex-A510"}, {0xd47, "Cortex-A710"}, {0xd48, "Cortex-X2"},
+    {0xd03, "Cortex-A53"},  {0xd04, "Cortex-A35"},  {0xd05, "Cortex-A55"},  {0xd07, "Cortex-A57"},
+    {0xd08, "Cortex-A72"},  {0xd09, "Cortex-A73"},  {0xd0a, "Cortex-A75"},  {0xd0b, "Cortex-A76"},
+    {0xd0c, "Neoverse-N1"}, {0xd0d, "Cortex-A77"},  {0xd40, "Neoverse-V1"}, {0xd41, "Cortex-A78"},
+    {0xd44, "Cortex-X1"},   {0xd46, "Cortex-A510"}, {0xd47, "Cortex-A710"}, {0xd48, "Cortex-X2"},
     {0xd49, "Neoverse-N2"}, {0xd4b, "Cortex-A78C"}, {0xd4f, "Neoverse-V2"}, {0xd80, "Cortex-A520"},
     {0xd81, "Cortex-A720"}, {0xd82, "Cortex-X4"},
 };
@@ -48,8 +48,10 @@ const char* implementer_name(unsigned implementer) {
 }
 
 [[noreturn]] void no_port_space(const char* operation, uint16_t port) {
-    printf("\nFATAL: %s of I/O port 0x%x: AArch64 has no port space (board configuration error); halting\n",
-           operation, port);
+    printf(
+        "\nFATAL: %s of I/O port 0x%x: AArch64 has no port space (board configuration error); "
+        "halting\n",
+        operation, port);
     halt_forever();
 }
 
@@ -75,9 +77,12 @@ void describe_cpu(char* buf, size_t len) {
         }
     }
     const char* vendor = implementer_name(implementer);
-    if (vendor && part_name) snprintf(buf, len, "%s %s r%up%u", vendor, part_name, variant, revision);
+    if (vendor && part_name)
+        snprintf(buf, len, "%s %s r%up%u", vendor, part_name, variant, revision);
     else if (vendor) snprintf(buf, len, "%s part 0x%03x r%up%u", vendor, part, variant, revision);
-    else snprintf(buf, len, "implementer 0x%02x part 0x%03x r%up%u", implementer, part, variant, revision);
+    else
+        snprintf(buf, len, "implementer 0x%02x part 0x%03x r%up%u", implementer, part, variant,
+                 revision);
 }
 
 void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
@@ -93,7 +98,8 @@ void wait_for_interrupt() {
         "wfi\n"
         "msr daifclr, #2\n"
         "isb\n"
-        "msr daifset, #2\n" ::: "memory");
+        "msr daifset, #2\n" ::
+            : "memory");
 }
 
 void halt_forever() {
@@ -115,7 +121,13 @@ bool hardware_random(uint64_t& out) {
     for (int attempt = 0; attempt < 10; ++attempt) {
         uint64_t value, ok;
         // RNDR sets NZCV to 0b0100 when the entropy source could not deliver in time.
-        asm volatile("mrs %0, " "s3_3_c2_c4_0" "\n cset %1, ne" : "=r"(value), "=r"(ok) : : "cc");
+        asm volatile(
+            "mrs %0, "
+            "s3_3_c2_c4_0"
+            "\n cset %1, ne"
+            : "=r"(value), "=r"(ok)
+            :
+            : "cc");
         if (ok) {
             out = value;
             return true;

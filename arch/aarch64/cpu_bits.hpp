@@ -41,10 +41,10 @@
 /* SCTLR_EL1 (D17.2.118). RES1 bits of ARMv8.0 (29, 28, 23, 22, 20, 11) also set EIS/EOS/SPAN
    to their safe values. */
 #define SCTLR_EL1_RES1 0x30d00800
-#define SCTLR_EL1_M BIT64(0)   /* MMU */
-#define SCTLR_EL1_C BIT64(2)   /* data cache */
-#define SCTLR_EL1_SA BIT64(3)  /* SP alignment check at EL1 */
-#define SCTLR_EL1_I BIT64(12)  /* instruction cache */
+#define SCTLR_EL1_M BIT64(0)  /* MMU */
+#define SCTLR_EL1_C BIT64(2)  /* data cache */
+#define SCTLR_EL1_SA BIT64(3) /* SP alignment check at EL1 */
+#define SCTLR_EL1_I BIT64(12) /* instruction cache */
 #define SCTLR_EL1_WXN BIT64(19)
 /* MMU off, caches off: the state the boot protocol promises, made explicit. */
 #define SCTLR_EL1_BOOT (SCTLR_EL1_RES1)
@@ -63,9 +63,10 @@
 #define MT_DEVICE_nGnRE 1
 #define MT_NORMAL 2
 #define MT_NORMAL_NC 3
-#define MAIR_EL1_VALUE                                                                  \
-    ((MAIR_DEVICE_nGnRnE << (8 * MT_DEVICE_nGnRnE)) | (MAIR_DEVICE_nGnRE << (8 * MT_DEVICE_nGnRE)) | \
-     (MAIR_NORMAL_WB << (8 * MT_NORMAL)) | (MAIR_NORMAL_NC << (8 * MT_NORMAL_NC)))
+#define MAIR_EL1_VALUE                                                                    \
+    ((MAIR_DEVICE_nGnRnE << (8 * MT_DEVICE_nGnRnE)) |                                     \
+     (MAIR_DEVICE_nGnRE << (8 * MT_DEVICE_nGnRE)) | (MAIR_NORMAL_WB << (8 * MT_NORMAL)) | \
+     (MAIR_NORMAL_NC << (8 * MT_NORMAL_NC)))
 
 /* TCR_EL1 (D17.2.131): 48-bit VA in TTBR0 (4 levels, 4 KiB granule), walks write-back
    cacheable and inner shareable, TTBR1 walks disabled. IPS is filled in from PARange. */
@@ -76,7 +77,8 @@
 #define TCR_TG0_4K (U64C(0) << 14)
 #define TCR_EPD1 BIT64(23)
 #define TCR_IPS_SHIFT 32
-#define TCR_EL1_BASE (TCR_T0SZ_48BIT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1)
+#define TCR_EL1_BASE \
+    (TCR_T0SZ_48BIT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1)
 /* ID_AA64MMFR0_EL1.PARange (bits [3:0]); capped at 48 bits (5): 52-bit output needs LPA2. */
 #define PARANGE_48BIT 5
 
@@ -86,9 +88,9 @@
 
 /* Stage 1 descriptor bits, 4 KiB granule (D8.3). */
 #define PTE_VALID BIT64(0)
-#define PTE_TABLE BIT64(1)  /* table at levels 0-2; "page" at level 3 */
+#define PTE_TABLE BIT64(1) /* table at levels 0-2; "page" at level 3 */
 #define PTE_ATTR_SHIFT 2
-#define PTE_AP_RO BIT64(7)  /* AP[2]: read-only */
+#define PTE_AP_RO BIT64(7) /* AP[2]: read-only */
 #define PTE_SH_INNER (U64C(3) << 8)
 #define PTE_AF BIT64(10)
 #define PTE_NG BIT64(11)
@@ -96,8 +98,10 @@
 #define PTE_UXN BIT64(54)
 
 /* Boot identity map: 1 GiB level-1 blocks. */
-#define BOOT_BLOCK_NORMAL (PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF | PTE_NG)
-#define BOOT_BLOCK_DEVICE (PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN)
+#define BOOT_BLOCK_NORMAL \
+    (PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF | PTE_NG)
+#define BOOT_BLOCK_DEVICE \
+    (PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN)
 /* The boot map covers [0, 1 GiB) as device memory and [1 GiB, 256 GiB) as normal memory:
    QEMU virt's MMIO and RAM windows. */
 #define BOOT_MAP_NORMAL_FIRST 1

@@ -79,14 +79,18 @@ bool compatible_with(const Properties& p, const char* what) {
     return p.compatible && fdt_stringlist_contains(p.compatible, p.compatible_len, what);
 }
 
-bool type_is(const Properties& p, const char* what) { return p.device_type && std::strcmp(p.device_type, what) == 0; }
+bool type_is(const Properties& p, const char* what) {
+    return p.device_type && std::strcmp(p.device_type, what) == 0;
+}
 
 void add_device(Inventory& inv, Range range) {
     if (range.size == 0 || range.base + range.size < range.base) return;
     if (inv.device_count > 0) {
         Range& last = inv.devices[inv.device_count - 1];
-        if (range.base >= last.base && range.base <= last.base + last.size) {  // adjacent or overlapping
-            if (range.base + range.size > last.base + last.size) last.size = range.base + range.size - last.base;
+        if (range.base >= last.base &&
+            range.base <= last.base + last.size) {  // adjacent or overlapping
+            if (range.base + range.size > last.base + last.size)
+                last.size = range.base + range.size - last.base;
             return;
         }
     }
@@ -97,27 +101,36 @@ void add_device(Inventory& inv, Range range) {
     inv.devices[inv.device_count++] = range;
 }
 
-void classify(Inventory& inv, const Node& node, const Properties& p, bool parent_identity, const char* name) {
+void classify(Inventory& inv, const Node& node, const Properties& p, bool parent_identity,
+              const char* name) {
     if (!inv.chosen.valid() && std::strcmp(name, "chosen") == 0) inv.chosen = node;
-    if (!inv.reserved_memory.valid() && std::strcmp(name, "reserved-memory") == 0) inv.reserved_memory = node;
-    if (!inv.psci.valid() && (compatible_with(p, "arm,psci-0.2") || compatible_with(p, "arm,psci-1.0"))) inv.psci = node;
+    if (!inv.reserved_memory.valid() && std::strcmp(name, "reserved-memory") == 0)
+        inv.reserved_memory = node;
+    if (!inv.psci.valid() &&
+        (compatible_with(p, "arm,psci-0.2") || compatible_with(p, "arm,psci-1.0")))
+        inv.psci = node;
     if (!inv.gic.valid() && compatible_with(p, "arm,gic-v3")) {
         inv.gic = node;
         inv.gic_phandle = p.phandle;
     }
     if (!inv.timer.valid() && compatible_with(p, "arm,armv8-timer")) inv.timer = node;
     if (!inv.pl011.valid() && compatible_with(p, "arm,pl011")) inv.pl011 = node;
-    if (!inv.ns16550.valid() && (compatible_with(p, "ns16550a") || compatible_with(p, "ns16550"))) inv.ns16550 = node;
+    if (!inv.ns16550.valid() && (compatible_with(p, "ns16550a") || compatible_with(p, "ns16550")))
+        inv.ns16550 = node;
     if (!inv.pl031.valid() && compatible_with(p, "arm,pl031")) inv.pl031 = node;
 
     if (compatible_with(p, "virtio,mmio")) {
-        if (inv.virtio_mmio_count < Inventory::kMaxVirtioMmio) inv.virtio_mmio[inv.virtio_mmio_count++] = node;
+        if (inv.virtio_mmio_count < Inventory::kMaxVirtioMmio)
+            inv.virtio_mmio[inv.virtio_mmio_count++] = node;
         else inv.virtio_mmio_truncated = true;
     }
 
     bool memory = type_is(p, "memory");
-    if (memory && inv.memory_count < Inventory::kMaxMemoryNodes) inv.memory[inv.memory_count++] = node;
-    if (!p.has_reg || !parent_identity || memory || type_is(p, "cpu") || compatible_with(p, "cfi-flash")) return;
+    if (memory && inv.memory_count < Inventory::kMaxMemoryNodes)
+        inv.memory[inv.memory_count++] = node;
+    if (!p.has_reg || !parent_identity || memory || type_is(p, "cpu") ||
+        compatible_with(p, "cfi-flash"))
+        return;
     Range range;
     for (int i = 0; reg(node, i, range); ++i) add_device(inv, range);
 }
@@ -131,7 +144,7 @@ bool scan(const void* fdt) {
     inv = Inventory{};
 
     struct Level {
-        bool identity;             // this node's children have CPU physical addresses
+        bool identity;  // this node's children have CPU physical addresses
         int address_cells;
         int size_cells;
         uint32_t interrupt_parent;
@@ -140,13 +153,15 @@ bool scan(const void* fdt) {
     stack[0] = {true, root.address_cells, root.size_cells, root.interrupt_parent};
 
     int depth = 0;
-    for (int offset = fdt_next_node(fdt, 0, &depth); offset >= 0 && depth > 0; offset = fdt_next_node(fdt, offset, &depth)) {
+    for (int offset = fdt_next_node(fdt, 0, &depth); offset >= 0 && depth > 0;
+         offset = fdt_next_node(fdt, offset, &depth)) {
         if (depth >= kMaxDepth) continue;
         const Level& parent = stack[depth - 1];
         Properties p = read_properties(fdt, offset);
         Node node{offset, parent.address_cells, parent.size_cells,
                   p.interrupt_parent ? p.interrupt_parent : parent.interrupt_parent};
-        stack[depth] = {parent.identity && p.identity_ranges, p.address_cells, p.size_cells, node.interrupt_parent};
+        stack[depth] = {parent.identity && p.identity_ranges, p.address_cells, p.size_cells,
+                        node.interrupt_parent};
         const char* name = fdt_get_name(fdt, offset, nullptr);
         classify(inv, node, p, parent.identity, name ? name : "");
     }
@@ -189,12 +204,14 @@ bool reg(const Node& node, int index, Range& out) {
 
 int interrupt_intid(const Node& node, int index, uint32_t* flags) {
     const Inventory& inv = g_inventory;
-    if (!g_blob || !node.valid() || !inv.gic.valid() || node.interrupt_parent != inv.gic_phandle) return -1;
+    if (!g_blob || !node.valid() || !inv.gic.valid() || node.interrupt_parent != inv.gic_phandle)
+        return -1;
     int cells_len = 0;
     const void* cells = fdt_getprop(g_blob, inv.gic.offset, "#interrupt-cells", &cells_len);
     if (read_u32(cells, cells_len, 0) != kGicInterruptCells) return -1;
     int len = 0;
-    const auto* spec = static_cast<const fdt32_t*>(fdt_getprop(g_blob, node.offset, "interrupts", &len));
+    const auto* spec =
+        static_cast<const fdt32_t*>(fdt_getprop(g_blob, node.offset, "interrupts", &len));
     if (!spec || index < 0 || (index + 1) * kGicInterruptCells * 4 > len) return -1;
     spec += index * kGicInterruptCells;
     uint32_t type = fdt32_ld(&spec[0]);

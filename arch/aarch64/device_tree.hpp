@@ -30,8 +30,8 @@ struct Inventory {
 
     Node chosen;
     Node reserved_memory;
-    Node psci;     // "arm,psci-0.2" / "arm,psci-1.0" (0.1 has no standard function IDs)
-    Node gic;      // "arm,gic-v3"
+    Node psci;  // "arm,psci-0.2" / "arm,psci-1.0" (0.1 has no standard function IDs)
+    Node gic;   // "arm,gic-v3"
     uint32_t gic_phandle = 0;
     Node timer;    // "arm,armv8-timer"
     Node pl011;    // first "arm,pl011"
@@ -50,7 +50,7 @@ struct Inventory {
 
 // Validates the blob and walks it once. False if it is not a device tree.
 bool scan(const void* fdt);
-const void* blob();                 // nullptr before scan() succeeded
+const void* blob();  // nullptr before scan() succeeded
 const Inventory& inventory();
 
 // Resolves a path or alias (the part of /chosen stdout-path before ':') to a Node. Walks the tree.

@@ -89,7 +89,9 @@ EsrSummary decode_esr(uint64_t esr, char* detail, size_t detail_len) {
     case ExceptionClass::DataAbortLower: {
         char status[48];
         describe_fault_status(static_cast<uint32_t>(iss & 0x3f), status, sizeof status);
-        const char* access = (iss & kAbortCM) ? "cache maintenance" : (iss & kAbortWnR) ? "write" : "read";
+        const char* access = (iss & kAbortCM)    ? "cache maintenance"
+                             : (iss & kAbortWnR) ? "write"
+                                                 : "read";
         if (iss & kAbortIsv) {
             snprintf(detail, detail_len, "%s, %u-byte %s", status, 1u << ((iss >> 22) & 3), access);
         } else {
@@ -108,9 +110,7 @@ EsrSummary decode_esr(uint64_t esr, char* detail, size_t detail_len) {
     }
     case ExceptionClass::PcAlignment:
     case ExceptionClass::WatchpointLower:
-    case ExceptionClass::Watchpoint:
-        summary.far_valid = true;
-        break;
+    case ExceptionClass::Watchpoint: summary.far_valid = true; break;
     case ExceptionClass::Brk64:
         snprintf(detail, detail_len, "brk #0x%x", static_cast<unsigned>(iss & 0xffff));
         break;
@@ -120,13 +120,13 @@ EsrSummary decode_esr(uint64_t esr, char* detail, size_t detail_len) {
         snprintf(detail, detail_len, "immediate #0x%x", static_cast<unsigned>(iss & 0xffff));
         break;
     case ExceptionClass::SysRegTrap:
-        snprintf(detail, detail_len, "%s S%u_%u_C%u_C%u_%u", (iss & 1) ? "mrs" : "msr", static_cast<unsigned>((iss >> 20) & 3),
-                 static_cast<unsigned>((iss >> 14) & 7), static_cast<unsigned>((iss >> 10) & 15),
-                 static_cast<unsigned>((iss >> 1) & 15), static_cast<unsigned>((iss >> 17) & 7));
+        snprintf(detail, detail_len, "%s S%u_%u_C%u_C%u_%u", (iss & 1) ? "mrs" : "msr",
+                 static_cast<unsigned>((iss >> 20) & 3), static_cast<unsigned>((iss >> 14) & 7),
+                 static_cast<unsigned>((iss >> 10) & 15), static_cast<unsigned>((iss >> 1) & 15),
+                 static_cast<unsigned>((iss >> 17) & 7));
         break;
     case ExceptionClass::Unknown:
-    case ExceptionClass::SpAlignment:
-        break;
+    case ExceptionClass::SpAlignment: break;
     default:
         snprintf(detail, detail_len, "ISS 0x%07llx", static_cast<unsigned long long>(iss));
         break;

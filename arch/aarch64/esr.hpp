@@ -37,7 +37,9 @@ enum class ExceptionClass : uint8_t {
     Brk64 = 0x3c,
 };
 
-constexpr ExceptionClass exception_class(uint64_t esr) { return static_cast<ExceptionClass>((esr >> 26) & 0x3f); }
+constexpr ExceptionClass exception_class(uint64_t esr) {
+    return static_cast<ExceptionClass>((esr >> 26) & 0x3f);
+}
 
 struct EsrSummary {
     const char* cause;  // "data abort", "undefined instruction", ...

@@ -22,11 +22,22 @@ FaultHandler g_fault_handler = nullptr;
 char g_detail[160];
 volatile int g_emergency_entries = 0;
 
-constexpr const char* kKindNames[16] = {
-    "synchronous (SP_EL0)", "IRQ (SP_EL0)", "FIQ (SP_EL0)", "SError (SP_EL0)",
-    "synchronous", "IRQ", "FIQ", "SError",
-    "synchronous from EL0", "IRQ from EL0", "FIQ from EL0", "SError from EL0",
-    "synchronous from AArch32", "IRQ from AArch32", "FIQ from AArch32", "SError from AArch32"};
+constexpr const char* kKindNames[16] = {"synchronous (SP_EL0)",
+                                        "IRQ (SP_EL0)",
+                                        "FIQ (SP_EL0)",
+                                        "SError (SP_EL0)",
+                                        "synchronous",
+                                        "IRQ",
+                                        "FIQ",
+                                        "SError",
+                                        "synchronous from EL0",
+                                        "IRQ from EL0",
+                                        "FIQ from EL0",
+                                        "SError from EL0",
+                                        "synchronous from AArch32",
+                                        "IRQ from AArch32",
+                                        "FIQ from AArch32",
+                                        "SError from AArch32"};
 
 void append(char* buf, size_t len, const char* text) {
     size_t used = 0;
@@ -39,7 +50,8 @@ void append(char* buf, size_t len, const char* text) {
         append(g_detail, sizeof g_detail, g_detail[0] ? "; " : "");
         append(g_detail, sizeof g_detail,
                (frame.sp & 15) ? "SP misaligned, reported from the emergency stack"
-                               : "stack overflow: the stack could not take the trap frame, reported from the emergency stack");
+                               : "stack overflow: the stack could not take the trap frame, "
+                                 "reported from the emergency stack");
     }
     FaultReport report{
         .cause = cause,
@@ -66,8 +78,8 @@ void append(char* buf, size_t len, const char* text) {
 [[noreturn]] void unexpected(TrapFrame& frame, unsigned kind) {
     char esr_text[96];
     EsrSummary summary = decode_esr(frame.esr, esr_text, sizeof esr_text);
-    snprintf(g_detail, sizeof g_detail, "%s exception; ESR says %s%s%s", kKindNames[kind], summary.cause,
-             esr_text[0] ? ", " : "", esr_text);
+    snprintf(g_detail, sizeof g_detail, "%s exception; ESR says %s%s%s", kKindNames[kind],
+             summary.cause, esr_text[0] ? ", " : "", esr_text);
     report(frame, "unexpected exception", false);
 }
 
@@ -110,7 +122,8 @@ void print_registers(const TrapFrame& f) {
         }
         printf("\n");
     }
-    printf("  pc  %016" PRIx64 " pstate %08" PRIx64 " esr %08" PRIx64 " far %016" PRIx64 "\n", f.elr, f.spsr, f.esr, f.far);
+    printf("  pc  %016" PRIx64 " pstate %08" PRIx64 " esr %08" PRIx64 " far %016" PRIx64 "\n",
+           f.elr, f.spsr, f.esr, f.far);
 }
 
 }  // namespace coronet::arch

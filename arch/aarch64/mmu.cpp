@@ -12,7 +12,8 @@
 #include "arch/cpu.hpp"
 #include "lib/align.hpp"
 
-extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+    __data_end[];
 extern "C" char boot_stack_guard[], emergency_stack_guard[], irq_stack_guard[];
 extern "C" char boot_l0_table[];  // entry.S: the boot identity map, still intact
 
@@ -31,11 +32,13 @@ constexpr uint64_t kBootDeviceWindowEnd = 1ULL << 32;
 // current at any time without its entries and ours ever matching the same lookup, which is
 // what lets make_guard() replace live blocks (replace_live_block below).
 constexpr uint64_t kAsid = 1;
-constexpr uint64_t kNormal = PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF | PTE_NG;
+constexpr uint64_t kNormal =
+    PTE_VALID | (MT_NORMAL << PTE_ATTR_SHIFT) | PTE_SH_INNER | PTE_AF | PTE_NG;
 constexpr uint64_t kRamAttrs = kNormal | PTE_PXN | PTE_UXN;
 constexpr uint64_t kRodataAttrs = kNormal | PTE_AP_RO | PTE_PXN | PTE_UXN;
 constexpr uint64_t kTextAttrs = kNormal | PTE_AP_RO | PTE_UXN;
-constexpr uint64_t kDeviceAttrs = PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN;
+constexpr uint64_t kDeviceAttrs =
+    PTE_VALID | (MT_DEVICE_nGnRE << PTE_ATTR_SHIFT) | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN;
 // The boot map's normal-memory window (entry.S, cpu_bits.hpp): RAM there is reachable with
 // the same attributes as ours while the boot map is current.
 constexpr uint64_t kBootMapNormalStart = uint64_t(BOOT_MAP_NORMAL_FIRST) << 30;
@@ -52,7 +55,9 @@ constexpr unsigned shift(int level) { return 39 - 9 * level; }
 constexpr uint64_t span(int level) { return 1ULL << shift(level); }
 constexpr unsigned index(uint64_t va, int level) { return (va >> shift(level)) & (kEntries - 1); }
 
-bool is_table(uint64_t e, int level) { return level < kLeafLevel && (e & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE); }
+bool is_table(uint64_t e, int level) {
+    return level < kLeafLevel && (e & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE);
+}
 bool is_leaf(uint64_t e, int level) { return (e & PTE_VALID) && !is_table(e, level); }
 uint64_t* table_of(uint64_t e) { return reinterpret_cast<uint64_t*>(e & kOutputMask); }
 // Attributes of a leaf, the same at every level: the page/block type bit is not one of them.
@@ -63,14 +68,17 @@ uint64_t make_leaf(uint64_t pa, uint64_t attrs, int level) {
 
 uint64_t* new_table() { return reinterpret_cast<uint64_t*>(g_page_source()); }
 
-void link_table(uint64_t& entry, uint64_t* table) { entry = reinterpret_cast<uint64_t>(table) | PTE_VALID | PTE_TABLE; }
+void link_table(uint64_t& entry, uint64_t* table) {
+    entry = reinterpret_cast<uint64_t>(table) | PTE_VALID | PTE_TABLE;
+}
 
 // Replaces a block by a table mapping the same range the same way, one level down. Only on
 // tables that are not live: a live block would need break-before-make.
 uint64_t* split(uint64_t& entry, int level) {
     uint64_t* table = new_table();
     uint64_t base = entry & kOutputMask, attrs = leaf_attrs(entry);
-    for (unsigned i = 0; i < kEntries; ++i) table[i] = make_leaf(base + i * span(level + 1), attrs, level + 1);
+    for (unsigned i = 0; i < kEntries; ++i)
+        table[i] = make_leaf(base + i * span(level + 1), attrs, level + 1);
     link_table(entry, table);
     return table;
 }
@@ -78,7 +86,8 @@ uint64_t* split(uint64_t& entry, int level) {
 // Maps [va, end) to pa.. with `attrs`, with the largest blocks alignment allows. Build mode
 // (tables not live) overrides and splits existing mappings; live mode only fills holes and
 // leaves identical mappings alone (callers check compatible() first).
-void map_range(uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa, uint64_t attrs, bool live) {
+void map_range(uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa, uint64_t attrs,
+               bool live) {
     while (va < end) {
         uint64_t& entry = table[index(va, level)];
         uint64_t size = span(level);
@@ -102,7 +111,8 @@ void map_range(uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t p
 }
 
 // Whether mapping [va, end) -> pa with `attrs` agrees with every existing leaf it touches.
-bool compatible(const uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa, uint64_t attrs) {
+bool compatible(const uint64_t* table, int level, uint64_t va, uint64_t end, uint64_t pa,
+                uint64_t attrs) {
     while (va < end) {
         uint64_t entry = table[index(va, level)];
         uint64_t size = span(level);
@@ -211,7 +221,9 @@ bool is_plain_ram(const Walk& w, uint64_t va) {
 }
 
 // TLBI operand for one page of ours: ASID in [63:48], VA[55:12] in [43:0].
-uint64_t tlbi_page(uint64_t va) { return (kAsid << TTBR_ASID_SHIFT) | ((va >> 12) & ((1ULL << 44) - 1)); }
+uint64_t tlbi_page(uint64_t va) {
+    return (kAsid << TTBR_ASID_SHIFT) | ((va >> 12) & ((1ULL << 44) - 1));
+}
 
 // Swaps a live block descriptor for a table descriptor that maps the same memory the same way.
 // Break-before-make (Arm ARM D8.14.1) would leave the block's memory unmapped for a moment, and
@@ -234,7 +246,10 @@ void replace_live_block(uint64_t* slot, uint64_t table_descriptor) {
     WRITE_SYSREG(ttbr0_el1, ttbr_boot());
     aarch64::isb();
     *static_cast<volatile uint64_t*>(slot) = table_descriptor;
-    asm volatile("dsb ishst\n tlbi aside1, %0\n dsb nsh" : : "r"(kAsid << TTBR_ASID_SHIFT) : "memory");
+    asm volatile("dsb ishst\n tlbi aside1, %0\n dsb nsh"
+                 :
+                 : "r"(kAsid << TTBR_ASID_SHIFT)
+                 : "memory");
     WRITE_SYSREG(ttbr0_el1, ttbr_final());
     aarch64::isb();
     WRITE_SYSREG(daif, daif);
@@ -249,7 +264,8 @@ Result<uint64_t*> page_entry(uint64_t va) {
     if (!g_ram_in_boot_map) return Error::Unsupported;
     uint64_t replacement = *w.entry;
     uint64_t* entry = &replacement;
-    for (int level = w.level; level < kLeafLevel; ++level) entry = &split(*entry, level)[index(va, level + 1)];
+    for (int level = w.level; level < kLeafLevel; ++level)
+        entry = &split(*entry, level)[index(va, level + 1)];
     replace_live_block(w.entry, replacement);
     return entry;  // now in a live level-3 table
 }
@@ -262,13 +278,18 @@ void init(const BootInfo& info, PageSource page_tables) {
     g_ram_in_boot_map = true;
     for (size_t i = 0; i < info.ram_count; ++i) {
         g_ram[g_ram_count++] = info.ram[i];
-        if (info.ram[i].base < kBootMapNormalStart || info.ram[i].end() > kBootMapNormalEnd) g_ram_in_boot_map = false;
+        if (info.ram[i].base < kBootMapNormalStart || info.ram[i].end() > kBootMapNormalEnd)
+            g_ram_in_boot_map = false;
     }
 
-    for (size_t i = 0; i < info.ram_count; ++i) map_identity(info.ram[i].base, info.ram[i].end(), kRamAttrs);
-    map_identity(reinterpret_cast<uint64_t>(__text_start), reinterpret_cast<uint64_t>(__text_end), kTextAttrs);
-    map_identity(reinterpret_cast<uint64_t>(__rodata_start), reinterpret_cast<uint64_t>(__rodata_end), kRodataAttrs);
-    map_identity(reinterpret_cast<uint64_t>(__data_start), reinterpret_cast<uint64_t>(__data_end), kRamAttrs);
+    for (size_t i = 0; i < info.ram_count; ++i)
+        map_identity(info.ram[i].base, info.ram[i].end(), kRamAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__text_start), reinterpret_cast<uint64_t>(__text_end),
+                 kTextAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__rodata_start),
+                 reinterpret_cast<uint64_t>(__rodata_end), kRodataAttrs);
+    map_identity(reinterpret_cast<uint64_t>(__data_start), reinterpret_cast<uint64_t>(__data_end),
+                 kRamAttrs);
     for (char* guard : {boot_stack_guard, emergency_stack_guard, irq_stack_guard}) {
         auto page = reinterpret_cast<uint64_t>(guard);
         unmap_range(g_root, 0, page, page + GUARD_PAGE_SIZE);
@@ -303,7 +324,8 @@ Result<void> map_mmio(uint64_t phys, uint64_t size) {
 Result<void> check_guard_pages(uint64_t address, uint64_t size, bool splitting) {
     if (!g_live) return Error::Busy;
     uint64_t end = address + size;
-    if (!is_aligned(address | size, kPageSize) || size == 0 || end < address) return Error::InvalidArgument;
+    if (!is_aligned(address | size, kPageSize) || size == 0 || end < address)
+        return Error::InvalidArgument;
     if (!in_ram(address, end)) return Error::InvalidArgument;
     for (uint64_t va = address; va < end; va += kPageSize) {
         Walk w = walk(va);

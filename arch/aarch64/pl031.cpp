@@ -13,17 +13,17 @@ namespace {
 
 // Register map (DDI 0224, 3.2 "Summary of RTC registers").
 struct Pl031Regs {
-    Mmio<uint32_t> dr;           // 0x000 RTCDR: the current count, read-only
-    Mmio<uint32_t> mr;           // 0x004 RTCMR: match (alarm) value
-    Mmio<uint32_t> lr;           // 0x008 RTCLR: load value
-    Mmio<uint32_t> cr;           // 0x00c RTCCR: bit 0 starts the counter
-    Mmio<uint32_t> imsc;         // 0x010 RTCIMSC
-    Mmio<uint32_t> ris;          // 0x014 RTCRIS
-    Mmio<uint32_t> mis;          // 0x018 RTCMIS
-    Mmio<uint32_t> icr;          // 0x01c RTCICR
+    Mmio<uint32_t> dr;    // 0x000 RTCDR: the current count, read-only
+    Mmio<uint32_t> mr;    // 0x004 RTCMR: match (alarm) value
+    Mmio<uint32_t> lr;    // 0x008 RTCLR: load value
+    Mmio<uint32_t> cr;    // 0x00c RTCCR: bit 0 starts the counter
+    Mmio<uint32_t> imsc;  // 0x010 RTCIMSC
+    Mmio<uint32_t> ris;   // 0x014 RTCRIS
+    Mmio<uint32_t> mis;   // 0x018 RTCMIS
+    Mmio<uint32_t> icr;   // 0x01c RTCICR
     uint32_t reserved[1008];
-    Mmio<uint32_t> periph_id[4]; // 0xfe0 RTCPeriphID0-3 (one byte each)
-    Mmio<uint32_t> cell_id[4];   // 0xff0 RTCPCellID0-3
+    Mmio<uint32_t> periph_id[4];  // 0xfe0 RTCPeriphID0-3 (one byte each)
+    Mmio<uint32_t> cell_id[4];    // 0xff0 RTCPCellID0-3
 };
 static_assert(offsetof(Pl031Regs, cr) == 0x00c);
 static_assert(offsetof(Pl031Regs, icr) == 0x01c);
@@ -39,8 +39,12 @@ constexpr uint32_t kDesignerArm = 0x41;
 constexpr uint8_t kPrimeCellId[4] = {0x0d, 0xf0, 0x05, 0xb1};
 
 uint32_t id_byte(const Mmio<uint32_t>& reg) { return reg.read() & 0xff; }
-uint32_t part_number(const Pl031Regs& regs) { return id_byte(regs.periph_id[0]) | (id_byte(regs.periph_id[1]) & 0x0f) << 8; }
-uint32_t designer(const Pl031Regs& regs) { return id_byte(regs.periph_id[1]) >> 4 | (id_byte(regs.periph_id[2]) & 0x0f) << 4; }
+uint32_t part_number(const Pl031Regs& regs) {
+    return id_byte(regs.periph_id[0]) | (id_byte(regs.periph_id[1]) & 0x0f) << 8;
+}
+uint32_t designer(const Pl031Regs& regs) {
+    return id_byte(regs.periph_id[1]) >> 4 | (id_byte(regs.periph_id[2]) & 0x0f) << 4;
+}
 
 bool is_pl031(const Pl031Regs& regs) {
     for (int i = 0; i < 4; ++i) {
@@ -56,7 +60,8 @@ const char* device_name() { return "pl031"; }
 Result<uint64_t> read_unix_seconds() {
     const aarch64::dt::Node& node = aarch64::dt::inventory().pl031;
     aarch64::dt::Range range;
-    if (!node.valid() || !aarch64::dt::reg(node, 0, range) || range.size < sizeof(Pl031Regs)) return Error::NotFound;
+    if (!node.valid() || !aarch64::dt::reg(node, 0, range) || range.size < sizeof(Pl031Regs))
+        return Error::NotFound;
     // The boot mapping covers devices in the low 4 GiB already; this maps one elsewhere (and is a
     // no-op for a range mapped as a device before).
     TRY_VOID(mmu::map_mmio(range.base, sizeof(Pl031Regs)));

@@ -23,11 +23,17 @@ uint64_t call(uint64_t function) {
     register uint64_t x3 asm("x3") = 0;
     // SMCCC: x0-x17 may be clobbered by the callee (results in x0-x3).
     if (g_conduit == Conduit::Hvc) {
-        asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                     : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+        asm volatile("hvc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+                       "x16", "x17", "memory");
     } else {
-        asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                     : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+        asm volatile("smc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+                       "x16", "x17", "memory");
     }
     return x0;
 }
@@ -37,7 +43,8 @@ uint64_t call(uint64_t function) {
 void init() {
     const dt::Node& node = dt::inventory().psci;
     if (!node.valid()) return;
-    const char* method = static_cast<const char*>(fdt_getprop(dt::blob(), node.offset, "method", nullptr));
+    const char* method =
+        static_cast<const char*>(fdt_getprop(dt::blob(), node.offset, "method", nullptr));
     if (!method) return;
     if (std::strcmp(method, "hvc") == 0) g_conduit = Conduit::Hvc;
     else if (std::strcmp(method, "smc") == 0) g_conduit = Conduit::Smc;

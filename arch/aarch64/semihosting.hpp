@@ -16,12 +16,15 @@ inline constexpr uint64_t kSemihostExit = 0x18;
 // SYS_EXIT's reason for a normal end with a status (ADP_Stopped_ApplicationExit).
 inline constexpr uint64_t kAdpStoppedApplicationExit = 0x20026;
 
-inline void semihost_write(const char* text) { aarch64_semihost_call(kSemihostWrite0, reinterpret_cast<uint64_t>(text)); }
+inline void semihost_write(const char* text) {
+    aarch64_semihost_call(kSemihostWrite0, reinterpret_cast<uint64_t>(text));
+}
 
 // Returns only when there is no semihosting host. On A64 SYS_EXIT takes {reason, status}; QEMU
 // exits with the status (its low 8 bits reach the shell).
 inline void semihost_exit(int status) {
-    uint64_t block[2] = {kAdpStoppedApplicationExit, static_cast<uint64_t>(static_cast<int64_t>(status))};
+    uint64_t block[2] = {kAdpStoppedApplicationExit,
+                         static_cast<uint64_t>(static_cast<int64_t>(status))};
     aarch64_semihost_call(kSemihostExit, reinterpret_cast<uint64_t>(block));
 }
 

@@ -4,11 +4,11 @@
 
 #include <cstdint>
 
-#define READ_SYSREG(reg)                                   \
-    ({                                                     \
-        uint64_t _value;                                   \
-        asm volatile("mrs %0, " #reg : "=r"(_value));      \
-        _value;                                            \
+#define READ_SYSREG(reg)                              \
+    ({                                                \
+        uint64_t _value;                              \
+        asm volatile("mrs %0, " #reg : "=r"(_value)); \
+        _value;                                       \
     })
 
 #define WRITE_SYSREG(reg, value) \

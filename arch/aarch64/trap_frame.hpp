@@ -53,20 +53,20 @@
 namespace coronet::arch {
 
 struct alignas(16) TrapFrame {
-    uint64_t x[31];        // x0-x30
-    uint64_t sp;           // the interrupted SP_EL1
-    uint64_t elr;          // interrupted PC (or the faulting instruction)
-    uint64_t spsr;         // interrupted PSTATE
-    uint64_t esr;          // ESR_EL1: meaningful for synchronous exceptions and SErrors
-    uint64_t far;          // FAR_EL1: meaningful for aborts
-    uint64_t kind;         // TRAP_KIND_* | TRAP_KIND_EMERGENCY
-    uint64_t padding;      // keeps frame_record 16-byte aligned
+    uint64_t x[31];    // x0-x30
+    uint64_t sp;       // the interrupted SP_EL1
+    uint64_t elr;      // interrupted PC (or the faulting instruction)
+    uint64_t spsr;     // interrupted PSTATE
+    uint64_t esr;      // ESR_EL1: meaningful for synchronous exceptions and SErrors
+    uint64_t far;      // FAR_EL1: meaningful for aborts
+    uint64_t kind;     // TRAP_KIND_* | TRAP_KIND_EMERGENCY
+    uint64_t padding;  // keeps frame_record 16-byte aligned
     // {x29, elr}: an AAPCS64 frame record, so frame-pointer backtraces taken inside a handler
     // continue into the interrupted code. x29 points here while the handler runs.
     uint64_t frame_record[2];
     uint64_t fpcr;
     uint64_t fpsr;
-    __uint128_t q[32];     // q0-q31: the full SIMD&FP register file
+    __uint128_t q[32];  // q0-q31: the full SIMD&FP register file
 };
 
 static_assert(offsetof(TrapFrame, x) == TRAP_X0_OFFSET);

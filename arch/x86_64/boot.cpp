@@ -54,9 +54,12 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void x86_64_boot(uint32_t start
     if (!hardware_random(seed)) seed = x86_64::rdtsc() * 0x9E3779B97F4A7C15ULL;
     __stack_chk_guard = seed;
 
-    const auto* start = reinterpret_cast<const HvmStartInfo*>(static_cast<uintptr_t>(start_info_address));
-    if (start->magic != kHvmStartMagic) early_fail("coronet: not started through PVH (bad start info magic)\r\n");
-    if (start->version < 1 || start->memory_map == 0) early_fail("coronet: PVH start info without a memory map\r\n");
+    const auto* start =
+        reinterpret_cast<const HvmStartInfo*>(static_cast<uintptr_t>(start_info_address));
+    if (start->magic != kHvmStartMagic)
+        early_fail("coronet: not started through PVH (bad start info magic)\r\n");
+    if (start->version < 1 || start->memory_map == 0)
+        early_fail("coronet: PVH start info without a memory map\r\n");
 
     BootInfo& info = g_info;
     const auto* map = reinterpret_cast<const HvmMemoryMapEntry*>(start->memory_map);
@@ -67,7 +70,8 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void x86_64_boot(uint32_t start
         }
     }
     if (start->cmdline) {
-        std::strncpy(g_cmdline, reinterpret_cast<const char*>(start->cmdline), sizeof g_cmdline - 1);
+        std::strncpy(g_cmdline, reinterpret_cast<const char*>(start->cmdline),
+                     sizeof g_cmdline - 1);
     }
     info.cmdline = g_cmdline;
     info.device_tree = nullptr;

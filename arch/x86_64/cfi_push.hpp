@@ -4,9 +4,5 @@
 
 #ifdef __ASSEMBLER__
 /* pushq, moving the CFA and recording where the register was saved. */
-.macro push_cfi reg
-    pushq \reg
-    .cfi_adjust_cfa_offset 8
-    .cfi_rel_offset \reg, 0
-.endm
+.macro push_cfi reg pushq \reg.cfi_adjust_cfa_offset 8.cfi_rel_offset \reg, 0.endm
 #endif

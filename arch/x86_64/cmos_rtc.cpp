@@ -63,8 +63,9 @@ Result<RawTime> read_raw_once() {
     while (update_in_progress(read_register(Reg::StatusA))) {
         if (++polls == kMaxUpdatePolls) return Error::Timeout;
     }
-    return RawTime{read_register(Reg::Seconds), read_register(Reg::Minutes), read_register(Reg::Hours),
-                   read_register(Reg::DayOfMonth), read_register(Reg::Month), read_register(Reg::Year),
+    return RawTime{read_register(Reg::Seconds), read_register(Reg::Minutes),
+                   read_register(Reg::Hours),   read_register(Reg::DayOfMonth),
+                   read_register(Reg::Month),   read_register(Reg::Year),
                    read_register(Reg::Century)};
 }
 
@@ -104,8 +105,9 @@ Result<uint64_t> read_unix_seconds() {
     bool pm = !hours_24(status_b) && (raw.hours & kHoursPm);
     unsigned second, minute, hour, day, month, year, century;
     if (!decode(raw.seconds, binary, second) || !decode(raw.minutes, binary, minute) ||
-        !decode(static_cast<uint8_t>(raw.hours & ~kHoursPm), binary, hour) || !decode(raw.day, binary, day) ||
-        !decode(raw.month, binary, month) || !decode(raw.year, binary, year) || year > 99)
+        !decode(static_cast<uint8_t>(raw.hours & ~kHoursPm), binary, hour) ||
+        !decode(raw.day, binary, day) || !decode(raw.month, binary, month) ||
+        !decode(raw.year, binary, year) || year > 99)
         return Error::Malformed;
     if (!decode(raw.century, binary, century) || century < kMinCentury || century > kMaxCentury)
         century = kDefaultCentury;

@@ -8,7 +8,7 @@ extern "C" char coronet_context_trampoline[];
 
 namespace coronet::arch {
 namespace {
-constexpr uint32_t kDefaultMxcsr = 0x1F80;      // all exceptions masked, round to nearest
+constexpr uint32_t kDefaultMxcsr = 0x1F80;       // all exceptions masked, round to nearest
 constexpr uint16_t kDefaultFpuControl = 0x037F;  // same for x87, 64-bit precision
 }  // namespace
 

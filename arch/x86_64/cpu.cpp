@@ -25,7 +25,8 @@ void describe_cpu(char* buf, size_t len) {
         return;
     }
     for (uint32_t i = 0; i < 3; ++i) {
-        x86_64::cpuid(0x80000002 + i, 0, regs[i * 4], regs[i * 4 + 1], regs[i * 4 + 2], regs[i * 4 + 3]);
+        x86_64::cpuid(0x80000002 + i, 0, regs[i * 4], regs[i * 4 + 1], regs[i * 4 + 2],
+                      regs[i * 4 + 3]);
     }
     char brand[49];
     std::memcpy(brand, regs, 48);

@@ -23,15 +23,38 @@ alignas(16) IdtGate g_idt[256];
 alignas(16) uint8_t g_ist_stacks[kIstCount][kIstStackSize];
 FaultHandler g_fault_handler = nullptr;
 
-constexpr const char* kExceptionNames[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
-    "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-    "invalid TSS", "segment not present", "stack-segment fault", "general protection fault",
-    "page fault", "reserved (15)", "x87 floating-point error", "alignment check", "machine check",
-    "SIMD floating-point error", "virtualization exception", "control protection",
-    "reserved (22)", "reserved (23)", "reserved (24)", "reserved (25)", "reserved (26)",
-    "reserved (27)", "hypervisor injection", "VMM communication", "security exception",
-    "reserved (31)"};
+constexpr const char* kExceptionNames[32] = {"divide error",
+                                             "debug",
+                                             "NMI",
+                                             "breakpoint",
+                                             "overflow",
+                                             "bound range exceeded",
+                                             "invalid opcode",
+                                             "device not available",
+                                             "double fault",
+                                             "coprocessor segment overrun",
+                                             "invalid TSS",
+                                             "segment not present",
+                                             "stack-segment fault",
+                                             "general protection fault",
+                                             "page fault",
+                                             "reserved (15)",
+                                             "x87 floating-point error",
+                                             "alignment check",
+                                             "machine check",
+                                             "SIMD floating-point error",
+                                             "virtualization exception",
+                                             "control protection",
+                                             "reserved (22)",
+                                             "reserved (23)",
+                                             "reserved (24)",
+                                             "reserved (25)",
+                                             "reserved (26)",
+                                             "reserved (27)",
+                                             "hypervisor injection",
+                                             "VMM communication",
+                                             "security exception",
+                                             "reserved (31)"};
 
 void load_gdt() {
     g_gdt[0] = 0;
@@ -42,7 +65,8 @@ void load_gdt() {
     g_gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (uint64_t(kTssAvailable) << 40) |
                (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     g_gdt[4] = base >> 32;
-    for (unsigned i = 0; i < kIstCount; ++i) g_tss.ist[i] = reinterpret_cast<uint64_t>(g_ist_stacks[i] + kIstStackSize);
+    for (unsigned i = 0; i < kIstCount; ++i)
+        g_tss.ist[i] = reinterpret_cast<uint64_t>(g_ist_stacks[i] + kIstStackSize);
     g_tss.iomap_base = sizeof(g_tss);
 
     DescriptorPointer pointer{sizeof(g_gdt) - 1, reinterpret_cast<uint64_t>(g_gdt)};
@@ -92,7 +116,9 @@ void load_idt() {
 const char* page_fault_detail(uint64_t code) {
     bool present = code & 1, write = code & 2, fetch = code & 16, reserved = code & 8;
     if (reserved) return "reserved bit set in a page-table entry";
-    if (fetch) return present ? "instruction fetch from a no-execute page" : "instruction fetch from an unmapped page";
+    if (fetch)
+        return present ? "instruction fetch from a no-execute page"
+                       : "instruction fetch from an unmapped page";
     if (write) return present ? "write to a read-only page" : "write to an unmapped page";
     return present ? "read denied" : "read of an unmapped page";
 }
@@ -131,14 +157,19 @@ void init_exceptions() {
 
 void print_registers(const TrapFrame& f) {
     printf("registers:\n");
-    printf("  rax %016" PRIx64 "  rbx %016" PRIx64 "  rcx %016" PRIx64 "  rdx %016" PRIx64 "\n", f.rax, f.rbx, f.rcx, f.rdx);
-    printf("  rsi %016" PRIx64 "  rdi %016" PRIx64 "  rbp %016" PRIx64 "  rsp %016" PRIx64 "\n", f.rsi, f.rdi, f.rbp, f.rsp);
-    printf("  r8  %016" PRIx64 "  r9  %016" PRIx64 "  r10 %016" PRIx64 "  r11 %016" PRIx64 "\n", f.r8, f.r9, f.r10, f.r11);
-    printf("  r12 %016" PRIx64 "  r13 %016" PRIx64 "  r14 %016" PRIx64 "  r15 %016" PRIx64 "\n", f.r12, f.r13, f.r14, f.r15);
+    printf("  rax %016" PRIx64 "  rbx %016" PRIx64 "  rcx %016" PRIx64 "  rdx %016" PRIx64 "\n",
+           f.rax, f.rbx, f.rcx, f.rdx);
+    printf("  rsi %016" PRIx64 "  rdi %016" PRIx64 "  rbp %016" PRIx64 "  rsp %016" PRIx64 "\n",
+           f.rsi, f.rdi, f.rbp, f.rsp);
+    printf("  r8  %016" PRIx64 "  r9  %016" PRIx64 "  r10 %016" PRIx64 "  r11 %016" PRIx64 "\n",
+           f.r8, f.r9, f.r10, f.r11);
+    printf("  r12 %016" PRIx64 "  r13 %016" PRIx64 "  r14 %016" PRIx64 "  r15 %016" PRIx64 "\n",
+           f.r12, f.r13, f.r14, f.r15);
     uint64_t cr0, cr3, cr4;
     asm volatile("mov %%cr0, %0; mov %%cr3, %1; mov %%cr4, %2" : "=r"(cr0), "=r"(cr3), "=r"(cr4));
-    printf("  rip %016" PRIx64 "  rflags %08" PRIx64 "  cs %04" PRIx64 "  ss %04" PRIx64 "  error %" PRIx64 "\n", f.rip,
-           f.rflags, f.cs, f.ss, f.error_code);
+    printf("  rip %016" PRIx64 "  rflags %08" PRIx64 "  cs %04" PRIx64 "  ss %04" PRIx64
+           "  error %" PRIx64 "\n",
+           f.rip, f.rflags, f.cs, f.ss, f.error_code);
     printf("  cr0 %08" PRIx64 "  cr3 %016" PRIx64 "  cr4 %08" PRIx64 "\n", cr0, cr3, cr4);
 }
 

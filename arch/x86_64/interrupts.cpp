@@ -39,7 +39,9 @@ void init_interrupt_controller(const BootInfo&) {
 
 namespace x86_64 {
 
-void set_vector_handler(unsigned vector, VectorHandler handler) { g_vector_handlers[vector & 0xFF] = handler; }
+void set_vector_handler(unsigned vector, VectorHandler handler) {
+    g_vector_handlers[vector & 0xFF] = handler;
+}
 
 void dispatch_interrupt(unsigned vector) {
     if (vector == kSpuriousVector) {
@@ -68,12 +70,14 @@ void dispatch_interrupt(unsigned vector) {
 namespace irq {
 
 Result<void> attach(Source source, Handler handler, void* context, Trigger trigger) {
-    if (source >= kMaxGsi || source >= ioapic::pin_count() || !handler) return Error::InvalidArgument;
+    if (source >= kMaxGsi || source >= ioapic::pin_count() || !handler)
+        return Error::InvalidArgument;
     if (g_slots[source].handler) return Error::Busy;
     InterruptGuard guard;
     g_slots[source] = {handler, context};
-    ioapic::route(source, kIoApicVectorBase + source,
-                  trigger == Trigger::LevelLow ? ioapic::Trigger::LevelLow : ioapic::Trigger::EdgeHigh);
+    ioapic::route(
+        source, kIoApicVectorBase + source,
+        trigger == Trigger::LevelLow ? ioapic::Trigger::LevelLow : ioapic::Trigger::EdgeHigh);
     return {};
 }
 
@@ -92,7 +96,8 @@ Result<MsiRoute> allocate_msi(Handler handler, void* context) {
         g_msi_slots[i] = {handler, context};
         unsigned vector = kMsiVectorBase + i;
         // Data: fixed delivery, edge, the vector (SDM 11.11.2).
-        return MsiRoute{kMsiAddressBase | (uint64_t(lapic::id()) << kMsiDestinationShift), vector, vector};
+        return MsiRoute{kMsiAddressBase | (uint64_t(lapic::id()) << kMsiDestinationShift), vector,
+                        vector};
     }
     return Error::LimitReached;
 }

@@ -18,25 +18,25 @@ struct Reg {
 };
 struct LapicRegs {
     Reg reserved0[2];
-    Reg id;                 // 0x020
-    Reg version;            // 0x030
+    Reg id;       // 0x020
+    Reg version;  // 0x030
     Reg reserved1[4];
-    Reg task_priority;      // 0x080
+    Reg task_priority;  // 0x080
     Reg reserved2[2];
-    Reg eoi;                // 0x0B0
+    Reg eoi;  // 0x0B0
     Reg reserved3[3];
-    Reg spurious;           // 0x0F0
+    Reg spurious;  // 0x0F0
     Reg reserved4[34];
-    Reg lvt_timer;          // 0x320
-    Reg lvt_thermal;        // 0x330
-    Reg lvt_perf;           // 0x340
-    Reg lvt_lint0;          // 0x350
-    Reg lvt_lint1;          // 0x360
-    Reg lvt_error;          // 0x370
-    Reg timer_initial;      // 0x380
-    Reg timer_current;      // 0x390
+    Reg lvt_timer;      // 0x320
+    Reg lvt_thermal;    // 0x330
+    Reg lvt_perf;       // 0x340
+    Reg lvt_lint0;      // 0x350
+    Reg lvt_lint1;      // 0x360
+    Reg lvt_error;      // 0x370
+    Reg timer_initial;  // 0x380
+    Reg timer_current;  // 0x390
     Reg reserved5[4];
-    Reg timer_divide;       // 0x3E0
+    Reg timer_divide;  // 0x3E0
 };
 static_assert(offsetof(LapicRegs, id) == 0x20);
 static_assert(offsetof(LapicRegs, eoi) == 0xB0);

@@ -6,7 +6,8 @@
 #include "arch/cpu.hpp"
 #include "lib/align.hpp"
 
-extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
+    __data_end[];
 
 namespace coronet::arch::mmu {
 namespace {
@@ -108,7 +109,8 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
     if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;
     map_range(address, address + size, 0, true);  // not present
-    for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");
+    for (uint64_t a = address; a < address + size; a += kPageSize)
+        asm volatile("invlpg (%0)" : : "r"(a) : "memory");
     return {};
 }
 
@@ -116,7 +118,8 @@ Result<void> release_guard(uint64_t address, uint64_t size) {
     if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;
     map_range(address, address + size, kRam, true);
-    for (uint64_t a = address; a < address + size; a += kPageSize) asm volatile("invlpg (%0)" : : "r"(a) : "memory");
+    for (uint64_t a = address; a < address + size; a += kPageSize)
+        asm volatile("invlpg (%0)" : : "r"(a) : "memory");
     return {};
 }
 

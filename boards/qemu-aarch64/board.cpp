@@ -5,7 +5,8 @@
 namespace coronet {
 const Board kBoard = {
     .name = "qemu-aarch64",
-    .summary = "QEMU virt, Linux Image boot, GICv3, PL011, generic timer, virtio-mmio (device tree)",
+    .summary =
+        "QEMU virt, Linux Image boot, GICv3, PL011, generic timer, virtio-mmio (device tree)",
     .pci_port_io = false,
 };
 }

@@ -23,7 +23,8 @@ constexpr uint32_t kBarTypeMask = 0x6;
 constexpr uint32_t kBarMemoryMask = ~0xFu;
 
 void select(Address a, uint16_t offset) {
-    arch::port_out32(kConfigAddress, kEnable | uint32_t(a.bus) << 16 | uint32_t(a.device & 31) << 11 |
+    arch::port_out32(kConfigAddress, kEnable | uint32_t(a.bus) << 16 |
+                                         uint32_t(a.device & 31) << 11 |
                                          uint32_t(a.function & 7) << 8 | (offset & 0xFC));
 }
 

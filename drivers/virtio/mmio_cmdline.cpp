@@ -43,9 +43,12 @@ std::optional<MmioDeviceSpec> parse_mmio_device(std::string_view text) {
     unsigned shift = 0;
     if (!text.empty()) {
         switch (text[0]) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
+        case 'k':
+        case 'K': shift = 10; break;
+        case 'm':
+        case 'M': shift = 20; break;
+        case 'g':
+        case 'G': shift = 30; break;
         default: break;
         }
         if (shift) text.remove_prefix(1);

@@ -2,13 +2,13 @@
 // brought up; anything unusable is logged and skipped, never fatal.
 #include "drivers/virtio/probe.hpp"
 
-#include "kernel/board.hpp"
-#include "kernel/log.hpp"
-#include "drivers/virtio/mmio_cmdline.hpp"
 #include "drivers/pci/pci_bus.hpp"
+#include "drivers/virtio/mmio_cmdline.hpp"
 #include "drivers/virtio/virtio_mmio.hpp"
 #include "drivers/virtio/virtio_net.hpp"
 #include "drivers/virtio/virtio_pci.hpp"
+#include "kernel/board.hpp"
+#include "kernel/log.hpp"
 
 namespace coronet::virtio {
 namespace {
@@ -30,15 +30,16 @@ void bring_up(ProbeState& state, Transport& transport) {
     }
     auto created = VirtioNet::create(transport, state.net_count, state.options);
     if (!created) {
-        LOG_WARN("virtio-net: %s: cannot bring it up (%s); skipped", transport.name(), error_name(created.error()));
+        LOG_WARN("virtio-net: %s: cannot bring it up (%s); skipped", transport.name(),
+                 error_name(created.error()));
         return;
     }
     ++state.net_count;
     VirtioNet& net = **created;
     const uint8_t* m = net.mac();
-    LOG_INFO("virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x%s queues %u/%u%s", transport.name(), m[0], m[1], m[2],
-             m[3], m[4], m[5], net.mac_from_device() ? "" : " (random)", net.rx_queue_size(), net.tx_queue_size(),
-             net.event_idx() ? " event-idx" : "");
+    LOG_INFO("virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x%s queues %u/%u%s", transport.name(),
+             m[0], m[1], m[2], m[3], m[4], m[5], net.mac_from_device() ? "" : " (random)",
+             net.rx_queue_size(), net.tx_queue_size(), net.event_idx() ? " event-idx" : "");
     drivers::register_device(net);
 }
 
@@ -57,8 +58,8 @@ void probe_command_line(ProbeState& state, const ProbeOptions& options) {
         auto spec = parse_mmio_device(*value);
         if (!spec) {
             LOG_WARN("virtio: cannot parse %.*s=%.*s (want <size>@<base>:<irq>); skipped",
-                     static_cast<int>(kMmioDeviceKey.size()), kMmioDeviceKey.data(), static_cast<int>(value->size()),
-                     value->data());
+                     static_cast<int>(kMmioDeviceKey.size()), kMmioDeviceKey.data(),
+                     static_cast<int>(value->size()), value->data());
             continue;
         }
         probe_mmio(state, spec->base, spec->size, spec->irq);
@@ -82,7 +83,8 @@ void probe(const BootInfo& info, const ProbeOptions& options) {
     if (options.net.lose_interrupts)
         LOG_WARN("virtio: ignoring one interrupt in %u (virtio_net.lose_interrupts, a test option)",
                  options.net.lose_interrupts);
-    if (info.devices_truncated) LOG_WARN("virtio: the platform describes more devices than fit; some are ignored");
+    if (info.devices_truncated)
+        LOG_WARN("virtio: the platform describes more devices than fit; some are ignored");
     for (size_t i = 0; i < info.device_count; ++i) {
         const PlatformDevice& d = info.devices[i];
         if (d.kind == PlatformDeviceKind::VirtioMmio) probe_mmio(state, d.base, d.size, d.irq);

@@ -13,8 +13,7 @@ constexpr int kResetPolls = 1000000;
 template <typename Control>
 void RegisterTransport<Control>::reset() {
     m_registers.status->write(0);
-    for (int i = 0; i < kResetPolls && m_registers.status->read() != 0; ++i) {
-    }
+    for (int i = 0; i < kResetPolls && m_registers.status->read() != 0; ++i) {}
 }
 
 template <typename Control>

@@ -39,6 +39,8 @@ Result<uint64_t> negotiate_features(Transport& transport, uint64_t wanted, uint6
     return accepted;
 }
 
-void fail_device(Transport& transport) { transport.set_status(static_cast<uint8_t>(transport.status() | kStatusFailed)); }
+void fail_device(Transport& transport) {
+    transport.set_status(static_cast<uint8_t>(transport.status() | kStatusFailed));
+}
 
 }  // namespace coronet::virtio

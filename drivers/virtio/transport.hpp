@@ -58,7 +58,8 @@ public:
     // The largest size the device allows for queue `index`; 0: no such queue.
     virtual uint16_t queue_max_size(uint16_t index) = 0;
     // Sets the queue's size and ring addresses and enables it (before DRIVER_OK).
-    virtual Result<void> enable_queue(uint16_t index, uint16_t size, const QueueAddresses& rings) = 0;
+    virtual Result<void> enable_queue(uint16_t index, uint16_t size,
+                                      const QueueAddresses& rings) = 0;
     // Available buffer notification ("kick") for queue `index`.
     virtual void notify(uint16_t index) = 0;
 

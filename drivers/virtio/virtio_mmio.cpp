@@ -24,26 +24,26 @@ struct MmioRegisters {
     Mmio<uint32_t> driver_features;      // 0x020 DriverFeatures
     Mmio<uint32_t> driver_features_sel;  // 0x024 DriverFeaturesSel
     uint32_t reserved1[2];
-    Mmio<uint32_t> queue_sel;            // 0x030 QueueSel
-    Mmio<uint32_t> queue_num_max;        // 0x034 QueueNumMax: 0 if the queue is not available
-    Mmio<uint32_t> queue_num;            // 0x038 QueueNum
+    Mmio<uint32_t> queue_sel;      // 0x030 QueueSel
+    Mmio<uint32_t> queue_num_max;  // 0x034 QueueNumMax: 0 if the queue is not available
+    Mmio<uint32_t> queue_num;      // 0x038 QueueNum
     uint32_t reserved2[2];
-    Mmio<uint32_t> queue_ready;          // 0x044 QueueReady
+    Mmio<uint32_t> queue_ready;  // 0x044 QueueReady
     uint32_t reserved3[2];
-    Mmio<uint32_t> queue_notify;         // 0x050 QueueNotify: the queue index
+    Mmio<uint32_t> queue_notify;  // 0x050 QueueNotify: the queue index
     uint32_t reserved4[3];
-    Mmio<uint32_t> interrupt_status;     // 0x060 InterruptStatus
-    Mmio<uint32_t> interrupt_ack;        // 0x064 InterruptACK
+    Mmio<uint32_t> interrupt_status;  // 0x060 InterruptStatus
+    Mmio<uint32_t> interrupt_ack;     // 0x064 InterruptACK
     uint32_t reserved5[2];
-    Mmio<uint32_t> status;               // 0x070 Status
+    Mmio<uint32_t> status;  // 0x070 Status
     uint32_t reserved6[3];
-    SplitRegister queue_desc;            // 0x080 QueueDescLow, QueueDescHigh
+    SplitRegister queue_desc;  // 0x080 QueueDescLow, QueueDescHigh
     uint32_t reserved7[2];
-    SplitRegister queue_driver;          // 0x090 QueueDriverLow, High (available ring)
+    SplitRegister queue_driver;  // 0x090 QueueDriverLow, High (available ring)
     uint32_t reserved8[2];
-    SplitRegister queue_device;          // 0x0a0 QueueDeviceLow, High (used ring)
-    uint32_t reserved9[21];              // 0x0a8 shared memory regions, queue reset: unused
-    Mmio<uint32_t> config_generation;    // 0x0fc ConfigGeneration
+    SplitRegister queue_device;        // 0x0a0 QueueDeviceLow, High (used ring)
+    uint32_t reserved9[21];            // 0x0a8 shared memory regions, queue reset: unused
+    Mmio<uint32_t> config_generation;  // 0x0fc ConfigGeneration
 };
 static_assert(offsetof(MmioRegisters, version) == 0x004);
 static_assert(offsetof(MmioRegisters, device_features_sel) == 0x014);
@@ -86,32 +86,36 @@ CommonRegisters<uint32_t> common_registers(uint64_t base) {
 
 Result<VirtioMmio*> VirtioMmio::probe(uint64_t base, uint64_t size, uint32_t irq) {
     if (size < sizeof(MmioRegisters)) {
-        LOG_WARN("virtio-mmio@0x%llx: window of %llu bytes is too small; skipped", static_cast<unsigned long long>(base),
-                 static_cast<unsigned long long>(size));
+        LOG_WARN("virtio-mmio@0x%llx: window of %llu bytes is too small; skipped",
+                 static_cast<unsigned long long>(base), static_cast<unsigned long long>(size));
         return Error::InvalidArgument;
     }
     if (auto mapped = arch::mmu::map_mmio(base, size); !mapped) {
-        LOG_WARN("virtio-mmio@0x%llx: cannot map its registers (%s); skipped", static_cast<unsigned long long>(base),
-                 error_name(mapped.error()));
+        LOG_WARN("virtio-mmio@0x%llx: cannot map its registers (%s); skipped",
+                 static_cast<unsigned long long>(base), error_name(mapped.error()));
         return mapped.error();
     }
     auto& regs = mmio_at<MmioRegisters>(base);
     uint32_t magic = regs.magic.read();
     if (magic != kMagic) {
-        LOG_WARN("virtio-mmio@0x%llx: no virtio magic (read 0x%08x); skipped", static_cast<unsigned long long>(base), magic);
+        LOG_WARN("virtio-mmio@0x%llx: no virtio magic (read 0x%08x); skipped",
+                 static_cast<unsigned long long>(base), magic);
         return Error::NotFound;
     }
     uint32_t device_id = regs.device_id.read();
     if (device_id == 0) return Error::NotFound;  // an empty slot: normal on QEMU's boards
     uint32_t version = regs.version.read();
     if (version == kVersionLegacy) {
-        LOG_WARN("virtio-mmio@0x%llx: %s device with the legacy (version 1) interface is not supported; skipped "
-                 "(QEMU: -global virtio-mmio.force-legacy=false)",
-                 static_cast<unsigned long long>(base), device_type_name(device_id));
+        LOG_WARN(
+            "virtio-mmio@0x%llx: %s device with the legacy (version 1) interface is not supported; "
+            "skipped "
+            "(QEMU: -global virtio-mmio.force-legacy=false)",
+            static_cast<unsigned long long>(base), device_type_name(device_id));
         return Error::Unsupported;
     }
     if (version != kVersionModern) {
-        LOG_WARN("virtio-mmio@0x%llx: unknown interface version %u; skipped", static_cast<unsigned long long>(base), version);
+        LOG_WARN("virtio-mmio@0x%llx: unknown interface version %u; skipped",
+                 static_cast<unsigned long long>(base), version);
         return Error::Unsupported;
     }
     auto* transport = new (std::nothrow) VirtioMmio(base, irq, device_id);
@@ -123,7 +127,8 @@ VirtioMmio::VirtioMmio(uint64_t base, uint32_t irq, uint32_t device_type)
     : RegisterTransport(device_type, common_registers(base)),
       m_regs(mmio_at<MmioRegisters>(base)),
       m_irq(irq) {
-    snprintf(m_name, sizeof m_name, "mmio@0x%llx irq %u", static_cast<unsigned long long>(base), irq);
+    snprintf(m_name, sizeof m_name, "mmio@0x%llx irq %u", static_cast<unsigned long long>(base),
+             irq);
 }
 
 uint16_t VirtioMmio::queue_max_size(uint16_t index) {

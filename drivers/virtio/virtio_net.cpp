@@ -67,8 +67,9 @@ VirtioNet::VirtioNet(Transport& transport, unsigned index) : m_transport(transpo
 }
 
 Result<void> VirtioNet::init(const Options& options) {
-    m_features = TRY(negotiate_features(m_transport, kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus | kFeatureEventIdx,
-                                        kFeatureVersion1));
+    m_features = TRY(negotiate_features(
+        m_transport, kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus | kFeatureEventIdx,
+        kFeatureVersion1));
     TRY_VOID(m_transport.attach_interrupt(on_interrupt, this));
     TRY_VOID(setup_queue(kReceiveQueue, options.rx_queue_size, m_rx));
     TRY_VOID(setup_queue(kTransmitQueue, options.tx_queue_size, m_tx));
@@ -80,13 +81,16 @@ Result<void> VirtioNet::init(const Options& options) {
     m_tx_pool = TRY(allocate_dma(size_t{m_tx.size()} * kBufferSize));
     m_tx_free = new (std::nothrow) uint8_t*[m_tx.size()];
     if (!m_rx_free || !m_tx_free) return Error::OutOfMemory;
-    for (size_t i = kRxBuffers; i > 0; --i) m_rx_free[m_rx_free_count++] = m_rx_pool + (i - 1) * kBufferSize;
-    for (size_t i = m_tx.size(); i > 0; --i) m_tx_free[m_tx_free_count++] = m_tx_pool + (i - 1) * kBufferSize;
+    for (size_t i = kRxBuffers; i > 0; --i)
+        m_rx_free[m_rx_free_count++] = m_rx_pool + (i - 1) * kBufferSize;
+    for (size_t i = m_tx.size(); i > 0; --i)
+        m_tx_free[m_tx_free_count++] = m_tx_pool + (i - 1) * kBufferSize;
 
     // Transmit completions are reclaimed lazily; receive interrupts are wanted from the start.
     m_tx.disable_interrupts();
     refill_rx();
-    m_transport.set_status(kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
+    m_transport.set_status(kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk |
+                           kStatusDriverOk);
     kick_rx();  // 3.1.1: no notification before DRIVER_OK
     m_ready = true;
     return {};
@@ -102,8 +106,8 @@ Result<void> VirtioNet::setup_queue(uint16_t index, uint16_t wanted, VirtQueue& 
     if (layout.total_bytes == 0) return Error::InvalidArgument;
     uint8_t* rings = TRY(allocate_dma(layout.total_bytes));
     TRY_VOID(queue.init(size, rings, (m_features & kFeatureEventIdx) != 0));
-    return m_transport.enable_queue(index, size,
-                                    {queue.descriptor_area(), queue.driver_area(), queue.device_area()});
+    return m_transport.enable_queue(
+        index, size, {queue.descriptor_area(), queue.driver_area(), queue.device_area()});
 }
 
 // Without VIRTIO_NET_F_MAC the driver picks an address: locally administered, unicast.
@@ -112,7 +116,8 @@ void VirtioNet::read_mac() {
         for (int attempt = 0; attempt < kConfigRetries; ++attempt) {
             uint32_t generation = m_transport.config_generation();
             for (size_t i = 0; i < drivers::kMacLength; ++i)
-                m_mac[i] = m_transport.config_read8(offsetof(NetConfig, mac) + static_cast<uint32_t>(i));
+                m_mac[i] =
+                    m_transport.config_read8(offsetof(NetConfig, mac) + static_cast<uint32_t>(i));
             if (generation == m_transport.config_generation()) break;
         }
         m_mac_from_device = true;
@@ -120,7 +125,8 @@ void VirtioNet::read_mac() {
     }
     uint64_t random = 0;
     if (!arch::hardware_random(random)) random = device_address(this) * 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < drivers::kMacLength; ++i) m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
+    for (size_t i = 0; i < drivers::kMacLength; ++i)
+        m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
     m_mac[0] = static_cast<uint8_t>((m_mac[0] & 0xFE) | 0x02);
 }
 
@@ -145,12 +151,14 @@ void VirtioNet::on_interrupt(void* context) {
 
 void VirtioNet::post_rx(uint8_t* buffer) {
     VirtQueue::Segment segment{device_address(buffer), kBufferSize, true};
-    if (!m_rx.add(&segment, 1, buffer)) panic("%s: no receive descriptor for a buffer (checked before)", m_name);
+    if (!m_rx.add(&segment, 1, buffer))
+        panic("%s: no receive descriptor for a buffer (checked before)", m_name);
 }
 
 // Keeps the receive ring as full as the free pool allows.
 void VirtioNet::refill_rx() {
-    while (m_rx_free_count > 0 && m_rx.free_descriptors() > 0) post_rx(m_rx_free[--m_rx_free_count]);
+    while (m_rx_free_count > 0 && m_rx.free_descriptors() > 0)
+        post_rx(m_rx_free[--m_rx_free_count]);
 }
 
 void VirtioNet::kick_rx() {
@@ -204,7 +212,8 @@ uint8_t* VirtioNet::rx_buffer_from_cookie(void* cookie) const {
 void VirtioNet::recycle(void* cookie) {
     uint8_t* buffer = rx_buffer_from_cookie(cookie);
     if (m_rx.free_descriptors() == 0 || m_stopped) {
-        if (m_rx_free_count == kRxBuffers) panic("%s: receive buffer %p recycled twice", m_name, cookie);
+        if (m_rx_free_count == kRxBuffers)
+            panic("%s: receive buffer %p recycled twice", m_name, cookie);
         m_rx_free[m_rx_free_count++] = buffer;
         return;
     }
@@ -235,7 +244,8 @@ bool VirtioNet::check_interrupts() {
     bool tx = missed_notification(m_tx, m_tx_wait);
     if (!rx && !tx) return false;
     ++m_counters.interrupts_missed;
-    LOG_WARN("%s: work waited without an interrupt (%s); polling", m_name, rx ? "receive" : "transmit");
+    LOG_WARN("%s: work waited without an interrupt (%s); polling", m_name,
+             rx ? "receive" : "transmit");
     sched::signal(m_events);
     return true;
 }

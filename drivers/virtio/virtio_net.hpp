@@ -14,14 +14,14 @@ namespace coronet::virtio {
 
 class VirtioNet final : public drivers::NetDevice {
 public:
-    static constexpr uint16_t kMaxQueueSize = 256;     // per queue; the device may offer more
-    static constexpr size_t kBufferSize = 2048;        // RX and TX buffers: header + frame
-    static constexpr size_t kHeaderSize = 12;          // struct virtio_net_hdr with VERSION_1
-    static constexpr size_t kMaxFrameSize = 1518;      // Ethernet header, VLAN tag, 1500 payload
+    static constexpr uint16_t kMaxQueueSize = 256;  // per queue; the device may offer more
+    static constexpr size_t kBufferSize = 2048;     // RX and TX buffers: header + frame
+    static constexpr size_t kHeaderSize = 12;       // struct virtio_net_hdr with VERSION_1
+    static constexpr size_t kMaxFrameSize = 1518;   // Ethernet header, VLAN tag, 1500 payload
     // Receive buffers in all: the ring's worth posted, the rest lendable to the stack. The lwIP
     // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
     static constexpr size_t kRxBuffers = 1024;
-    static constexpr uint16_t kRxKickLowWater = 32;    // posted buffers below which recycle() kicks
+    static constexpr uint16_t kRxKickLowWater = 32;  // posted buffers below which recycle() kicks
 
     struct Options {
         uint16_t rx_queue_size = 0;  // 0: the device's maximum, up to kMaxQueueSize
@@ -84,10 +84,10 @@ private:
     uint64_t m_features = 0;
     uint8_t m_mac[drivers::kMacLength] = {};
     bool m_mac_from_device = false;
-    uint8_t* m_rx_pool = nullptr;     // kRxBuffers * kBufferSize
-    uint8_t** m_rx_free = nullptr;    // pool buffers neither posted nor lent
+    uint8_t* m_rx_pool = nullptr;   // kRxBuffers * kBufferSize
+    uint8_t** m_rx_free = nullptr;  // pool buffers neither posted nor lent
     size_t m_rx_free_count = 0;
-    uint8_t* m_tx_pool = nullptr;     // tx queue size * kBufferSize
+    uint8_t* m_tx_pool = nullptr;  // tx queue size * kBufferSize
     uint8_t** m_tx_free = nullptr;
     size_t m_tx_free_count = 0;
     drivers::NetCounters m_counters = {};

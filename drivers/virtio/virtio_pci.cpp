@@ -142,7 +142,8 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     uint32_t type;
     if (function.device_id >= kFirstModern && function.device_id <= kLastModern) {
         type = function.device_id - kFirstModern;
-    } else if (function.device_id >= kFirstTransitional && function.device_id <= kLastTransitional) {
+    } else if (function.device_id >= kFirstTransitional &&
+               function.device_id <= kLastTransitional) {
         type = pci::read16(a, pci::kSubsystemId);  // 4.1.2.1: transitional devices say it here
     } else {
         return Error::NotFound;
@@ -151,15 +152,18 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     Region regions[kCapDevice + 1];
     read_capabilities(a, regions);
     if (!regions[kCapCommon].found || !regions[kCapNotify].found || !regions[kCapIsr].found) {
-        LOG_WARN("virtio-pci %02x:%02x.%x: %s device without the modern (virtio 1.x) capabilities; skipped",
-                 a.bus, a.device, a.function, device_type_name(type));
+        LOG_WARN(
+            "virtio-pci %02x:%02x.%x: %s device without the modern (virtio 1.x) capabilities; "
+            "skipped",
+            a.bus, a.device, a.function, device_type_name(type));
         return Error::Unsupported;
     }
     for (uint8_t t = kCapCommon; t <= kCapDevice; ++t) {
         if (!regions[t].found) continue;
         if (auto mapped = arch::mmu::map_mmio(regions[t].address, regions[t].length); !mapped) {
-            LOG_WARN("virtio-pci %02x:%02x.%x: cannot map BAR region 0x%llx (%s); skipped", a.bus, a.device,
-                     a.function, static_cast<unsigned long long>(regions[t].address), error_name(mapped.error()));
+            LOG_WARN("virtio-pci %02x:%02x.%x: cannot map BAR region 0x%llx (%s); skipped", a.bus,
+                     a.device, a.function, static_cast<unsigned long long>(regions[t].address),
+                     error_name(mapped.error()));
             return Error::Unsupported;
         }
     }
@@ -171,7 +175,8 @@ Result<VirtioPci*> VirtioPci::probe(const pci::Function& function) {
     transport->m_notify_multiplier = regions[kCapNotify].multiplier;
     transport->m_isr = regions[kCapIsr].address;
     uint16_t command = pci::read16(a, pci::kCommand);
-    pci::write16(a, pci::kCommand, static_cast<uint16_t>(command | pci::kCommandMemory | pci::kCommandBusMaster));
+    pci::write16(a, pci::kCommand,
+                 static_cast<uint16_t>(command | pci::kCommandMemory | pci::kCommandBusMaster));
     return transport;
 }
 
@@ -200,18 +205,21 @@ Result<void> VirtioPci::enable_queue(uint16_t index, uint16_t size, const QueueA
     m_common.queue_size.write(size);
     if (m_msix) {
         m_common.queue_msix_vector.write(kVector);
-        if (m_common.queue_msix_vector.read() != kVector) return Error::LimitReached;  // device has no vector for it
+        if (m_common.queue_msix_vector.read() != kVector)
+            return Error::LimitReached;  // device has no vector for it
     }
     m_common.queue_desc.write(rings.descriptors);
     m_common.queue_driver.write(rings.driver);
     m_common.queue_device.write(rings.device);
-    m_notify[index] = m_notify_base + uint64_t(m_common.queue_notify_off.read()) * m_notify_multiplier;
+    m_notify[index] =
+        m_notify_base + uint64_t(m_common.queue_notify_off.read()) * m_notify_multiplier;
     m_common.queue_enable.write(1);
     return {};
 }
 
 void VirtioPci::notify(uint16_t index) {
-    if (index < kMaxQueues && m_notify[index]) mmio_at<Mmio<uint16_t>>(m_notify[index]).write(index);
+    if (index < kMaxQueues && m_notify[index])
+        mmio_at<Mmio<uint16_t>>(m_notify[index]).write(index);
 }
 
 Result<void> VirtioPci::attach_interrupt(arch::irq::Handler handler, void* context) {
@@ -249,10 +257,11 @@ Result<void> VirtioPci::attach_msix(arch::irq::Handler handler, void* context) {
         return Error::Unsupported;
     }
     pci::write16(m_address, pci::kCommand,
-                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) | pci::kCommandInterruptDisable));
+                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) |
+                                       pci::kCommandInterruptDisable));
     m_msix = true;
-    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x msi-x vector 0x%x", m_address.bus, m_address.device,
-             m_address.function, route->vector);
+    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x msi-x vector 0x%x", m_address.bus,
+             m_address.device, m_address.function, route->vector);
     return {};
 }
 
@@ -264,9 +273,10 @@ Result<void> VirtioPci::attach_intx(arch::irq::Handler handler, void* context) {
     if (pin == 0 || line == 0 || line == 0xFF) return Error::NotFound;
     TRY_VOID(arch::irq::attach(line, handler, context, arch::irq::Trigger::LevelLow));
     pci::write16(m_address, pci::kCommand,
-                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) & ~pci::kCommandInterruptDisable));
-    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x intx irq %u", m_address.bus, m_address.device, m_address.function,
-             line);
+                 static_cast<uint16_t>(pci::read16(m_address, pci::kCommand) &
+                                       ~pci::kCommandInterruptDisable));
+    snprintf(m_name, sizeof m_name, "pci %02x:%02x.%x intx irq %u", m_address.bus, m_address.device,
+             m_address.function, line);
     return {};
 }
 

@@ -12,7 +12,7 @@
 namespace coronet::virtio {
 namespace {
 
-constexpr size_t kUsedAlignment = 64;  // a cache line (the spec asks for 4)
+constexpr size_t kUsedAlignment = 64;         // a cache line (the spec asks for 4)
 constexpr uint32_t kForceKickAfter = 0x8000;  // a window need_event could no longer tell apart
 
 uint16_t load16(const uint16_t* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
@@ -23,8 +23,8 @@ void store16(uint16_t* p, uint16_t value) { __atomic_store_n(p, value, __ATOMIC_
 VirtqLayout VirtQueue::layout(uint16_t size) {
     if (size == 0 || size > kMaxSize || (size & (size - 1)) != 0) return {0, 0, 0};
     size_t desc_bytes = sizeof(VirtqDesc) * size;
-    size_t avail_bytes = 2 * (3 + size_t{size});                   // flags, idx, ring, used_event
-    size_t used_bytes = 2 * 3 + sizeof(VirtqUsedElem) * size;      // flags, idx, ring, avail_event
+    size_t avail_bytes = 2 * (3 + size_t{size});               // flags, idx, ring, used_event
+    size_t used_bytes = 2 * 3 + sizeof(VirtqUsedElem) * size;  // flags, idx, ring, avail_event
     size_t used_offset = align_up(desc_bytes + avail_bytes, kUsedAlignment);
     return {desc_bytes, used_offset, used_offset + used_bytes};
 }
@@ -33,7 +33,8 @@ VirtQueue::~VirtQueue() { delete[] m_slots; }
 
 Result<void> VirtQueue::init(uint16_t size, void* ring_memory, bool event_idx) {
     VirtqLayout parts = layout(size);
-    if (parts.total_bytes == 0 || !ring_memory || (reinterpret_cast<uintptr_t>(ring_memory) & 15) != 0) {
+    if (parts.total_bytes == 0 || !ring_memory ||
+        (reinterpret_cast<uintptr_t>(ring_memory) & 15) != 0) {
         return Error::InvalidArgument;
     }
     auto* slots = new (std::nothrow) Slot[size];
@@ -50,7 +51,8 @@ Result<void> VirtQueue::init(uint16_t size, void* ring_memory, bool event_idx) {
     m_desc = reinterpret_cast<VirtqDesc*>(base);
     m_avail = reinterpret_cast<uint16_t*>(base + parts.avail_offset);
     m_used = reinterpret_cast<uint16_t*>(base + parts.used_offset);
-    for (uint16_t i = 0; i < size; ++i) m_slots[i] = {nullptr, static_cast<uint16_t>((i + 1) & m_mask), 0};
+    for (uint16_t i = 0; i < size; ++i)
+        m_slots[i] = {nullptr, static_cast<uint16_t>((i + 1) & m_mask), 0};
     m_free_head = 0;
     m_free_count = size;
     m_in_flight = 0;
@@ -64,7 +66,8 @@ Result<void> VirtQueue::init(uint16_t size, void* ring_memory, bool event_idx) {
 Result<void> VirtQueue::add(const Segment* segments, size_t count, void* token) {
     if (count == 0 || !segments) return Error::InvalidArgument;
     for (size_t i = 1; i < count; ++i) {
-        if (segments[i - 1].device_writable && !segments[i].device_writable) return Error::InvalidArgument;
+        if (segments[i - 1].device_writable && !segments[i].device_writable)
+            return Error::InvalidArgument;
     }
     if (count > m_free_count) return Error::Busy;
 
@@ -74,7 +77,8 @@ Result<void> VirtQueue::add(const Segment* segments, size_t count, void* token) 
         VirtqDesc& d = m_desc[index];
         d.addr = segments[i].address;
         d.len = segments[i].length;
-        d.flags = static_cast<uint16_t>((segments[i].device_writable ? kDescFlagWrite : 0) | (i + 1 < count ? kDescFlagNext : 0));
+        d.flags = static_cast<uint16_t>((segments[i].device_writable ? kDescFlagWrite : 0) |
+                                        (i + 1 < count ? kDescFlagNext : 0));
         d.next = i + 1 < count ? m_slots[index].next : 0;
         if (i + 1 < count) index = m_slots[index].next;
     }

@@ -26,8 +26,8 @@ struct VirtqUsedElem {
 };
 static_assert(sizeof(VirtqUsedElem) == 8);
 
-inline constexpr uint16_t kDescFlagNext = 1;      // VIRTQ_DESC_F_NEXT
-inline constexpr uint16_t kDescFlagWrite = 2;     // VIRTQ_DESC_F_WRITE: device-writable
+inline constexpr uint16_t kDescFlagNext = 1;          // VIRTQ_DESC_F_NEXT
+inline constexpr uint16_t kDescFlagWrite = 2;         // VIRTQ_DESC_F_WRITE: device-writable
 inline constexpr uint16_t kAvailFlagNoInterrupt = 1;  // VIRTQ_AVAIL_F_NO_INTERRUPT (2.7.7)
 inline constexpr uint16_t kUsedFlagNoNotify = 1;      // VIRTQ_USED_F_NO_NOTIFY (2.7.10)
 
@@ -61,7 +61,8 @@ public:
     // vring_need_event (2.7.10): whether moving an index from `old_idx` to `new_idx` crosses
     // `event`, i.e. whether the other side asked to hear about this step.
     static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx) {
-        return static_cast<uint16_t>(new_idx - event - 1) < static_cast<uint16_t>(new_idx - old_idx);
+        return static_cast<uint16_t>(new_idx - event - 1) <
+               static_cast<uint16_t>(new_idx - old_idx);
     }
 
     VirtQueue() = default;
@@ -110,7 +111,9 @@ public:
     // Like enable_interrupts(), but with EVENT_IDX the interrupt comes only once `count` more
     // chains are used (without it, at the next one). Returns true when any used buffer waits.
     [[nodiscard]] bool enable_interrupts_after(uint16_t count);
-    bool interrupts_enabled() const { return __atomic_load_n(&m_interrupts_enabled, __ATOMIC_RELAXED); }
+    bool interrupts_enabled() const {
+        return __atomic_load_n(&m_interrupts_enabled, __ATOMIC_RELAXED);
+    }
 
 private:
     struct Slot {
@@ -139,8 +142,8 @@ private:
     uint16_t m_free_head = 0;
     uint16_t m_free_count = 0;
     uint16_t m_in_flight = 0;
-    uint16_t m_avail_idx = 0;     // next available index to publish (our shadow of avail->idx)
-    uint16_t m_last_used = 0;     // next used index to take
+    uint16_t m_avail_idx = 0;  // next available index to publish (our shadow of avail->idx)
+    uint16_t m_last_used = 0;  // next used index to take
     uint32_t m_added_since_kick = 0;
 };
 

@@ -37,9 +37,7 @@ void init(const ConsoleInfo& info) {
         g_uart = uart;
         break;
     }
-    case ConsoleKind::None:
-        g_uart = nullptr;
-        break;
+    case ConsoleKind::None: g_uart = nullptr; break;
     }
 }
 

@@ -30,8 +30,7 @@ void Ns16550::init() {
 }
 
 void Ns16550::put(char c) {
-    while (!(read(LineStatus) & kLineStatusTxEmpty)) {
-    }
+    while (!(read(LineStatus) & kLineStatusTxEmpty)) {}
     write(Data, static_cast<uint8_t>(c));
 }
 

@@ -20,7 +20,14 @@ public:
 
 private:
     // Register indexes (PC16550D datasheet, table "Register summary").
-    enum Reg : uint8_t { Data = 0, InterruptEnable = 1, FifoControl = 2, LineControl = 3, ModemControl = 4, LineStatus = 5 };
+    enum Reg : uint8_t {
+        Data = 0,
+        InterruptEnable = 1,
+        FifoControl = 2,
+        LineControl = 3,
+        ModemControl = 4,
+        LineStatus = 5
+    };
     static constexpr uint8_t kLineStatusDataReady = 1 << 0;
     static constexpr uint8_t kLineStatusTxEmpty = 1 << 5;
     static constexpr uint8_t kLineControlDlab = 1 << 7;

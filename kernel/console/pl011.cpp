@@ -9,18 +9,18 @@ namespace coronet {
 namespace {
 
 struct Pl011Regs {
-    Mmio<uint32_t> dr;        // 0x000 data
-    Mmio<uint32_t> rsr_ecr;   // 0x004
+    Mmio<uint32_t> dr;       // 0x000 data
+    Mmio<uint32_t> rsr_ecr;  // 0x004
     uint32_t reserved0[4];
-    Mmio<uint32_t> fr;        // 0x018 flags
+    Mmio<uint32_t> fr;  // 0x018 flags
     uint32_t reserved1;
-    Mmio<uint32_t> ilpr;      // 0x020
-    Mmio<uint32_t> ibrd;      // 0x024
-    Mmio<uint32_t> fbrd;      // 0x028
-    Mmio<uint32_t> lcr_h;     // 0x02c line control
-    Mmio<uint32_t> cr;        // 0x030 control
-    Mmio<uint32_t> ifls;      // 0x034
-    Mmio<uint32_t> imsc;      // 0x038 interrupt mask
+    Mmio<uint32_t> ilpr;   // 0x020
+    Mmio<uint32_t> ibrd;   // 0x024
+    Mmio<uint32_t> fbrd;   // 0x028
+    Mmio<uint32_t> lcr_h;  // 0x02c line control
+    Mmio<uint32_t> cr;     // 0x030 control
+    Mmio<uint32_t> ifls;   // 0x034
+    Mmio<uint32_t> imsc;   // 0x038 interrupt mask
 };
 static_assert(offsetof(Pl011Regs, fr) == 0x18);
 static_assert(offsetof(Pl011Regs, lcr_h) == 0x2c);
@@ -46,8 +46,7 @@ void Pl011::init() {
 
 void Pl011::put(char c) {
     auto& regs = mmio_at<Pl011Regs>(m_base);
-    while (regs.fr.read() & kFlagTxFull) {
-    }
+    while (regs.fr.read() & kFlagTxFull) {}
     regs.dr.write(static_cast<uint8_t>(c));
 }
 

@@ -3,9 +3,9 @@
 // not the first MiB (firmware data on PCs; page 0 stays unmapped everywhere).
 #include "kernel/memory/memory.hpp"
 
+#include <malloc.h>
 #include <cstddef>
 #include <cstring>
-#include <malloc.h>
 
 #include "kernel/log.hpp"
 #include "kernel/memory/page_allocator.hpp"
@@ -26,7 +26,9 @@ uint64_t g_heap_start = 0;
 uint64_t g_heap_end = 0;
 uint64_t g_heap_brk = 0;
 
-bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) { return a < b_end && b < a_end; }
+bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) {
+    return a < b_end && b < a_end;
+}
 
 bool range_is_free(const BootInfo& info, uint64_t start, uint64_t end) {
     if (start < kLowReserved) return false;
@@ -44,13 +46,17 @@ bool range_is_free(const BootInfo& info, uint64_t start, uint64_t end) {
 
 // First page-aligned spot of `size` bytes that is free RAM.
 uint64_t find_free(const BootInfo& info, uint64_t size) {
-    auto try_at = [&](uint64_t candidate) { return range_is_free(info, candidate, candidate + size); };
+    auto try_at = [&](uint64_t candidate) {
+        return range_is_free(info, candidate, candidate + size);
+    };
     uint64_t candidates[2 + 2 * BootInfo::kMaxRegions];
     size_t n = 0;
     candidates[n++] = align_up(reinterpret_cast<uint64_t>(__kernel_end), kPageSize);
     candidates[n++] = kLowReserved;
-    for (size_t i = 0; i < info.ram_count; ++i) candidates[n++] = align_up(info.ram[i].base, kPageSize);
-    for (size_t i = 0; i < info.reserved_count; ++i) candidates[n++] = align_up(info.reserved[i].end(), kPageSize);
+    for (size_t i = 0; i < info.ram_count; ++i)
+        candidates[n++] = align_up(info.ram[i].base, kPageSize);
+    for (size_t i = 0; i < info.reserved_count; ++i)
+        candidates[n++] = align_up(info.reserved[i].end(), kPageSize);
     for (size_t i = 0; i < n; ++i) {
         if (try_at(candidates[i])) return candidates[i];
     }
@@ -73,9 +79,11 @@ void init(const BootInfo& info) {
     uint64_t bitmap = find_free(info, bitmap_bytes);
 
     g_pages.init(lowest, pages, reinterpret_cast<uint64_t*>(bitmap));
-    for (size_t i = 0; i < info.ram_count; ++i) g_pages.add_free(info.ram[i].base, info.ram[i].end());
+    for (size_t i = 0; i < info.ram_count; ++i)
+        g_pages.add_free(info.ram[i].base, info.ram[i].end());
     g_pages.reserve(0, kLowReserved);
-    g_pages.reserve(reinterpret_cast<uint64_t>(__kernel_start), reinterpret_cast<uint64_t>(__kernel_end));
+    g_pages.reserve(reinterpret_cast<uint64_t>(__kernel_start),
+                    reinterpret_cast<uint64_t>(__kernel_end));
     g_pages.reserve(bitmap, bitmap + bitmap_bytes);
     for (size_t i = 0; i < info.reserved_count; ++i) {
         g_pages.reserve(info.reserved[i].base, info.reserved[i].end());
@@ -85,16 +93,22 @@ void init(const BootInfo& info) {
     uint64_t largest = g_pages.largest_free_run();
     if (heap_pages > largest) heap_pages = largest;
     auto heap = g_pages.allocate(heap_pages);
-    if (!heap) panic("memory: cannot reserve a heap of %llu pages", static_cast<unsigned long long>(heap_pages));
+    if (!heap)
+        panic("memory: cannot reserve a heap of %llu pages",
+              static_cast<unsigned long long>(heap_pages));
     g_heap_start = g_heap_brk = *heap;
     g_heap_end = *heap + heap_pages * kPageSize;
 
     LOG_DEBUG("memory: %llu KiB RAM, page bitmap at 0x%llx, heap 0x%llx-0x%llx",
-              static_cast<unsigned long long>(g_ram_bytes / 1024), static_cast<unsigned long long>(bitmap),
-              static_cast<unsigned long long>(g_heap_start), static_cast<unsigned long long>(g_heap_end));
+              static_cast<unsigned long long>(g_ram_bytes / 1024),
+              static_cast<unsigned long long>(bitmap),
+              static_cast<unsigned long long>(g_heap_start),
+              static_cast<unsigned long long>(g_heap_end));
 }
 
-Result<uint64_t> allocate_pages(uint64_t count, uint64_t align_pages) { return g_pages.allocate(count, align_pages); }
+Result<uint64_t> allocate_pages(uint64_t count, uint64_t align_pages) {
+    return g_pages.allocate(count, align_pages);
+}
 
 void free_pages(uint64_t address, uint64_t count) { g_pages.free(address, count); }
 
@@ -124,8 +138,10 @@ Stats stats() {
 extern "C" void* sbrk(ptrdiff_t increment) {
     using namespace coronet::memory;
     uint64_t old = g_heap_brk;
-    if (increment < 0 && static_cast<uint64_t>(-increment) > g_heap_brk - g_heap_start) return reinterpret_cast<void*>(-1);
-    if (increment > 0 && static_cast<uint64_t>(increment) > g_heap_end - g_heap_brk) return reinterpret_cast<void*>(-1);
+    if (increment < 0 && static_cast<uint64_t>(-increment) > g_heap_brk - g_heap_start)
+        return reinterpret_cast<void*>(-1);
+    if (increment > 0 && static_cast<uint64_t>(increment) > g_heap_end - g_heap_brk)
+        return reinterpret_cast<void*>(-1);
     g_heap_brk += increment;
     return reinterpret_cast<void*>(old);
 }

@@ -21,13 +21,13 @@ void free_pages(uint64_t address, uint64_t count);
 uint64_t allocate_zeroed_page();
 
 struct Stats {
-    uint64_t ram_bytes;        // all RAM the memory map reports
-    uint64_t kernel_bytes;     // the loaded image
+    uint64_t ram_bytes;     // all RAM the memory map reports
+    uint64_t kernel_bytes;  // the loaded image
     uint64_t pages_free;
-    uint64_t pages_total;      // managed by the page allocator
-    uint64_t heap_bytes;       // heap region size
-    uint64_t heap_used;        // bytes malloc has in use
-    uint64_t heap_grown;       // bytes handed to malloc via sbrk
+    uint64_t pages_total;  // managed by the page allocator
+    uint64_t heap_bytes;   // heap region size
+    uint64_t heap_used;    // bytes malloc has in use
+    uint64_t heap_grown;   // bytes handed to malloc via sbrk
 };
 Stats stats();
 

@@ -56,7 +56,8 @@ void PageAllocator::reserve(uint64_t start, uint64_t end) {
 }
 
 Result<uint64_t> PageAllocator::allocate(uint64_t count, uint64_t align_pages) {
-    if (count == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0) return Error::InvalidArgument;
+    if (count == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0)
+        return Error::InvalidArgument;
     if (count > m_free) return Error::OutOfMemory;
     // Alignment is of the physical address, not of the page index.
     uint64_t base_page = m_base / kPageSize;

@@ -18,9 +18,9 @@ enum class WakeReason : uint8_t { None, Notified, Timeout };
 
 class Coroutine {
 public:
-    ListNode queue_node;     // in the ready list or in one wait queue, never both
-    TimerNode timer;         // armed while sleeping or waiting with a deadline
-    uintptr_t sp = 0;        // saved stack pointer while not running
+    ListNode queue_node;  // in the ready list or in one wait queue, never both
+    TimerNode timer;      // armed while sleeping or waiting with a deadline
+    uintptr_t sp = 0;     // saved stack pointer while not running
     StackRegion stack{};
     void (*function)(void*) = nullptr;
     void* argument = nullptr;
@@ -28,7 +28,7 @@ public:
     Coroutine* joiner = nullptr;
     uint64_t id = 0;
     uint64_t run_started = 0;
-    size_t high_water = 0;   // measured when the stack is released
+    size_t high_water = 0;            // measured when the stack is released
     void* asan_fake_stack = nullptr;  // AddressSanitizer's fiber bookkeeping (host tests only)
     CoroutineState state = CoroutineState::Ready;
     WakeReason wake_reason = WakeReason::None;
@@ -37,7 +37,8 @@ public:
     char name[kMaxNameLength + 1] = {};
 
     static Coroutine* from_timer(TimerNode* node) {
-        return reinterpret_cast<Coroutine*>(reinterpret_cast<char*>(node) - offsetof(Coroutine, timer));
+        return reinterpret_cast<Coroutine*>(reinterpret_cast<char*>(node) -
+                                            offsetof(Coroutine, timer));
     }
 };
 

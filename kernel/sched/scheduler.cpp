@@ -208,7 +208,8 @@ void init(const Platform& platform) {
     if (state) {
         // Re-initialising (host tests do, between cases) needs an idle scheduler; cached
         // stacks go back to the platform that allocated them.
-        CORONET_ASSERT(state->stats.alive == 0 && !state->current && "re-initialised while coroutines live");
+        CORONET_ASSERT(state->stats.alive == 0 && !state->current &&
+                       "re-initialised while coroutines live");
         state->stacks.drain();
         state->~SchedulerState();
     } else {
@@ -349,4 +350,6 @@ void abandon_current_after_fault() {
 
 // The switch asm calls this if a coroutine's entry function returns instead of finishing
 // through finish_current().
-extern "C" void coronet_context_entry_returned() { CORONET_UNREACHABLE("a coroutine's entry function returned"); }
+extern "C" void coronet_context_entry_returned() {
+    CORONET_UNREACHABLE("a coroutine's entry function returned");
+}

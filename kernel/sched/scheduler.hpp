@@ -25,19 +25,19 @@ inline constexpr size_t kStackCacheLimit = 256;  // released stacks kept for reu
 struct SpawnOptions {
     const char* name = "coroutine";
     size_t stack_size = kDefaultStackSize;  // rounded up to whole pages
-    bool detached = false;                   // freed when it finishes; cannot be joined
+    bool detached = false;                  // freed when it finishes; cannot be joined
 };
 
 struct Stats {
-    uint64_t alive;          // spawned and not yet finished
+    uint64_t alive;  // spawned and not yet finished
     uint64_t spawned;
-    uint64_t switches;       // into coroutines
-    uint64_t stack_bytes;    // stacks allocated (in use plus cached)
+    uint64_t switches;     // into coroutines
+    uint64_t stack_bytes;  // stacks allocated (in use plus cached)
     uint64_t stacks_cached;
-    uint64_t idle_ns;        // time spent in Platform::idle
+    uint64_t idle_ns;  // time spent in Platform::idle
     uint64_t idle_calls;
     uint64_t watchdog_reports;
-    uint64_t faults;         // coroutines killed by a stack overflow
+    uint64_t faults;  // coroutines killed by a stack overflow
 };
 
 void init(const Platform& platform);

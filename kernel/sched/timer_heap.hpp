@@ -35,7 +35,8 @@ public:
 
 private:
     static bool before(const TimerNode* a, const TimerNode* b) {
-        return a->deadline < b->deadline || (a->deadline == b->deadline && a->sequence < b->sequence);
+        return a->deadline < b->deadline ||
+               (a->deadline == b->deadline && a->sequence < b->sequence);
     }
     void place(size_t slot, TimerNode* node) {
         m_nodes[slot] = node;

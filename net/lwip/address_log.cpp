@@ -17,8 +17,8 @@ void on_status(netif* nif, netif_nsc_reason_t reason, const netif_ext_callback_a
         ip4addr_ntoa_r(netif_ip4_addr(nif), address, sizeof address);
         ip4addr_ntoa_r(netif_ip4_netmask(nif), mask, sizeof mask);
         ip4addr_ntoa_r(netif_ip4_gw(nif), gw, sizeof gw);
-        LOG_INFO("net: %c%c%u ipv4 %s netmask %s gateway %s (%s)", nif->name[0], nif->name[1], nif->num, address, mask,
-                 gw, dhcp_supplied_address(nif) ? "dhcp" : "static");
+        LOG_INFO("net: %c%c%u ipv4 %s netmask %s gateway %s (%s)", nif->name[0], nif->name[1],
+                 nif->num, address, mask, gw, dhcp_supplied_address(nif) ? "dhcp" : "static");
     }
     if (reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED) {
         s8_t index = args->ipv6_addr_state_changed.addr_index;

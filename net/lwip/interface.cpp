@@ -81,7 +81,8 @@ err_t init_netif(netif* nif) {
     nif->hwaddr_len = ETH_HWADDR_LEN;
     std::memcpy(nif->hwaddr, device.mac(), ETH_HWADDR_LEN);
     nif->mtu = device.mtu();
-    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP |
+                 NETIF_FLAG_MLD6;
     nif->output = etharp_output;
     nif->output_ip6 = ethip6_output;
     nif->linkoutput = link_output;
@@ -103,13 +104,15 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
     if (g_interface_count == kMaxInterfaces) return Error::LimitReached;
     Interface& iface = g_interfaces[g_interface_count++];
     iface.device = &device;
-    if (!netif_add_noaddr(&iface.lwip, &iface, init_netif, ethernet_input)) return Error::InvalidArgument;
+    if (!netif_add_noaddr(&iface.lwip, &iface, init_netif, ethernet_input))
+        return Error::InvalidArgument;
     if (g_interface_count == 1) netif_set_default(&iface.lwip);
 
     netif_set_up(&iface.lwip);
     if (device.link_up()) netif_set_link_up(&iface.lwip);
     if (config.ipv4.is_static) {
-        netif_set_addr(&iface.lwip, &config.ipv4.address, &config.ipv4.netmask, &config.ipv4.gateway);
+        netif_set_addr(&iface.lwip, &config.ipv4.address, &config.ipv4.netmask,
+                       &config.ipv4.gateway);
     } else if (dhcp_start(&iface.lwip) != ERR_OK) {
         LOG_ERROR("net: DHCP could not start on %s", device.name());
     }
@@ -139,9 +142,14 @@ void flush_interfaces() {
 
 InterfaceStats interface_stats() {
     RxLendingStats rx = rx_lending_stats();
-    InterfaceStats stats{.rx_lent = rx.lent, .tx_backlog = 0, .rx_copied = rx.copied, .rx_no_pbuf = rx.no_pbuf,
-                         .tx_busy = g_tx_busy, .tx_dropped = g_tx_dropped};
-    for (size_t i = 0; i < g_interface_count; ++i) stats.tx_backlog += g_interfaces[i].backlog.size();
+    InterfaceStats stats{.rx_lent = rx.lent,
+                         .tx_backlog = 0,
+                         .rx_copied = rx.copied,
+                         .rx_no_pbuf = rx.no_pbuf,
+                         .tx_busy = g_tx_busy,
+                         .tx_dropped = g_tx_dropped};
+    for (size_t i = 0; i < g_interface_count; ++i)
+        stats.tx_backlog += g_interfaces[i].backlog.size();
     return stats;
 }
 

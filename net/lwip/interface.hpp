@@ -30,12 +30,12 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
 void flush_interfaces();
 
 struct InterfaceStats {
-    uint64_t rx_lent;        // receive buffers lent to lwIP right now (zero-copy pbufs)
-    uint64_t tx_backlog;     // frames waiting for ring space right now, all interfaces
-    uint64_t rx_copied;      // frames copied because too many receive buffers were lent out
-    uint64_t rx_no_pbuf;     // frames dropped: no pbuf for a copy
-    uint64_t tx_busy;        // frames that had to wait in the backlog (ring full)
-    uint64_t tx_dropped;     // frames dropped: backlog full or out of memory
+    uint64_t rx_lent;     // receive buffers lent to lwIP right now (zero-copy pbufs)
+    uint64_t tx_backlog;  // frames waiting for ring space right now, all interfaces
+    uint64_t rx_copied;   // frames copied because too many receive buffers were lent out
+    uint64_t rx_no_pbuf;  // frames dropped: no pbuf for a copy
+    uint64_t tx_busy;     // frames that had to wait in the backlog (ring full)
+    uint64_t tx_dropped;  // frames dropped: backlog full or out of memory
 };
 InterfaceStats interface_stats();
 

@@ -12,7 +12,7 @@
 
 namespace coronet::net {
 
-inline constexpr size_t kLentBuffers = 1024;                 // custom pbufs describing lent buffers
+inline constexpr size_t kLentBuffers = 1024;                // custom pbufs describing lent buffers
 inline constexpr size_t kCopyBelowFree = kLentBuffers / 4;  // copy once fewer are left
 
 // A pbuf for `frame` from `device`: lent, or a copy (the frame then goes straight back to the
@@ -20,9 +20,9 @@ inline constexpr size_t kCopyBelowFree = kLentBuffers / 4;  // copy once fewer a
 pbuf* receive_pbuf(drivers::NetDevice& device, const drivers::ReceivedFrame& frame);
 
 struct RxLendingStats {
-    uint64_t lent;      // lent to lwIP right now
-    uint64_t copied;    // frames copied because too many buffers were lent out
-    uint64_t no_pbuf;   // frames dropped: no pool pbuf for a copy
+    uint64_t lent;     // lent to lwIP right now
+    uint64_t copied;   // frames copied because too many buffers were lent out
+    uint64_t no_pbuf;  // frames dropped: no pool pbuf for a copy
 };
 RxLendingStats rx_lending_stats();
 

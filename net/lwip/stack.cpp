@@ -4,19 +4,19 @@
 
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
+#include "drivers/net_device.hpp"
+#include "drivers/virtio/probe.hpp"
 #include "kernel/log.hpp"
 #include "kernel/panic.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/time_units.hpp"
+#include "lwip/dns.h"
 #include "lwip/init.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
-#include "drivers/net_device.hpp"
-#include "drivers/virtio/probe.hpp"
-#include "lwip/dns.h"
 #include "net/lwip/address_log.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/time_wait.hpp"
@@ -90,7 +90,8 @@ void start_stack(const BootInfo& info, const StackOptions& options) {
     for (size_t i = 0; i < drivers::device_count(); ++i) {
         const InterfaceConfig& config = i == 0 ? options.first_interface : dynamic;
         if (auto added = add_interface(*drivers::device(i), config); !added) {
-            LOG_ERROR("net: no interface for %s: %s", drivers::device(i)->name(), error_name(added.error()));
+            LOG_ERROR("net: no interface for %s: %s", drivers::device(i)->name(),
+                      error_name(added.error()));
         }
     }
     if (drivers::device_count() == 0) LOG_WARN("net: no network device found");
@@ -101,7 +102,8 @@ void start_stack(const BootInfo& info, const StackOptions& options) {
 const char* stack_version() { return LWIP_VERSION_STRING; }
 
 StackStats stack_stats() {
-    return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG), time_wait_reuses()};
+    return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG),
+            time_wait_reuses()};
 }
 
 void stack_activity() { sched::signal(g_output); }
@@ -110,7 +112,9 @@ void stack_activity() { sched::signal(g_output); }
 
 extern "C" {
 
-u32_t sys_now(void) { return static_cast<u32_t>(coronet::ns_to_ms(coronet::arch::clock::now_ns())); }
+u32_t sys_now(void) {
+    return static_cast<u32_t>(coronet::ns_to_ms(coronet::arch::clock::now_ns()));
+}
 
 void coronet_lwip_assert(const char* message, const char* file, int line) {
     coronet::panic("lwIP assertion: %s (%s:%d)", message, file, line);
@@ -118,12 +122,14 @@ void coronet_lwip_assert(const char* message, const char* file, int line) {
 
 // Interrupt handlers run with interrupts masked; lwIP must only ever run with them enabled.
 void coronet_lwip_assert_context(void) {
-    if (!coronet::arch::interrupts_enabled()) coronet::panic("lwIP called with interrupts masked (interrupt context?)");
+    if (!coronet::arch::interrupts_enabled())
+        coronet::panic("lwIP called with interrupts masked (interrupt context?)");
 }
 
 uint32_t coronet_lwip_random(void) {
     uint64_t value;
-    if (!coronet::arch::hardware_random(value)) value = coronet::arch::clock::ticks() * 0x9E3779B97F4A7C15ULL;
+    if (!coronet::arch::hardware_random(value))
+        value = coronet::arch::clock::ticks() * 0x9E3779B97F4A7C15ULL;
     return static_cast<uint32_t>(value >> 16);
 }
 }

@@ -16,7 +16,7 @@ struct StackOptions {
     InterfaceConfig first_interface;  // static IPv4 or DHCP, IPv6; other interfaces use DHCP
     bool has_dns = false;             // a DNS server given statically (DHCP may supply others)
     ip4_addr_t dns{};
-    virtio::ProbeOptions devices;     // what the virtio probe looks for and how it sets devices up
+    virtio::ProbeOptions devices;  // what the virtio probe looks for and how it sets devices up
 };
 
 // Initialises lwIP, finds the network devices (virtio), brings up an interface on each and
@@ -37,9 +37,9 @@ struct PoolStats {
     uint64_t exhausted;  // allocations refused because the pool was empty
 };
 struct StackStats {
-    PoolStats pbuf_pool;  // receive copies (PBUF_POOL_SIZE)
-    PoolStats tcp_pcbs;   // connections, listening sockets excluded (MEMP_NUM_TCP_PCB)
-    PoolStats tcp_segs;   // queued TCP segments (MEMP_NUM_TCP_SEG)
+    PoolStats pbuf_pool;        // receive copies (PBUF_POOL_SIZE)
+    PoolStats tcp_pcbs;         // connections, listening sockets excluded (MEMP_NUM_TCP_PCB)
+    PoolStats tcp_segs;         // queued TCP segments (MEMP_NUM_TCP_SEG)
     uint64_t time_wait_reuses;  // TIME-WAIT connections a new SYN replaced (time_wait.hpp)
 };
 StackStats stack_stats();

@@ -50,24 +50,28 @@ extern "C" int coronet_ip4_input_hook(pbuf* p, netif*) {
     if (!tcp_tw_pcbs || p->len < IP_HLEN) return 0;
     const auto* ip = static_cast<const ip_hdr*>(p->payload);
     size_t header = IPH_HL_BYTES(ip);
-    if (IPH_V(ip) != 4 || header < IP_HLEN || header > p->len || IPH_PROTO(ip) != IP_PROTO_TCP) return 0;
+    if (IPH_V(ip) != 4 || header < IP_HLEN || header > p->len || IPH_PROTO(ip) != IP_PROTO_TCP)
+        return 0;
     if (lwip_ntohs(IPH_OFFSET(ip)) & (IP_OFFMASK | IP_MF)) return 0;
     ip_addr_t remote, local;
     ip_addr_copy_from_ip4(remote, ip->src);
     ip_addr_copy_from_ip4(local, ip->dest);
-    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + header, p->len - header, remote, local);
+    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + header, p->len - header, remote,
+                            local);
     return 0;
 }
 
 extern "C" int coronet_ip6_input_hook(pbuf* p, netif* input) {
     if (!tcp_tw_pcbs || p->len < IP6_HLEN) return 0;
     const auto* ip = static_cast<const ip6_hdr*>(p->payload);
-    if (IP6H_V(ip) != 6 || IP6H_NEXTH(ip) != IP6_NEXTH_TCP) return 0;  // extension headers: left alone
+    if (IP6H_V(ip) != 6 || IP6H_NEXTH(ip) != IP6_NEXTH_TCP)
+        return 0;  // extension headers: left alone
     ip_addr_t remote, local;
     ip_addr_copy_from_ip6_packed(remote, ip->src);
     ip6_addr_assign_zone(ip_2_ip6(&remote), IP6_UNKNOWN, input);
     ip_addr_copy_from_ip6_packed(local, ip->dest);
     ip6_addr_assign_zone(ip_2_ip6(&local), IP6_UNKNOWN, input);
-    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + IP6_HLEN, p->len - IP6_HLEN, remote, local);
+    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + IP6_HLEN, p->len - IP6_HLEN,
+                            remote, local);
     return 0;
 }

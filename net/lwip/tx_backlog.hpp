@@ -7,14 +7,14 @@
 #include <cstdint>
 
 #include "drivers/net_device.hpp"
-#include "lib/ring.hpp"
 #include "lib/result.hpp"
+#include "lib/ring.hpp"
 #include "lwip/pbuf.h"
 
 namespace coronet::net {
 
-inline constexpr size_t kTxBacklog = 256;         // frames waiting for ring space, per interface
-inline constexpr size_t kMaxFrameLength = 1514;   // Ethernet header + 1500-byte payload
+inline constexpr size_t kTxBacklog = 256;        // frames waiting for ring space, per interface
+inline constexpr size_t kMaxFrameLength = 1514;  // Ethernet header + 1500-byte payload
 
 class TxBacklog {
 public:

@@ -40,13 +40,15 @@ constexpr size_t kRawStackSize = 64 * 1024;
 class RawStack {
 public:
     explicit RawStack(size_t size = kRawStackSize) : m_size(size) {
-        m_mapping = mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        m_mapping = mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m_mapping == MAP_FAILED) {
             std::perror("mmap");
             std::abort();
         }
         mprotect(m_mapping, kPageSize, PROT_NONE);
-        for (size_t offset = kPageSize; offset < size + kPageSize; offset += kPageSize) static_cast<char*>(m_mapping)[offset] = 0;
+        for (size_t offset = kPageSize; offset < size + kPageSize; offset += kPageSize)
+            static_cast<char*>(m_mapping)[offset] = 0;
     }
     ~RawStack() { munmap(m_mapping, m_size + kPageSize); }
     RawStack(const RawStack&) = delete;
@@ -179,7 +181,9 @@ void run_in_coroutine(benchmark::State& state, F&& body) {
 
 void empty_coroutine(void*) {}
 
-sched::SpawnOptions empty_options() { return {.name = "empty", .stack_size = sched::kDefaultStackSize}; }
+sched::SpawnOptions empty_options() {
+    return {.name = "empty", .stack_size = sched::kDefaultStackSize};
+}
 
 // spawn + run to completion + join, called from the scheduler's own context: one switch in,
 // one out, one pass of the loop. Stacks come from the pool after the first iteration.
@@ -252,7 +256,8 @@ constexpr size_t kStackSize = sched::kDefaultStackSize;
 
 void stack_mmap(benchmark::State& state, bool touch) {
     for (auto _ : state) {
-        void* mapping = mmap(nullptr, kStackSize + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void* mapping = mmap(nullptr, kStackSize + kPageSize, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (mapping == MAP_FAILED || mprotect(mapping, kPageSize, PROT_NONE) != 0) {
             state.SkipWithError("mmap/mprotect failed");
             break;
@@ -335,8 +340,9 @@ void idle_memory(benchmark::State& state, size_t count, size_t stack_kib, bool g
         run_in_coroutine(state, [&] {
             auto spawn_until = [&](size_t total) {
                 for (size_t i = waiters.blocked; i < total; ++i) {
-                    auto c = sched::spawn(idle_waiter, &waiters,
-                                          {.name = "idle", .stack_size = stack_size, .detached = true});
+                    auto c =
+                        sched::spawn(idle_waiter, &waiters,
+                                     {.name = "idle", .stack_size = stack_size, .detached = true});
                     if (!c) {
                         failed = true;
                         return;
@@ -355,8 +361,10 @@ void idle_memory(benchmark::State& state, size_t count, size_t stack_kib, bool g
             state.SkipWithError("spawn failed (out of memory or mappings: see vm.max_map_count)");
             break;
         }
-        per = (static_cast<double>(rss_end) - static_cast<double>(rss_start)) / static_cast<double>(count);
-        marginal = (static_cast<double>(rss_end) - static_cast<double>(rss_warm)) / static_cast<double>(count - kWarm);
+        per = (static_cast<double>(rss_end) - static_cast<double>(rss_start)) /
+              static_cast<double>(count);
+        marginal = (static_cast<double>(rss_end) - static_cast<double>(rss_warm)) /
+                   static_cast<double>(count - kWarm);
     }
     malloc_trim(0);
     sched::set_watchdog(sched::kDefaultWatchdogNs);
@@ -377,8 +385,10 @@ void register_all() {
     RegisterBenchmark("create_enter_leave/ucontext", create_ucontext);
 
     RegisterBenchmark("sched_spawn_join/from_coroutine/pattern", spawn_join_from_coroutine, true);
-    RegisterBenchmark("sched_spawn_join/from_coroutine/no_pattern", spawn_join_from_coroutine, false);
-    RegisterBenchmark("sched_spawn_join/from_scheduler/no_pattern", spawn_join_from_scheduler, false);
+    RegisterBenchmark("sched_spawn_join/from_coroutine/no_pattern", spawn_join_from_coroutine,
+                      false);
+    RegisterBenchmark("sched_spawn_join/from_scheduler/no_pattern", spawn_join_from_scheduler,
+                      false);
     RegisterBenchmark("sched_yield/ping_pong", yield_ping_pong);
     RegisterBenchmark("clock_read/host", clock_read);
 
@@ -393,8 +403,8 @@ void register_all() {
         for (size_t count : {10000, 100000}) {
             if (guard && count > 10000) continue;
             for (size_t kib : {16, 8}) {
-                std::string name = "idle_memory/" + std::to_string(count) + "/" + std::to_string(kib) + "KiB/" +
-                                   (guard ? "guard" : "no_guard");
+                std::string name = "idle_memory/" + std::to_string(count) + "/" +
+                                   std::to_string(kib) + "KiB/" + (guard ? "guard" : "no_guard");
                 RegisterBenchmark(name.c_str(), idle_memory, count, kib, guard)
                     ->Iterations(1)
                     ->UseRealTime()

@@ -27,9 +27,9 @@ constexpr size_t kHeaderBytes = 5;
     std::abort();
 }
 
-#define CHECK(condition)                        \
-    do {                                        \
-        if (!(condition)) fail(#condition);     \
+#define CHECK(condition)                    \
+    do {                                    \
+        if (!(condition)) fail(#condition); \
     } while (0)
 
 // Split points from the input's own bytes, so a crash replays exactly.

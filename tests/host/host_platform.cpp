@@ -37,7 +37,8 @@ Result<sched::StackRegion> allocate_stack(size_t size) {
         if (!memory) return Error::OutOfMemory;
         return sched::StackRegion{reinterpret_cast<uintptr_t>(memory), size, 0};
     }
-    void* memory = mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* memory =
+        mmap(nullptr, size + kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return Error::OutOfMemory;
     if (mprotect(memory, kPageSize, PROT_NONE) != 0) {
         munmap(memory, size + kPageSize);
@@ -67,7 +68,8 @@ void report_watchdog(const char* name, uint64_t ran_ns) {
 }
 
 void on_segv(int, siginfo_t* info, void*) {
-    if (sched::guard_fault_owner(reinterpret_cast<uint64_t>(info->si_addr))) sched::abandon_current_after_fault();
+    if (sched::guard_fault_owner(reinterpret_cast<uint64_t>(info->si_addr)))
+        sched::abandon_current_after_fault();
     signal(SIGSEGV, SIG_DFL);  // any other fault: crash as usual
 }
 
@@ -98,7 +100,7 @@ void init_scheduler(const HostPlatformOptions& options) {
         alt.ss_sp = g_signal_stack;
         alt.ss_size = sizeof g_signal_stack;
         sigaltstack(&alt, nullptr);
-        struct sigaction action{};
+        struct sigaction action {};
         action.sa_sigaction = on_segv;
         action.sa_flags = SA_SIGINFO | SA_ONSTACK;
         sigemptyset(&action.sa_mask);

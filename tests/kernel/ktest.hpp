@@ -24,13 +24,14 @@ int failures();
 
 }  // namespace coronet::ktest
 
-#define KTEST(name, description)                                                   \
-    static void ktest_##name();                                                    \
-    static ::coronet::ktest::Test ktest_entry_##name = {#name, description, ktest_##name, nullptr}; \
-    static ::coronet::ktest::Registration ktest_registration_##name(ktest_entry_##name); \
+#define KTEST(name, description)                                                          \
+    static void ktest_##name();                                                           \
+    static ::coronet::ktest::Test ktest_entry_##name = {#name, description, ktest_##name, \
+                                                        nullptr};                         \
+    static ::coronet::ktest::Registration ktest_registration_##name(ktest_entry_##name);  \
     static void ktest_##name()
 
-#define KCHECK(expr)                                                               \
-    do {                                                                           \
-        if (!(expr)) ::coronet::ktest::record_failure(#expr, __FILE__, __LINE__);  \
+#define KCHECK(expr)                                                              \
+    do {                                                                          \
+        if (!(expr)) ::coronet::ktest::record_failure(#expr, __FILE__, __LINE__); \
     } while (0)

@@ -41,7 +41,8 @@ int app_main(const BootInfo&) {
         if (wanted != t->name) continue;
         printf("ktest: running %s (%s)\n", t->name, t->description);
         t->function();
-        printf("ktest: %s %s (%d failed checks)\n", t->name, g_failures ? "FAILED" : "PASSED", g_failures);
+        printf("ktest: %s %s (%d failed checks)\n", t->name, g_failures ? "FAILED" : "PASSED",
+               g_failures);
         return g_failures ? 1 : 0;
     }
     printf("ktest: unknown test '%.*s'\n", static_cast<int>(wanted.size()), wanted.data());

@@ -15,7 +15,8 @@
 [[gnu::noinline]] void ktest_fault_text_write() {
     // Writing over our own code: W^X must make this a fault.
     auto* code = reinterpret_cast<volatile uint8_t*>(&ktest_fault_null_read);
-    printf("ktest: writing to kernel text at %p\n", reinterpret_cast<void*>(const_cast<uint8_t*>(code)));
+    printf("ktest: writing to kernel text at %p\n",
+           reinterpret_cast<void*>(const_cast<uint8_t*>(code)));
     code[0] = 0xCC;
     printf("ktest: kernel text is writable\n");
 }
@@ -31,7 +32,8 @@
 [[gnu::noinline]] void ktest_stack_smash(const char* source, unsigned long length) {
     char buffer[16];
     // Deliberately overruns: the stack protector must notice before the return.
-    for (unsigned long i = 0; i < length; ++i) reinterpret_cast<volatile char*>(buffer)[i] = source[i % 4];
+    for (unsigned long i = 0; i < length; ++i)
+        reinterpret_cast<volatile char*>(buffer)[i] = source[i % 4];
 }
 
 KTEST(null_deref, "a null dereference panics with the cause, address and backtrace") {

@@ -118,7 +118,8 @@ KTEST(fp_interrupts, "FP/SIMD state survives an interrupt storm whose handler al
     g_storm_running = false;
     arch::clock::disarm_timer();
     arch::clock::set_timer_handler(nullptr);
-    printf("ktest: %llu timer interrupts during %d FP rounds\n", static_cast<unsigned long long>(g_storm_count), rounds);
+    printf("ktest: %llu timer interrupts during %d FP rounds\n",
+           static_cast<unsigned long long>(g_storm_count), rounds);
     KCHECK(g_storm_count >= kMinInterrupts);
     KCHECK(all_equal);
 }

@@ -46,19 +46,23 @@ KTEST(sched_sleepers, "10 000 coroutines sleeping on random deadlines wake in de
     for (int i = 0; i < kSleepers; ++i) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         g_sleepers[i].deadline = start + (seed >> 16) % kSecond;
-        auto spawned = sched::spawn(sleeper_main, &g_sleepers[i], {.name = "sleeper", .stack_size = 4096, .detached = true});
+        auto spawned = sched::spawn(sleeper_main, &g_sleepers[i],
+                                    {.name = "sleeper", .stack_size = 4096, .detached = true});
         KCHECK(spawned.ok());
         if (!spawned) return;
     }
     uint64_t spawned_at = sched::now();
-    printf("ktest: spawned in %llu ms\n", static_cast<unsigned long long>((spawned_at + kLead - start) / kMillisecond));
+    printf("ktest: spawned in %llu ms\n",
+           static_cast<unsigned long long>((spawned_at + kLead - start) / kMillisecond));
     KCHECK(spawned_at < start);
     sched::Stats during = sched::stats();
-    printf("ktest: %llu coroutines alive, %llu KiB of stacks\n", static_cast<unsigned long long>(during.alive),
+    printf("ktest: %llu coroutines alive, %llu KiB of stacks\n",
+           static_cast<unsigned long long>(during.alive),
            static_cast<unsigned long long>(during.stack_bytes >> 10));
     KCHECK(during.alive == kSleepers);
     sched::run_until_idle();
-    printf("ktest: ran in %llu ms\n", static_cast<unsigned long long>((sched::now() - spawned_at) / kMillisecond));
+    printf("ktest: ran in %llu ms\n",
+           static_cast<unsigned long long>((sched::now() - spawned_at) / kMillisecond));
 
     // Sorted by deadline (ties in spawn order), the wake order must be strictly increasing.
     uint32_t* by_deadline = static_cast<uint32_t*>(calloc(kSleepers, sizeof(uint32_t)));
@@ -78,8 +82,8 @@ KTEST(sched_sleepers, "10 000 coroutines sleeping on random deadlines wake in de
         if (i > 0 && g_sleepers[by_deadline[i - 1]].order > s.order) ++out_of_order;
     }
     free(by_deadline);
-    printf("ktest: woke %u, out of order %d, early %d, worst lateness %llu us\n", g_wake_counter, out_of_order, early,
-           static_cast<unsigned long long>(ns_to_us(worst_late)));
+    printf("ktest: woke %u, out of order %d, early %d, worst lateness %llu us\n", g_wake_counter,
+           out_of_order, early, static_cast<unsigned long long>(ns_to_us(worst_late)));
     KCHECK(g_wake_counter == kSleepers);
     KCHECK(out_of_order == 0);
     KCHECK(early == 0);
@@ -111,10 +115,12 @@ void survivor_main(void*) {
 
 }  // namespace
 
-KTEST(stack_overflow, "a coroutine overflowing its stack is named and killed; the kernel keeps running") {
+KTEST(stack_overflow,
+      "a coroutine overflowing its stack is named and killed; the kernel keeps running") {
     uint64_t pages_before = memory::stats().pages_free;
     for (int round = 0; round < 2; ++round) {
-        auto victim = sched::spawn(overflow_main, nullptr, {.name = "overflower", .stack_size = 16384});
+        auto victim =
+            sched::spawn(overflow_main, nullptr, {.name = "overflower", .stack_size = 16384});
         auto survivor = sched::spawn(survivor_main, nullptr, {.name = "survivor"});
         KCHECK(victim.ok() && survivor.ok());
         if (!victim || !survivor) return;
@@ -133,21 +139,25 @@ KTEST(stack_overflow, "a coroutine overflowing its stack is named and killed; th
     KCHECK(after.ok());
     sched::run_until_idle();
     KCHECK(sched::join(*after).ok());
-    KCHECK(memory::stats().pages_free + sched::stats().stack_bytes / kPageSize + 64 >= pages_before);
+    KCHECK(memory::stats().pages_free + sched::stats().stack_bytes / kPageSize + 64 >=
+           pages_before);
 }
 
 KTEST(idle_halts, "with every coroutine asleep the CPU halts instead of spinning") {
     sched::Stats before = sched::stats();
     uint64_t start = sched::now();
-    auto sleeper = sched::spawn([] { sched::sleep_for(500 * kMillisecond); }, {.name = "long-sleeper"});
+    auto sleeper =
+        sched::spawn([] { sched::sleep_for(500 * kMillisecond); }, {.name = "long-sleeper"});
     KCHECK(sleeper.ok());
     sched::run_until_idle();
     uint64_t wall = sched::now() - start;
     sched::Stats after = sched::stats();
     uint64_t idle = after.idle_ns - before.idle_ns;
     uint64_t idle_calls = after.idle_calls - before.idle_calls;
-    printf("ktest: %llu ms wall, %llu ms halted in %llu idle calls\n", static_cast<unsigned long long>(wall / kMillisecond),
-           static_cast<unsigned long long>(idle / kMillisecond), static_cast<unsigned long long>(idle_calls));
+    printf("ktest: %llu ms wall, %llu ms halted in %llu idle calls\n",
+           static_cast<unsigned long long>(wall / kMillisecond),
+           static_cast<unsigned long long>(idle / kMillisecond),
+           static_cast<unsigned long long>(idle_calls));
     KCHECK(wall >= 500 * kMillisecond);
     KCHECK(idle * 10 >= wall * 9);  // at least 90 % of the time halted
     KCHECK(idle_calls <= 10);       // a spinning loop would enter idle thousands of times
@@ -163,8 +173,7 @@ bool hog_reported_once(const char* name, uint64_t busy_ns) {
     auto hog = sched::spawn(
         [busy_ns] {
             uint64_t until = sched::now() + busy_ns;
-            while (sched::now() < until) {
-            }
+            while (sched::now() < until) {}
         },
         {.name = name});
     if (!hog) return false;

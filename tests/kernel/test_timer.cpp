@@ -30,12 +30,12 @@ bool wait_for_timer(uint64_t limit_ns) {
 
 // Spins with interrupts enabled until `until_ns`: for checking that nothing fires.
 bool fired_while_spinning(uint64_t until_ns) {
-    while (arch::clock::now_ns() < until_ns) {
-    }
+    while (arch::clock::now_ns() < until_ns) {}
     return g_fired_count != 0;
 }
 
-constexpr uint64_t kEarlyToleranceNs = 200 * kMicrosecond;  // calibration error over the longest interval
+constexpr uint64_t kEarlyToleranceNs =
+    200 * kMicrosecond;  // calibration error over the longest interval
 constexpr uint64_t kLateToleranceNs = 30 * kMillisecond;
 
 }  // namespace
@@ -60,7 +60,8 @@ KTEST(timer, "one-shot timer interrupts fire at the requested deadline") {
         KCHECK(fired);
         KCHECK(g_fired_count == 1);
         int64_t error_ns = static_cast<int64_t>(g_fired_at) - static_cast<int64_t>(deadline);
-        printf("ktest: deadline +%llu ms fired %+lld us from the deadline\n", static_cast<unsigned long long>(delay_ms),
+        printf("ktest: deadline +%llu ms fired %+lld us from the deadline\n",
+               static_cast<unsigned long long>(delay_ms),
                static_cast<long long>(error_ns / static_cast<int64_t>(kMicrosecond)));
         KCHECK(error_ns >= -static_cast<int64_t>(kEarlyToleranceNs));
         KCHECK(error_ns <= static_cast<int64_t>(kLateToleranceNs));

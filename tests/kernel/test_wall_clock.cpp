@@ -25,7 +25,8 @@ bool agrees_with_rtc(uint64_t derived) {
     KCHECK(rtc.ok());
     if (!rtc.ok()) return false;
     auto difference = static_cast<int64_t>(*rtc) - static_cast<int64_t>(derived);
-    printf("ktest: rtc %" PRIu64 ", wall clock %" PRIu64 " (rtc ahead by %" PRId64 " s)\n", *rtc, derived, difference);
+    printf("ktest: rtc %" PRIu64 ", wall clock %" PRIu64 " (rtc ahead by %" PRId64 " s)\n", *rtc,
+           derived, difference);
     return difference >= -1 && difference <= 2;
 }
 
@@ -53,8 +54,8 @@ KTEST(wall_clock, "the RTC gives a plausible wall time that advances with the up
     KCHECK(wall_clock::available());
     uint64_t start = wall_clock::unix_seconds();
     civil::DateTime t = civil::from_unix_seconds(static_cast<int64_t>(start));
-    printf("ktest: %s rtc: %04" PRId64 "-%02u-%02u %02u:%02u:%02u UTC (%" PRIu64 ")\n", arch::rtc::device_name(), t.year,
-           t.month, t.day, t.hour, t.minute, t.second, start);
+    printf("ktest: %s rtc: %04" PRId64 "-%02u-%02u %02u:%02u:%02u UTC (%" PRIu64 ")\n",
+           arch::rtc::device_name(), t.year, t.month, t.day, t.hour, t.minute, t.second, start);
     KCHECK(t.year >= 2024 && t.year <= 2100);
     KCHECK(agrees_with_rtc(wall_clock::unix_seconds()));
 
@@ -68,7 +69,8 @@ KTEST(wall_clock, "the RTC gives a plausible wall time that advances with the up
     uint64_t elapsed_s = ns_to_s(uptime_ns() - uptime_before);
 
     uint64_t advanced = sampler.last - sampler.first;
-    printf("ktest: %" PRIu64 " s of uptime, the wall clock advanced %" PRIu64 " s\n", elapsed_s, advanced);
+    printf("ktest: %" PRIu64 " s of uptime, the wall clock advanced %" PRIu64 " s\n", elapsed_s,
+           advanced);
     KCHECK(!sampler.went_backwards);
     KCHECK(advanced + 1 >= elapsed_s && advanced <= elapsed_s + 1);
     KCHECK(advanced >= 2);

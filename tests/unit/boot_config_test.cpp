@@ -72,8 +72,10 @@ TEST(BootConfig, ReparseReplacesEverything) {
 
 TEST(BootConfig, RepeatedKeysIterateInOrder) {
     BootConfig c;
-    c.parse("console=ttyS0 virtio_mmio.device=512@0xfeb00e00:12 quiet virtio_mmio.device=512@0xfeb00c00:11 "
-            "virtio_mmio.device");
+    c.parse(
+        "console=ttyS0 virtio_mmio.device=512@0xfeb00e00:12 quiet "
+        "virtio_mmio.device=512@0xfeb00c00:11 "
+        "virtio_mmio.device");
     EXPECT_EQ(c.count("virtio_mmio.device"), 3u);
     EXPECT_EQ(c.get_nth("virtio_mmio.device", 0), "512@0xfeb00e00:12");
     EXPECT_EQ(c.get_nth("virtio_mmio.device", 1), "512@0xfeb00c00:11");

@@ -35,7 +35,9 @@ void expect_same(const civil::DateTime& got, const civil::DateTime& want, int64_
     EXPECT_EQ(got.weekday, want.weekday) << seconds;
 }
 
-int64_t days_of(int64_t y, unsigned m, unsigned d) { return civil::days_from_date(civil::Date{y, m, d}); }
+int64_t days_of(int64_t y, unsigned m, unsigned d) {
+    return civil::days_from_date(civil::Date{y, m, d});
+}
 
 }  // namespace
 
@@ -99,9 +101,11 @@ TEST(CivilTime, KnownInstants) {
     civil::DateTime y2038 = civil::from_unix_seconds(2147483648LL);
     expect_same(y2038, civil::DateTime{2038, 1, 19, 3, 14, 8, 2}, 2147483648LL);
     // 2^32 seconds: where an unsigned 32-bit counter ends.
-    expect_same(civil::from_unix_seconds(4294967296LL), civil::DateTime{2106, 2, 7, 6, 28, 16, 0}, 4294967296LL);
+    expect_same(civil::from_unix_seconds(4294967296LL), civil::DateTime{2106, 2, 7, 6, 28, 16, 0},
+                4294967296LL);
     // RFC 9110's example date.
-    expect_same(civil::from_unix_seconds(784111777), civil::DateTime{1994, 11, 6, 8, 49, 37, 0}, 784111777);
+    expect_same(civil::from_unix_seconds(784111777), civil::DateTime{1994, 11, 6, 8, 49, 37, 0},
+                784111777);
     EXPECT_EQ(civil::to_unix_seconds(civil::DateTime{1994, 11, 6, 8, 49, 37, 0}), 784111777);
     EXPECT_EQ(civil::to_unix_seconds(civil::DateTime{2000, 3, 1, 0, 0, 0, 0}), 951868800);
     EXPECT_EQ(civil::to_unix_seconds(civil::DateTime{9999, 12, 31, 23, 59, 59, 0}), 253402300799LL);
@@ -116,10 +120,12 @@ TEST(CivilTime, EveryDayRoundTrips) {
         ASSERT_TRUE(civil::is_valid(date)) << day;
         ASSERT_EQ(civil::days_from_date(date), day);
         // Consecutive: the next day of the month, or the 1st of the next month/year.
-        bool next_day = date.year == previous.year && date.month == previous.month && date.day == previous.day + 1;
-        bool next_month = date.day == 1 && previous.day == civil::days_in_month(previous.year, previous.month) &&
-                          ((date.year == previous.year && date.month == previous.month + 1) ||
-                           (date.year == previous.year + 1 && date.month == 1 && previous.month == 12));
+        bool next_day = date.year == previous.year && date.month == previous.month &&
+                        date.day == previous.day + 1;
+        bool next_month =
+            date.day == 1 && previous.day == civil::days_in_month(previous.year, previous.month) &&
+            ((date.year == previous.year && date.month == previous.month + 1) ||
+             (date.year == previous.year + 1 && date.month == 1 && previous.month == 12));
         ASSERT_TRUE(next_day || next_month) << day;
         previous = date;
     }

@@ -31,15 +31,14 @@ std::string describe(ParseStatus status, const HeadParser& parser, const Request
     if (status == ParseStatus::Error) return "error " + std::to_string(parser.error().status);
     if (status == ParseStatus::NeedMore) return "need more";
     size_t n = parser.head_length();
-    std::string s = "head " + std::to_string(n) + " method " + method_name(r.method) + " " +
-                    where(r.method_text, buffer, n) + " target " + where(r.target, buffer, n) +
-                    " path " + where(r.path, buffer, n) + " query " + where(r.query, buffer, n) +
-                    " version " + (r.version == Version::Http11 ? "1.1" : "1.0") + " host " +
-                    where(r.host, buffer, n) + " framing " +
-                    std::to_string(static_cast<int>(r.framing)) + " length " +
-                    std::to_string(r.content_length) + " keep-alive " +
-                    std::to_string(r.keep_alive) + " continue " +
-                    std::to_string(r.expect_continue) + " fields";
+    std::string s =
+        "head " + std::to_string(n) + " method " + method_name(r.method) + " " +
+        where(r.method_text, buffer, n) + " target " + where(r.target, buffer, n) + " path " +
+        where(r.path, buffer, n) + " query " + where(r.query, buffer, n) + " version " +
+        (r.version == Version::Http11 ? "1.1" : "1.0") + " host " + where(r.host, buffer, n) +
+        " framing " + std::to_string(static_cast<int>(r.framing)) + " length " +
+        std::to_string(r.content_length) + " keep-alive " + std::to_string(r.keep_alive) +
+        " continue " + std::to_string(r.expect_continue) + " fields";
     for (size_t i = 0; i < r.header_count; ++i)
         s += " " + where(r.headers[i].name, buffer, n) + "=" + where(r.headers[i].value, buffer, n);
     return s;
@@ -177,7 +176,8 @@ Decoded decode_growing(const Request& request, std::string_view input, const Lim
             EXPECT_LE(step.consumed, available - position);
             if (!step.data.empty()) {  // a view of the input, inside what was consumed
                 EXPECT_GE(step.data.data(), input.data() + position);
-                EXPECT_LE(step.data.data() + step.data.size(), input.data() + position + step.consumed);
+                EXPECT_LE(step.data.data() + step.data.size(),
+                          input.data() + position + step.consumed);
             }
             result.body.append(step.data);
             if (result.status == ParseStatus::NeedMore) {
@@ -234,8 +234,7 @@ uint16_t chunked_error(std::string_view input, const Limits& limits = {}) {
 
 // Each of `inputs` fails with `status`, as a head (error_of) or as a chunked body (chunked_error).
 using ErrorOf = uint16_t (*)(std::string_view input, const Limits& limits);
-void expect_errors(ErrorOf error, uint16_t status,
-                   std::initializer_list<std::string_view> inputs) {
+void expect_errors(ErrorOf error, uint16_t status, std::initializer_list<std::string_view> inputs) {
     for (std::string_view input : inputs) EXPECT_EQ(error(input, {}), status) << input;
 }
 
@@ -264,9 +263,9 @@ TEST(HttpParser, SimpleGet) {
 }
 
 TEST(HttpParser, IncompleteHeadNeedsMore) {
-    for (std::string_view prefix : {"", "G", "GET / HTTP/1.1", "GET / HTTP/1.1\r\n",
-                                    "GET / HTTP/1.1\r\nHost: a\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r",
-                                    "\r\n\r\n"}) {
+    for (std::string_view prefix :
+         {"", "G", "GET / HTTP/1.1", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\r\n",
+          "GET / HTTP/1.1\r\nHost: a\r\n\r", "\r\n\r\n"}) {
         HeadParser parser;
         Request request;
         EXPECT_EQ(parser.parse(prefix, request), ParseStatus::NeedMore) << prefix;
@@ -275,16 +274,17 @@ TEST(HttpParser, IncompleteHeadNeedsMore) {
 
 TEST(HttpParser, KnownMethods) {
     const std::pair<const char*, Method> cases[] = {
-        {"GET", Method::Get},       {"HEAD", Method::Head},       {"POST", Method::Post},
-        {"PUT", Method::Put},       {"DELETE", Method::Delete},   {"OPTIONS", Method::Options},
-        {"PATCH", Method::Patch},   {"TRACE", Method::Trace},
+        {"GET", Method::Get},     {"HEAD", Method::Head},     {"POST", Method::Post},
+        {"PUT", Method::Put},     {"DELETE", Method::Delete}, {"OPTIONS", Method::Options},
+        {"PATCH", Method::Patch}, {"TRACE", Method::Trace},
     };
     for (auto [name, method] : cases) {
         Parsed p = parse_done(std::string(name) + " / HTTP/1.1\r\nHost: h\r\n\r\n");
         EXPECT_EQ(p.request.method, method) << name;
         EXPECT_STREQ(method_name(p.request.method), name);
     }
-    EXPECT_EQ(parse_done("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n").request.method, Method::Connect);
+    EXPECT_EQ(parse_done("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n").request.method,
+              Method::Connect);
     EXPECT_STREQ(method_name(Method::Connect), "CONNECT");
 }
 
@@ -296,7 +296,8 @@ TEST(HttpParser, UnknownMethodsAreOtherWithTheirText) {
     EXPECT_EQ(parse_done("get / HTTP/1.1\r\nHost: h\r\n\r\n").request.method, Method::Other);
     // Any token is a method, punctuation included (but '*' stays OPTIONS only).
     EXPECT_EQ(error_of("M-SEARCH! * HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
-    EXPECT_EQ(parse_done("M-SEARCH! /x HTTP/1.1\r\nHost: h\r\n\r\n").request.method_text, "M-SEARCH!");
+    EXPECT_EQ(parse_done("M-SEARCH! /x HTTP/1.1\r\nHost: h\r\n\r\n").request.method_text,
+              "M-SEARCH!");
 }
 
 TEST(HttpParser, MethodLengthLimit) {
@@ -311,24 +312,26 @@ TEST(HttpParser, MethodLengthLimit) {
 }
 
 TEST(HttpParser, InvalidMethodCharacters) {
-    expect_errors(error_of, 400, {
-        "GE(T / HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n",
-        " GET / HTTP/1.1\r\nHost: h\r\n\r\n",
-        "\x01GET / HTTP/1.1\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GE(T / HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                      " GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "\x01GET / HTTP/1.1\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, SeparatorsAreSingleSpaces) {
-    expect_errors(error_of, 400, {
-        "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET /  HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET / HTTP/1.1 \r\nHost: h\r\n\r\n",
-        "GET /\tHTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET / \r\nHost: h\r\n\r\n",
-        "GET /\r\nHost: h\r\n\r\n",  // HTTP/0.9 style
-        "GET\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET /  HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET / HTTP/1.1 \r\nHost: h\r\n\r\n",
+                      "GET /\tHTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET / \r\nHost: h\r\n\r\n",
+                      "GET /\r\nHost: h\r\n\r\n",  // HTTP/0.9 style
+                      "GET\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, LeadingEmptyLinesAreSkipped) {
@@ -350,81 +353,87 @@ TEST(HttpParser, BareLfLineEndings) {
 }
 
 TEST(HttpParser, BareCrIsRejected) {
-    expect_errors(error_of, 400, {
-        "\rGET / HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET / HTTP/1.1\rHost: h\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: h\r\n\rX",
-        "GET / HTTP/1.1\r\nHost: h\r\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "\rGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET / HTTP/1.1\rHost: h\r\n\r\n",
+                      "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",
+                      "GET / HTTP/1.1\r\nHost: h\r\n\rX",
+                      "GET / HTTP/1.1\r\nHost: h\r\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, OriginFormSplitsPathAndQuery) {
     expect_splits("GET", {
-        {"/a/b?x=1&y=2?z", "/a/b", "x=1&y=2?z"},
-        {"/?", "/", ""},
-        {"/%41%20b;c,d", "/%41%20b;c,d", ""},  // percent-encoding and sub-delimiters: the router's
-    });
+                             {"/a/b?x=1&y=2?z", "/a/b", "x=1&y=2?z"},
+                             {"/?", "/", ""},
+                             {"/%41%20b;c,d", "/%41%20b;c,d",
+                              ""},  // percent-encoding and sub-delimiters: the router's
+                         });
 }
 
 TEST(HttpParser, TargetCharacters) {
-    expect_errors(error_of, 400, {
-        "GET /a\x01 HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET /\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET /a\0b HTTP/1.1\r\nHost: h\r\n\r\n"sv,
-        "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET ?x HTTP/1.1\r\nHost: h\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GET /a\x01 HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET /\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET /a\0b HTTP/1.1\r\nHost: h\r\n\r\n"sv,
+                      "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET ?x HTTP/1.1\r\nHost: h\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, AsteriskFormOnlyForOptions) {
     EXPECT_EQ(parse_done("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").request.method, Method::Options);
     expect_splits("OPTIONS", {{"*", "*", ""}, {"/x", "/x", ""}});
-    expect_errors(error_of, 400, {
-        "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
-        "OPTIONS *x HTTP/1.1\r\nHost: h\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "OPTIONS *x HTTP/1.1\r\nHost: h\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, AuthorityFormOnlyForConnect) {
     Parsed p = parse_done("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
     EXPECT_EQ(p.request.host, "example.com:443");
     expect_splits("CONNECT", {
-        {"example.com:443", "example.com:443", ""},
-        {"[::1]:8080", "[::1]:8080", ""},
-    });
-    expect_errors(error_of, 400, {
-        "CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT example.com HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT example.com: HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT :443 HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT a:4x HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT a/b:4 HTTP/1.1\r\nHost: h\r\n\r\n",
-        "CONNECT * HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n",
-    });
+                                 {"example.com:443", "example.com:443", ""},
+                                 {"[::1]:8080", "[::1]:8080", ""},
+                             });
+    expect_errors(error_of, 400,
+                  {
+                      "CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT example.com HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT example.com: HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT :443 HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT a:4x HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT a/b:4 HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "CONNECT * HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n",
+                  });
 }
 
 TEST(HttpParser, AbsoluteForm) {
     // The target's authority wins over Host. No path: "/", still a view into the buffer
     // (checked by describe()).
     expect_splits("GET", {
-        {"http://example.com:8080/a/b?c=d", "/a/b", "c=d", "example.com:8080"},
-        {"HTTPS://example.com", "/", "", "example.com"},
-        {"http://h?x=1", "/", "x=1", "h"},
-    });
+                             {"http://example.com:8080/a/b?c=d", "/a/b", "c=d", "example.com:8080"},
+                             {"HTTPS://example.com", "/", "", "example.com"},
+                             {"http://h?x=1", "/", "x=1", "h"},
+                         });
     Parsed p = parse_done("GET http://example.com:8080/a/b?c=d HTTP/1.1\r\nHost: other\r\n\r\n");
     EXPECT_EQ(p.request.host, "example.com:8080");
     EXPECT_EQ(p.request.header("Host"), "other");
 
-    expect_errors(error_of, 400, {
-        "GET ftp://example.com/ HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET http://user@h/x HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET http:/h/x HTTP/1.1\r\nHost: h\r\n\r\n",
-        "GET http://h#frag HTTP/1.1\r\nHost: h\r\n\r\n",
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GET ftp://example.com/ HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET http://user@h/x HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET http:/h/x HTTP/1.1\r\nHost: h\r\n\r\n",
+                      "GET http://h#frag HTTP/1.1\r\nHost: h\r\n\r\n",
+                  });
     // Host stays mandatory on HTTP/1.1 (RFC 9110 7.2).
     EXPECT_EQ(error_of("GET http://h/ HTTP/1.1\r\n\r\n"), 400);
     EXPECT_EQ(parse_done("GET http://h/ HTTP/1.0\r\n\r\n").request.host, "h");
@@ -433,10 +442,11 @@ TEST(HttpParser, AbsoluteForm) {
 TEST(HttpParser, Versions) {
     EXPECT_EQ(parse_done("GET / HTTP/1.0\r\n\r\n").request.version, Version::Http10);
     EXPECT_EQ(parse_done("GET / HTTP/1.1\r\nHost: h\r\n\r\n").request.version, Version::Http11);
-    for (const char* version : {"HTTP/2.0", "HTTP/1.2", "HTTP/3", "HTTP/0.9", "HTTP/2", "HTTP/10.0"})
+    for (const char* version :
+         {"HTTP/2.0", "HTTP/1.2", "HTTP/3", "HTTP/0.9", "HTTP/2", "HTTP/10.0"})
         EXPECT_EQ(error_of(get_with("Host: h\r\n", version)), 505) << version;
-    for (const char* version : {"http/1.1", "HTTP/", "HTTP/1.", "HTTP/.1", "HTTP/1.1.1", "HTTP/1.1x",
-                                "HTTZ/1.1", "HTTP/a.b", "HTTP", "1.1", "HTTP/1,1"})
+    for (const char* version : {"http/1.1", "HTTP/", "HTTP/1.", "HTTP/.1", "HTTP/1.1.1",
+                                "HTTP/1.1x", "HTTZ/1.1", "HTTP/a.b", "HTTP", "1.1", "HTTP/1,1"})
         EXPECT_EQ(error_of(get_with("Host: h\r\n", version)), 400) << version;
     EXPECT_EQ(error_of("GET / HTTP/1.1\x01\r\nHost: h\r\n\r\n"), 400);
 }
@@ -469,8 +479,9 @@ TEST(HttpParser, RequestLineLimit) {
 // --- Header fields ----------------------------------------------------------------------------
 
 TEST(HttpParser, FieldValuesAreTrimmed) {
-    Parsed p = parse_done(get_with("Host: h\r\nA:x\r\nB:   spaced  out \t \r\nC:\r\nD: \t \r\n"
-                                   "E: tab\tinside\r\n"));
+    Parsed p =
+        parse_done(get_with("Host: h\r\nA:x\r\nB:   spaced  out \t \r\nC:\r\nD: \t \r\n"
+                            "E: tab\tinside\r\n"));
     const Request& r = p.request;
     ASSERT_EQ(r.header_count, 6u);
     EXPECT_EQ(r.header("A"), "x");
@@ -485,31 +496,35 @@ TEST(HttpParser, FieldValueCharacters) {
     // obs-text is allowed (e.g. UTF-8 in a value).
     EXPECT_EQ(parse_done(get_with("Host: h\r\nX: caf\xc3\xa9 \xff\r\n")).request.header("x"),
               "caf\xc3\xa9 \xff");
-    expect_errors(error_of, 400, {
-        get_with("Host: h\r\nX: a\x01b\r\n"),
-        get_with("Host: h\r\nX: a\x7f\r\n"),
-        get_with("Host: h\r\nX: a\x1b[0m\r\n"),
-        get_with("Host: h\r\nX: a\0b\r\n"sv),
-    });
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host: h\r\nX: a\x01b\r\n"),
+                      get_with("Host: h\r\nX: a\x7f\r\n"),
+                      get_with("Host: h\r\nX: a\x1b[0m\r\n"),
+                      get_with("Host: h\r\nX: a\0b\r\n"sv),
+                  });
 }
 
 TEST(HttpParser, FieldNames) {
-    EXPECT_EQ(parse_done(get_with("Host: h\r\nX-A_b.c~1!: v\r\n")).request.header("x-a_b.C~1!"), "v");
-    expect_errors(error_of, 400, {
-        get_with("Host : h\r\n"),
-        get_with("Host\t: h\r\n"),
-        get_with("Host: h\r\n: v\r\n"),
-        get_with("Host: h\r\nX(y): v\r\n"),
-        get_with("Host: h\r\nNoColon\r\n"),
-        get_with("Host: h\r\n\x80X: v\r\n"),
-    });
+    EXPECT_EQ(parse_done(get_with("Host: h\r\nX-A_b.c~1!: v\r\n")).request.header("x-a_b.C~1!"),
+              "v");
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host : h\r\n"),
+                      get_with("Host\t: h\r\n"),
+                      get_with("Host: h\r\n: v\r\n"),
+                      get_with("Host: h\r\nX(y): v\r\n"),
+                      get_with("Host: h\r\nNoColon\r\n"),
+                      get_with("Host: h\r\n\x80X: v\r\n"),
+                  });
 }
 
 TEST(HttpParser, LineFoldingIsRejected) {
-    expect_errors(error_of, 400, {
-        get_with("Host: h\r\nX: a\r\n  b\r\n"),
-        get_with("Host: h\r\nX: a\r\n\tb\r\n"),
-    });
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host: h\r\nX: a\r\n  b\r\n"),
+                      get_with("Host: h\r\nX: a\r\n\tb\r\n"),
+                  });
     // Whitespace before the first field.
     EXPECT_EQ(error_of(get_with(" Host: h\r\n")), 400);
 }
@@ -562,7 +577,8 @@ TEST(HttpParser, HeadBytesLimit) {
     HeadParser parser(limits);
     Request request;
     std::string arriving = "GET / HTTP/1.1\r\nX: " + repeat('v', 200);
-    EXPECT_EQ(parser.parse(std::string_view(arriving).substr(0, 200), request), ParseStatus::NeedMore);
+    EXPECT_EQ(parser.parse(std::string_view(arriving).substr(0, 200), request),
+              ParseStatus::NeedMore);
     EXPECT_EQ(parser.parse(arriving, request), ParseStatus::Error);
     EXPECT_EQ(parser.error().status, 431);
 
@@ -571,7 +587,8 @@ TEST(HttpParser, HeadBytesLimit) {
     std::string crlfs;
     for (int i = 0; i < 100; ++i) crlfs += "\r\n";
     EXPECT_EQ(error_of(crlfs + "G", limits), 431);
-    EXPECT_EQ(parse_done(repeat('\n', 200 - 18) + "GET / HTTP/1.0\r\n\r\n", limits).head_length, 200u);
+    EXPECT_EQ(parse_done(repeat('\n', 200 - 18) + "GET / HTTP/1.0\r\n\r\n", limits).head_length,
+              200u);
 }
 
 // --- Derived fields ---------------------------------------------------------------------------
@@ -581,41 +598,48 @@ TEST(HttpParser, HostHeader) {
     EXPECT_EQ(parse_done(get_with("Host:\r\n")).request.host, "");  // empty is allowed
     EXPECT_EQ(parse_done(get_with("Host: 10.77.0.2:8080\r\n")).request.host, "10.77.0.2:8080");
     EXPECT_EQ(parse_done(get_with("Host: [fe80::1]:80\r\n")).request.host, "[fe80::1]:80");
-    expect_errors(error_of, 400, {
-        "GET / HTTP/1.1\r\n\r\n",
-        get_with("Host: a\r\nHost: a\r\n"),
-        "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
-        get_with("Host: a b\r\n"),
-        get_with("Host: a/b\r\n"),
-        get_with("Host: user@a\r\n"),
-    });
+    expect_errors(error_of, 400,
+                  {
+                      "GET / HTTP/1.1\r\n\r\n",
+                      get_with("Host: a\r\nHost: a\r\n"),
+                      "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+                      get_with("Host: a b\r\n"),
+                      get_with("Host: a/b\r\n"),
+                      get_with("Host: user@a\r\n"),
+                  });
 }
 
 TEST(HttpParser, ContentLength) {
     Parsed p = parse_done(get_with("Host: h\r\nContent-Length: 12\r\n") + "hello world!");
     EXPECT_EQ(p.request.framing, BodyFraming::ContentLength);
     EXPECT_EQ(p.request.content_length, 12u);
-    EXPECT_EQ(parse_done(get_with("Host: h\r\ncontent-length:  007 \r\n")).request.content_length, 7u);
+    EXPECT_EQ(parse_done(get_with("Host: h\r\ncontent-length:  007 \r\n")).request.content_length,
+              7u);
     Parsed zero = parse_done(get_with("Host: h\r\nContent-Length: 0\r\n"));
     EXPECT_EQ(zero.request.framing, BodyFraming::None);
     EXPECT_EQ(zero.request.content_length, 0u);
 
     // Identical repeats, as a list or as fields, are one length.
-    EXPECT_EQ(parse_done(get_with("Host: h\r\nContent-Length: 5, 5\r\n")).request.content_length, 5u);
+    EXPECT_EQ(parse_done(get_with("Host: h\r\nContent-Length: 5, 5\r\n")).request.content_length,
+              5u);
     EXPECT_EQ(parse_done(get_with("Host: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n"))
-                  .request.content_length, 5u);
-    expect_errors(error_of, 400, {
-        get_with("Host: h\r\nContent-Length: 5, 6\r\n"),
-        get_with("Host: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n"),
-    });
+                  .request.content_length,
+              5u);
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host: h\r\nContent-Length: 5, 6\r\n"),
+                      get_with("Host: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n"),
+                  });
     for (const char* bad : {"", "+5", "-1", "5a", "0x5", "5 5", "5,", ",5", "1e3", "5.0"})
-        EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: " + std::string(bad) + "\r\n")), 400)
+        EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: " + std::string(bad) + "\r\n")),
+                  400)
             << bad;
     // Overflow is malformed; a representable length over the limit is too large.
-    expect_errors(error_of, 400, {
-        get_with("Host: h\r\nContent-Length: 18446744073709551616\r\n"),
-        get_with("Host: h\r\nContent-Length: 99999999999999999999999\r\n"),
-    });
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host: h\r\nContent-Length: 18446744073709551616\r\n"),
+                      get_with("Host: h\r\nContent-Length: 99999999999999999999999\r\n"),
+                  });
     EXPECT_EQ(error_of(get_with("Host: h\r\nContent-Length: 18446744073709551615\r\n")), 413);
 }
 
@@ -628,7 +652,8 @@ TEST(HttpParser, ContentLengthLimit) {
     // Answered right away: the head need not be complete.
     HeadParser parser(limits);
     Request request;
-    EXPECT_EQ(parser.parse("POST / HTTP/1.1\r\nContent-Length: 1001\r\n", request), ParseStatus::Error);
+    EXPECT_EQ(parser.parse("POST / HTTP/1.1\r\nContent-Length: 1001\r\n", request),
+              ParseStatus::Error);
     EXPECT_EQ(parser.error().status, 413);
 }
 
@@ -639,16 +664,18 @@ TEST(HttpParser, TransferEncoding) {
     }
     for (const char* te : {"gzip", "gzip, chunked", "chunked, gzip", "chunked, chunked", "identity",
                            "chunked;q=1", "x-custom"})
-        EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: " + std::string(te) + "\r\n")), 501)
+        EXPECT_EQ(error_of(get_with("Host: h\r\nTransfer-Encoding: " + std::string(te) + "\r\n")),
+                  501)
             << te;
     // The codings of all fields form one list.
     for (const char* fields : {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
                                "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"})
         EXPECT_EQ(error_of(get_with("Host: h\r\n" + std::string(fields))), 501) << fields;
-    expect_errors(error_of, 400, {
-        get_with("Host: h\r\nTransfer-Encoding: \r\n"),
-        get_with("Host: h\r\nTransfer-Encoding: ,\r\n"),
-    });
+    expect_errors(error_of, 400,
+                  {
+                      get_with("Host: h\r\nTransfer-Encoding: \r\n"),
+                      get_with("Host: h\r\nTransfer-Encoding: ,\r\n"),
+                  });
     // Not in HTTP/1.0, and never together with Content-Length (request smuggling).
     EXPECT_EQ(error_of(get_with("Transfer-Encoding: chunked\r\n", "HTTP/1.0")), 400);
     for (const char* fields : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
@@ -661,38 +688,43 @@ TEST(HttpParser, ConnectionOnHttp11) {
     EXPECT_TRUE(parse_done(get_with("Host: h\r\n")).request.keep_alive);
     EXPECT_FALSE(parse_done(get_with("Host: h\r\nConnection: close\r\n")).request.keep_alive);
     EXPECT_FALSE(parse_done(get_with("Host: h\r\nConnection: Close\r\n")).request.keep_alive);
-    EXPECT_FALSE(parse_done(get_with("Host: h\r\nConnection: Upgrade, CLOSE\r\n")).request.keep_alive);
+    EXPECT_FALSE(
+        parse_done(get_with("Host: h\r\nConnection: Upgrade, CLOSE\r\n")).request.keep_alive);
     EXPECT_FALSE(parse_done(get_with("Host: h\r\nConnection: keep-alive\r\nConnection: close\r\n"))
                      .request.keep_alive);
     EXPECT_TRUE(parse_done(get_with("Host: h\r\nConnection: keep-alive\r\n")).request.keep_alive);
-    EXPECT_TRUE(parse_done(get_with("Host: h\r\nConnection: closed, xclose\r\n")).request.keep_alive);
+    EXPECT_TRUE(
+        parse_done(get_with("Host: h\r\nConnection: closed, xclose\r\n")).request.keep_alive);
 }
 
 TEST(HttpParser, ConnectionOnHttp10) {
     EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\n\r\n").request.keep_alive);
     EXPECT_TRUE(parse_done("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").request.keep_alive);
-    EXPECT_TRUE(parse_done("GET / HTTP/1.0\r\nConnection: TE,  keep-alive \r\n\r\n")
-                    .request.keep_alive);
-    EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n")
-                     .request.keep_alive);
+    EXPECT_TRUE(
+        parse_done("GET / HTTP/1.0\r\nConnection: TE,  keep-alive \r\n\r\n").request.keep_alive);
+    EXPECT_FALSE(
+        parse_done("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n").request.keep_alive);
     EXPECT_FALSE(parse_done("GET / HTTP/1.0\r\nConnection: keepalive\r\n\r\n").request.keep_alive);
 }
 
 TEST(HttpParser, ExpectContinue) {
     EXPECT_TRUE(parse_done(get_with("Host: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n"))
                     .request.expect_continue);
-    EXPECT_TRUE(parse_done(get_with("Host: h\r\nexpect: 100-Continue\r\n")).request.expect_continue);
+    EXPECT_TRUE(
+        parse_done(get_with("Host: h\r\nexpect: 100-Continue\r\n")).request.expect_continue);
     // Other expectations are ignored, and HTTP/1.0 clients get no 100 (RFC 9110 10.1.1).
     Parsed other = parse_done(get_with("Host: h\r\nExpect: something-else\r\n"));
     EXPECT_FALSE(other.request.expect_continue);
-    EXPECT_FALSE(parse_done(get_with("Expect: 100-continue\r\n", "HTTP/1.0")).request.expect_continue);
+    EXPECT_FALSE(
+        parse_done(get_with("Expect: 100-continue\r\n", "HTTP/1.0")).request.expect_continue);
 }
 
 // --- Real clients -----------------------------------------------------------------------------
 
 TEST(HttpParser, ApacheBenchRequest) {
-    std::string input = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: 10.77.0.2\r\n"
-                        "User-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n";
+    std::string input =
+        "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: 10.77.0.2\r\n"
+        "User-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n";
     Parsed p = parse_done(input);
     const Request& r = p.request;
     EXPECT_EQ(p.head_length, input.size());
@@ -706,22 +738,25 @@ TEST(HttpParser, ApacheBenchRequest) {
     EXPECT_EQ(r.header("user-agent"), "ApacheBench/2.3");
     EXPECT_EQ(r.header("Accept"), "*/*");
     // ab without -k.
-    std::string plain = "GET / HTTP/1.0\r\nHost: 10.77.0.2\r\nUser-Agent: ApacheBench/2.3\r\n"
-                        "Accept: */*\r\n\r\n";
+    std::string plain =
+        "GET / HTTP/1.0\r\nHost: 10.77.0.2\r\nUser-Agent: ApacheBench/2.3\r\n"
+        "Accept: */*\r\n\r\n";
     EXPECT_FALSE(parse_done(plain).request.keep_alive);
 }
 
 TEST(HttpParser, CurlRequests) {
-    Parsed get = parse_done("GET /status.json?verbose=1 HTTP/1.1\r\nHost: 10.77.0.2:8080\r\n"
-                            "User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n");
+    Parsed get = parse_done(
+        "GET /status.json?verbose=1 HTTP/1.1\r\nHost: 10.77.0.2:8080\r\n"
+        "User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n");
     EXPECT_EQ(get.request.path, "/status.json");
     EXPECT_EQ(get.request.query, "verbose=1");
     EXPECT_EQ(get.request.host, "10.77.0.2:8080");
     EXPECT_TRUE(get.request.keep_alive);
 
-    std::string post = "POST /echo HTTP/1.1\r\nHost: 10.77.0.2\r\nUser-Agent: curl/7.88.1\r\n"
-                       "Accept: */*\r\nContent-Length: 11\r\n"
-                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nhello=world";
+    std::string post =
+        "POST /echo HTTP/1.1\r\nHost: 10.77.0.2\r\nUser-Agent: curl/7.88.1\r\n"
+        "Accept: */*\r\nContent-Length: 11\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n\r\nhello=world";
     Parsed p = parse_done(post);
     EXPECT_EQ(p.request.method, Method::Post);
     EXPECT_EQ(p.request.framing, BodyFraming::ContentLength);
@@ -731,9 +766,10 @@ TEST(HttpParser, CurlRequests) {
     EXPECT_EQ(body.body, "hello=world");
 
     // curl -T - (chunked upload, with Expect on large bodies).
-    std::string upload = "PUT /file HTTP/1.1\r\nHost: 10.77.0.2\r\nUser-Agent: curl/7.88.1\r\n"
-                         "Accept: */*\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
-                         "4\r\nabcd\r\n0\r\n\r\n";
+    std::string upload =
+        "PUT /file HTTP/1.1\r\nHost: 10.77.0.2\r\nUser-Agent: curl/7.88.1\r\n"
+        "Accept: */*\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+        "4\r\nabcd\r\n0\r\n\r\n";
     Parsed put = parse_done(upload);
     EXPECT_EQ(put.request.framing, BodyFraming::Chunked);
     EXPECT_TRUE(put.request.expect_continue);
@@ -779,8 +815,9 @@ TEST(HttpParser, BrowserRequest) {
 
 TEST(HttpParser, PipelinedRequestsWithBodies) {
     std::string first = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
-    std::string second = "PUT /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         "3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nT: v\r\n\r\n";
+    std::string second =
+        "PUT /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nT: v\r\n\r\n";
     std::string third = "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
     std::string input = first + second + third;
 
@@ -821,9 +858,9 @@ TEST(HttpParser, AfterDoneAndAfterErrorTheResultStays) {
     EXPECT_EQ(failing.error().status, 400);
 
     // Errors found at the end of a target, a request line, a field: all stay.
-    for (std::string_view bad : {"GET * HTTP/1.1\r\n", "GET / HTTP/9.9\r\n", "GET / HTTP/9.9\n",
-                                 "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
-                                 "GET / HTTP/1.1\r\nHost: a\r\nHost: b\n"}) {
+    for (std::string_view bad :
+         {"GET * HTTP/1.1\r\n", "GET / HTTP/9.9\r\n", "GET / HTTP/9.9\n",
+          "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\n"}) {
         HeadParser parser_of_bad;
         std::string more = std::string(bad) + "X: y\r\n\r\n";
         ASSERT_EQ(parser_of_bad.parse(bad, request), ParseStatus::Error) << bad;
@@ -843,7 +880,8 @@ TEST(HttpParser, ResetClearsEveryDerivedField) {
     HeadParser parser;
     Request request;
     ASSERT_EQ(parser.parse("POST http://a/x?q HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-                           "Connection: close\r\nExpect: 100-continue\r\n\r\n", request),
+                           "Connection: close\r\nExpect: 100-continue\r\n\r\n",
+                           request),
               ParseStatus::Done);
     parser.reset();
     // The next request on the same Request object inherits nothing.
@@ -962,10 +1000,11 @@ TEST(HttpBody, ChunkExtensions) {
     EXPECT_EQ(decode_chunked("5;name=value\r\nhello\r\n0;last\r\n\r\n").body, "hello");
     EXPECT_EQ(decode_chunked("5 ; a=\"q;\\\"x\" ;b\r\nhello\r\n0\r\n\r\n").body, "hello");
     EXPECT_EQ(decode_chunked("5 \r\nhello\r\n0\r\n\r\n").body, "hello");
-    expect_errors(chunked_error, 400, {
-        "5 6\r\nhello\r\n0\r\n\r\n",
-        "5;a\x01\r\nhello\r\n0\r\n\r\n",
-    });
+    expect_errors(chunked_error, 400,
+                  {
+                      "5 6\r\nhello\r\n0\r\n\r\n",
+                      "5;a\x01\r\nhello\r\n0\r\n\r\n",
+                  });
     // Extension bytes of the whole body are bounded.
     std::string fits = "1;" + repeat('e', kMaxChunkExtensionBytes - 1) + "\r\nx\r\n0\r\n\r\n";
     EXPECT_EQ(decode_chunked(fits).body, "x");
@@ -979,14 +1018,15 @@ TEST(HttpBody, ChunkedTrailers) {
     EXPECT_EQ(d.status, ParseStatus::Done);
     EXPECT_EQ(d.body, "abc");
     EXPECT_EQ(d.consumed, std::strlen("3\r\nabc\r\n0\r\nChecksum: 123\r\nX-T:\tv \r\n\r\n"));
-    expect_errors(chunked_error, 400, {
-        "0\r\nBad Name: v\r\n\r\n",
-        "0\r\n: v\r\n\r\n",
-        "0\r\nX: a\r\n folded\r\n\r\n",
-        "0\r\nX: a\x01\r\n\r\n",
-        "0\r\nX: a\rb\r\n\r\n",
-        "0\r\n\rX",
-    });
+    expect_errors(chunked_error, 400,
+                  {
+                      "0\r\nBad Name: v\r\n\r\n",
+                      "0\r\n: v\r\n\r\n",
+                      "0\r\nX: a\r\n folded\r\n\r\n",
+                      "0\r\nX: a\x01\r\n\r\n",
+                      "0\r\nX: a\rb\r\n\r\n",
+                      "0\r\n\rX",
+                  });
 }
 
 TEST(HttpBody, ChunkedTrailerLimit) {
@@ -1002,24 +1042,25 @@ TEST(HttpBody, ChunkedTrailerLimit) {
 }
 
 TEST(HttpBody, ChunkedFramingErrors) {
-    expect_errors(chunked_error, 400, {
-        "g\r\n",
-        "\r\n",
-        ";x\r\n",
-        " 5\r\nhello\r\n",
-        "-5\r\nhello\r\n",
-        "0x5\r\nhello\r\n",
-        "5\rhello\r\n",
-        "5\r\nhelloX\r\n0\r\n\r\n",  // data longer than its size
-        "5\r\nhello\rX0\r\n\r\n",
-        "5\r\nhello0\r\n\r\n",
-    });
+    expect_errors(chunked_error, 400,
+                  {
+                      "g\r\n",
+                      "\r\n",
+                      ";x\r\n",
+                      " 5\r\nhello\r\n",
+                      "-5\r\nhello\r\n",
+                      "0x5\r\nhello\r\n",
+                      "5\rhello\r\n",
+                      "5\r\nhelloX\r\n0\r\n\r\n",  // data longer than its size
+                      "5\r\nhello\rX0\r\n\r\n",
+                      "5\r\nhello0\r\n\r\n",
+                  });
     // A stray byte in place of the CRLF, then what would be a valid chunk.
-    expect_errors(chunked_error, 400, {
-        "3\r\nabcX1\r\nd\r\n0\r\n\r\n",
-        "3\r\nabc\rX1\r\nd\r\n0\r\n\r\n",
-        "5\r\nhello\r\n\r\n",  // a size line is due
-    });
+    expect_errors(chunked_error, 400,
+                  {
+                      "3\r\nabcX1\r\nd\r\n0\r\n\r\n", "3\r\nabc\rX1\r\nd\r\n0\r\n\r\n",
+                      "5\r\nhello\r\n\r\n",  // a size line is due
+                  });
     // 16 hex digits at most, leading zeros included.
     EXPECT_EQ(decode_chunked(repeat('0', 15) + "1\r\nx\r\n0\r\n\r\n").body, "x");
     EXPECT_EQ(chunked_error(repeat('0', 16) + "1\r\nx\r\n0\r\n\r\n"), 400);

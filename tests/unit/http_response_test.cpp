@@ -29,17 +29,20 @@ constexpr std::string_view kDate = "Tue, 24 Nov 2026 10:00:00 GMT";
 using HttpResponse = Fixture;
 
 TEST_F(HttpResponse, FixedBodyOnHttp11KeepAlive) {
-    Response r(output, {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = kDate});
+    Response r(output,
+               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = kDate});
     ASSERT_TRUE(r.send("Hello, world!\n").ok());
-    EXPECT_EQ(flushed(),
-              "HTTP/1.1 200 OK\r\nServer: coronet\r\nDate: Tue, 24 Nov 2026 10:00:00 GMT\r\n"
-              "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\n\r\nHello, world!\n");
+    EXPECT_EQ(
+        flushed(),
+        "HTTP/1.1 200 OK\r\nServer: coronet\r\nDate: Tue, 24 Nov 2026 10:00:00 GMT\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\n\r\nHello, world!\n");
     EXPECT_TRUE(r.keep_alive());
     EXPECT_TRUE(r.finished());
 }
 
 TEST_F(HttpResponse, Http10KeepAliveIsAnnounced) {
-    Response r(output, {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
     ASSERT_TRUE(r.send("x").ok());
     std::string text = flushed();
     EXPECT_NE(text.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << text;
@@ -47,7 +50,8 @@ TEST_F(HttpResponse, Http10KeepAliveIsAnnounced) {
 }
 
 TEST_F(HttpResponse, CloseIsAnnounced) {
-    Response r(output, {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
     r.set_close();
     ASSERT_TRUE(r.send("x").ok());
     EXPECT_NE(flushed().find("\r\nConnection: close\r\n"), std::string::npos);
@@ -55,7 +59,8 @@ TEST_F(HttpResponse, CloseIsAnnounced) {
 }
 
 TEST_F(HttpResponse, HeadHasLengthButNoBody) {
-    Response r(output, {.version = Version::Http11, .head_only = true, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http11, .head_only = true, .keep_alive = true, .date = {}});
     ASSERT_TRUE(r.send("Hello, world!\n").ok());
     std::string text = flushed();
     EXPECT_NE(text.find("Content-Length: 14\r\n"), std::string::npos);
@@ -63,7 +68,8 @@ TEST_F(HttpResponse, HeadHasLengthButNoBody) {
 }
 
 TEST_F(HttpResponse, NotModifiedHasNoBodyOrLength) {
-    Response r(output, {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
     r.set_status(304);
     ASSERT_TRUE(r.add_header("ETag", "\"abc\""));
     ASSERT_TRUE(r.send_empty().ok());
@@ -71,7 +77,8 @@ TEST_F(HttpResponse, NotModifiedHasNoBodyOrLength) {
 }
 
 TEST_F(HttpResponse, ChunkedStreamOnHttp11) {
-    Response r(output, {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
     ASSERT_TRUE(r.begin_stream("text/plain").ok());
     ASSERT_TRUE(r.write("hello ").ok());
     ASSERT_TRUE(r.write("").ok());  // an empty piece must not end the body
@@ -85,7 +92,8 @@ TEST_F(HttpResponse, ChunkedStreamOnHttp11) {
 }
 
 TEST_F(HttpResponse, StreamOnHttp10EndsWithTheConnection) {
-    Response r(output, {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output,
+               {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
     ASSERT_TRUE(r.begin_stream("text/plain").ok());
     ASSERT_TRUE(r.write("abc").ok());
     ASSERT_TRUE(r.end().ok());

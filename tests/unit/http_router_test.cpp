@@ -84,7 +84,8 @@ TEST(HttpRouter, BadPatternsAndTheLimit) {
     Router router;
     EXPECT_EQ(router.add(Method::Get, "no-slash", handler_a).error(), Error::InvalidArgument);
     EXPECT_EQ(router.add(Method::Get, "/*rest/more", handler_a).error(), Error::InvalidArgument);
-    for (size_t i = 0; i < kMaxRoutes; ++i) ASSERT_TRUE(router.add(Method::Get, "/x", handler_a).ok());
+    for (size_t i = 0; i < kMaxRoutes; ++i)
+        ASSERT_TRUE(router.add(Method::Get, "/x", handler_a).ok());
     EXPECT_EQ(router.add(Method::Get, "/y", handler_a).error(), Error::LimitReached);
 }
 
@@ -104,8 +105,8 @@ TEST(HttpPath, Containment) {
     for (std::string_view inside : {"index.html", "css/site.css", "..hidden"})
         EXPECT_TRUE(is_contained_path(inside)) << inside;
     const std::string_view outside[] = {
-        "", "/etc/passwd", "../secret", "a/../../b", "a/./b", "a//b", "a\\..\\b",
-        std::string_view("a\0b", 3),
+        "",      "/etc/passwd", "../secret", "a/../../b",
+        "a/./b", "a//b",        "a\\..\\b",  std::string_view("a\0b", 3),
     };
     for (std::string_view path : outside) EXPECT_FALSE(is_contained_path(path)) << path;
 }
@@ -124,7 +125,8 @@ std::string serve(std::string_view raw_name, std::string_view if_none_match = {}
     char buffer[512];
     Output output(sink, buffer, sizeof buffer);
     Request request;
-    if (!if_none_match.empty()) request.headers[request.header_count++] = {"If-None-Match", if_none_match};
+    if (!if_none_match.empty())
+        request.headers[request.header_count++] = {"If-None-Match", if_none_match};
     Response response(output, {});
     EXPECT_TRUE(serve_from_bundle(kBundle, raw_name, request, response).ok());
     EXPECT_TRUE(output.flush().ok());

@@ -12,7 +12,14 @@ TEST(JsonWriter, NestedDocument) {
     char buffer[256];
     JsonWriter json(buffer, sizeof buffer);
     json.begin_object().member("a", uint64_t{1}).member("b", "x");
-    json.key("list").begin_array().value(uint64_t{1}).value(int64_t{-2}).value(true).begin_object().end_object().end_array();
+    json.key("list")
+        .begin_array()
+        .value(uint64_t{1})
+        .value(int64_t{-2})
+        .value(true)
+        .begin_object()
+        .end_object()
+        .end_array();
     json.key("empty").begin_array().end_array();
     json.end_object();
     EXPECT_TRUE(json.complete());
@@ -29,7 +36,11 @@ TEST(JsonWriter, EscapesStrings) {
 TEST(JsonWriter, ExtremeNumbers) {
     char buffer[128];
     JsonWriter json(buffer, sizeof buffer);
-    json.begin_array().value(uint64_t{18446744073709551615ULL}).value(int64_t{-9223372036854775807LL - 1}).value(uint64_t{0}).end_array();
+    json.begin_array()
+        .value(uint64_t{18446744073709551615ULL})
+        .value(int64_t{-9223372036854775807LL - 1})
+        .value(uint64_t{0})
+        .end_array();
     EXPECT_EQ(std::string(json.text()), "[18446744073709551615,-9223372036854775808,0]");
 }
 

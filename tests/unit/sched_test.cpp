@@ -31,18 +31,22 @@ protected:
 TEST_F(Sched, PingPongAlternates) {
     sched::Channel<int, 1> to_b, to_a;
     std::vector<int> trace;
-    auto a = sched::spawn([&] {
-        for (int i = 0; i < 1000; ++i) {
-            ASSERT_TRUE(to_b.send(i).ok());
-            auto reply = to_a.receive();
-            ASSERT_TRUE(reply.ok());
-            trace.push_back(*reply);
-        }
-        to_b.close();
-    }, {.name = "ping"});
-    auto b = sched::spawn([&] {
-        while (auto value = to_b.receive()) ASSERT_TRUE(to_a.send(*value * 2).ok());
-    }, {.name = "pong"});
+    auto a = sched::spawn(
+        [&] {
+            for (int i = 0; i < 1000; ++i) {
+                ASSERT_TRUE(to_b.send(i).ok());
+                auto reply = to_a.receive();
+                ASSERT_TRUE(reply.ok());
+                trace.push_back(*reply);
+            }
+            to_b.close();
+        },
+        {.name = "ping"});
+    auto b = sched::spawn(
+        [&] {
+            while (auto value = to_b.receive()) ASSERT_TRUE(to_a.send(*value * 2).ok());
+        },
+        {.name = "pong"});
     ASSERT_TRUE(a.ok() && b.ok());
     sched::run_until_idle();
     ASSERT_EQ(trace.size(), 1000u);
@@ -75,7 +79,8 @@ TEST_F(Sched, NestedSpawnAndJoin) {
         for (int i = 0; i < 10; ++i) {
             children.push_back(*sched::spawn([&] {
                 std::vector<sched::Coroutine*> grandchildren;
-                for (int j = 0; j < 10; ++j) grandchildren.push_back(*sched::spawn([&] { ++leaves; }));
+                for (int j = 0; j < 10; ++j)
+                    grandchildren.push_back(*sched::spawn([&] { ++leaves; }));
                 for (auto* g : grandchildren) EXPECT_TRUE(sched::join(g).ok());
             }));
         }
@@ -95,17 +100,21 @@ TEST(SchedScale, HundredThousandAliveAtOnce) {
     int finished = 0;
     uint64_t max_alive = 0;
     for (int i = 0; i < kCount; ++i) {
-        auto c = sched::spawn([&] {
-            ASSERT_TRUE(go.wait().ok());
-            ++finished;
-        }, {.name = "many", .stack_size = 8192, .detached = true});
+        auto c = sched::spawn(
+            [&] {
+                ASSERT_TRUE(go.wait().ok());
+                ++finished;
+            },
+            {.name = "many", .stack_size = 8192, .detached = true});
         ASSERT_TRUE(c.ok()) << "spawn " << i;
     }
-    auto starter = sched::spawn([&] {
-        sched::yield();  // every other coroutine is parked on the event by now
-        max_alive = sched::stats().alive;
-        go.set();
-    }, {.detached = true});
+    auto starter = sched::spawn(
+        [&] {
+            sched::yield();  // every other coroutine is parked on the event by now
+            max_alive = sched::stats().alive;
+            go.set();
+        },
+        {.detached = true});
     ASSERT_TRUE(starter.ok());
     sched::run_until_idle();
     EXPECT_EQ(max_alive, static_cast<uint64_t>(kCount) + 1);
@@ -118,11 +127,14 @@ TEST_F(Sched, TimersFireInDeadlineOrder) {
     std::vector<uint64_t> deadlines(kCount);
     std::vector<int> wake_order;
     for (int i = 0; i < kCount; ++i) {
-        ASSERT_TRUE(sched::spawn([&, i] {
-            sched::sleep_until(deadlines[i]);
-            EXPECT_GE(sched::now(), deadlines[i]);
-            wake_order.push_back(i);
-        }, {.detached = true}).ok());
+        ASSERT_TRUE(sched::spawn(
+                        [&, i] {
+                            sched::sleep_until(deadlines[i]);
+                            EXPECT_GE(sched::now(), deadlines[i]);
+                            wake_order.push_back(i);
+                        },
+                        {.detached = true})
+                        .ok());
     }
     // Deadlines are chosen once everything is spawned (new guarded stacks cost tens of
     // microseconds each), so each is still ahead when its coroutine arms it.
@@ -131,7 +143,8 @@ TEST_F(Sched, TimersFireInDeadlineOrder) {
     for (auto& d : deadlines) d = base + random() % (100 * kMillisecond);
     sched::run_until_idle();
     ASSERT_EQ(wake_order.size(), static_cast<size_t>(kCount));
-    for (int k = 1; k < kCount; ++k) EXPECT_LE(deadlines[wake_order[k - 1]], deadlines[wake_order[k]]);
+    for (int k = 1; k < kCount; ++k)
+        EXPECT_LE(deadlines[wake_order[k - 1]], deadlines[wake_order[k]]);
 }
 
 TEST_F(Sched, ChannelBlocksWhenFullAndDrainsAfterClose) {
@@ -207,7 +220,8 @@ TEST_F(Sched, NotifyBeatsTheTimeout) {
     uint64_t start = sched::now();
     sched::run_until_idle();
     EXPECT_TRUE(result.ok());
-    EXPECT_LT(sched::now() - start, 500 * kMillisecond);  // the cancelled timer did not hold the loop
+    EXPECT_LT(sched::now() - start,
+              500 * kMillisecond);  // the cancelled timer did not hold the loop
     EXPECT_TRUE(sched::join(*waiter).ok());
     EXPECT_TRUE(sched::join(*notifier).ok());
 }
@@ -223,11 +237,13 @@ TEST_F(Sched, CalleeSavedRegistersAndFpControlSurviveSwitches) {
     std::vector<sched::Coroutine*> all;
     for (int i = 0; i < 3; ++i) {
         all.push_back(*sched::spawn([&masks, i] {
-            masks[i] = arch::testing::arch_testing_callee_saved_survive(yield_a_few, nullptr, 0x1111111111111111ULL * (i + 1));
+            masks[i] = arch::testing::arch_testing_callee_saved_survive(
+                yield_a_few, nullptr, 0x1111111111111111ULL * (i + 1));
         }));
     }
     sched::run_until_idle();
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(masks[i], 0u) << "coroutine " << i << " lost registers (bit mask)";
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(masks[i], 0u) << "coroutine " << i << " lost registers (bit mask)";
     for (auto* c : all) EXPECT_TRUE(sched::join(c).ok());
 }
 
@@ -260,7 +276,8 @@ TEST_F(Sched, StackOverflowKillsOnlyThatCoroutine) {
 
 TEST_F(Sched, WatchdogNamesTheHog) {
     sched::set_watchdog(10 * kMillisecond);
-    auto hog = sched::spawn([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); }, {.name = "hog"});
+    auto hog = sched::spawn([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); },
+                            {.name = "hog"});
     auto polite = sched::spawn([] { sched::sleep_for(30 * kMillisecond); }, {.name = "polite"});
     sched::run_until_idle();
     ASSERT_EQ(host::watchdog_reports().size(), 1u);

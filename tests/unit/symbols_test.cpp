@@ -17,7 +17,7 @@ namespace {
 const char kNames[] = "alpha\0beta\0gamma";
 const SymbolEntry kEntries[] = {
     {0x1000, 0x20, 0},
-    {0x1020, 0, 6},   // size unknown: extends to the next symbol
+    {0x1020, 0, 6},  // size unknown: extends to the next symbol
     {0x2000, 0x10, 11},
 };
 const SymbolTable kTable(kEntries, 3, kNames);

@@ -38,7 +38,8 @@ TEST(TimerHeap, RandomInsertsAndCancellationsKeepTheOrder) {
     std::vector<TimerNode> nodes(2000);
     for (auto& n : nodes) ASSERT_TRUE(heap.insert(n, random() % 1000).ok());
     for (size_t i = 0; i < nodes.size(); i += 3) heap.remove(nodes[i]);
-    for (size_t i = 0; i < nodes.size(); i += 7) ASSERT_TRUE(heap.insert(nodes[i], random() % 1000).ok());  // re-arm
+    for (size_t i = 0; i < nodes.size(); i += 7)
+        ASSERT_TRUE(heap.insert(nodes[i], random() % 1000).ok());  // re-arm
     uint64_t last = 0;
     size_t popped = 0;
     while (TimerNode* n = heap.pop_due(~0ULL)) {

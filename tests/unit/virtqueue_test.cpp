@@ -39,7 +39,8 @@ struct RingMemory {
 class FakeDevice {
 public:
     FakeDevice(const VirtQueue& queue, uint16_t size, bool event_idx)
-        : m_size(size), m_event_idx(event_idx),
+        : m_size(size),
+          m_event_idx(event_idx),
           m_desc(reinterpret_cast<VirtqDesc*>(queue.descriptor_area())),
           m_avail(reinterpret_cast<uint16_t*>(queue.driver_area())),
           m_used(reinterpret_cast<uint16_t*>(queue.device_area())) {}
@@ -94,7 +95,9 @@ public:
     }
 
     uint16_t used_event() const { return m_avail[2 + m_size]; }
-    uint16_t& avail_event() { return *reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(m_used + 2) + 8 * m_size); }
+    uint16_t& avail_event() {
+        return *reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(m_used + 2) + 8 * m_size);
+    }
     uint16_t used_flags() const { return m_used[0]; }
     uint16_t avail_flags() const { return m_avail[0]; }
 
@@ -170,7 +173,8 @@ TEST(VirtQueue, SingleBufferRoundTrip) {
 
 TEST(VirtQueue, ChainsAreLinkedReadableFirst) {
     Fixture f(8, false);
-    VirtQueue::Segment segs[] = {readable(0x100, 12), readable(0x200, 100), writable(0x300, 1), writable(0x400, 2)};
+    VirtQueue::Segment segs[] = {readable(0x100, 12), readable(0x200, 100), writable(0x300, 1),
+                                 writable(0x400, 2)};
     ASSERT_TRUE(f.queue.add(segs, 4, token(1)).ok());
     ASSERT_TRUE(f.queue.add(segs, 2, token(2)).ok());
     EXPECT_EQ(f.queue.free_descriptors(), 2);
@@ -415,7 +419,8 @@ TEST_P(LostWakeup, NothingStrandsInEitherDirection) {
         f.device->set_notifications(false);
         FakeDevice::Chain chain;
         unsigned budget = rng() % 5;
-        for (unsigned i = 0; i < budget && f.device->pop(chain); ++i) device_backlog.push_back(chain.head);
+        for (unsigned i = 0; i < budget && f.device->pop(chain); ++i)
+            device_backlog.push_back(chain.head);
         unsigned finish = rng() % (device_backlog.size() + 1);
         for (unsigned i = 0; i < finish; ++i) {
             f.device->push_used(device_backlog.front(), 0);
@@ -472,4 +477,6 @@ TEST_P(LostWakeup, NothingStrandsInEitherDirection) {
 }
 
 INSTANTIATE_TEST_SUITE_P(VirtQueue, LostWakeup, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "EventIdx" : "Flags"; });
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                             return info.param ? "EventIdx" : "Flags";
+                         });

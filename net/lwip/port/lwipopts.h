@@ -12,7 +12,7 @@
 #define LWIP_NETIF_API 0
 
 #define MEM_ALIGNMENT 8
-#define MEM_LIBC_MALLOC 1        /* picolibc malloc over the kernel heap */
+#define MEM_LIBC_MALLOC 1 /* picolibc malloc over the kernel heap */
 #define MEMP_MEM_MALLOC 0
 #define MEM_SIZE (1024 * 1024)
 
@@ -29,7 +29,7 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DNS 1               /* resolver for apps; the server comes from DHCP or dns= */
+#define LWIP_DNS 1 /* resolver for apps; the server comes from DHCP or dns= */
 #define LWIP_IGMP 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
@@ -46,7 +46,7 @@
 /* Segments are shared by all connections: room for one full send queue plus a few in flight
    on each of the 1 000 connections we promise (a tcp_seg is ~40 bytes; data is in the heap). */
 #define MEMP_NUM_TCP_SEG (2 * TCP_SND_QUEUELEN + 4 * 1000)
-#define MEMP_NUM_TCP_PCB 1100          /* net::kMaxTcpConnections plus TIME_WAIT headroom */
+#define MEMP_NUM_TCP_PCB 1100 /* net::kMaxTcpConnections plus TIME_WAIT headroom */
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB 16
 #define PBUF_POOL_SIZE 512

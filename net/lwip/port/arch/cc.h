@@ -3,10 +3,10 @@
 #ifndef CORONET_LWIP_ARCH_CC_H
 #define CORONET_LWIP_ARCH_CC_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <limits.h>
 #include <sys/types.h>
 
 /* picolibc has ssize_t; tell lwIP so it does not define its own. */
@@ -24,7 +24,10 @@ void coronet_lwip_assert_context(void);
 }
 #endif
 
-#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+#define LWIP_PLATFORM_DIAG(x) \
+    do {                      \
+        printf x;             \
+    } while (0)
 #define LWIP_PLATFORM_ASSERT(x) coronet_lwip_assert((x), __FILE__, __LINE__)
 #define LWIP_RAND() coronet_lwip_random()
 #define LWIP_NO_UNISTD_H 1
