@@ -83,6 +83,16 @@ else()
   message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()
 
+# The sources stay as .clang-format lays them out (tools/format rewrites them).
+find_program(CORONET_CLANG_FORMAT clang-format)
+if(CORONET_CLANG_FORMAT)
+  add_test(NAME lint.format COMMAND ${CMAKE_SOURCE_DIR}/tools/format --check)
+  set_tests_properties(lint.format PROPERTIES LABELS "unit;lint" TIMEOUT 120
+                       ENVIRONMENT CLANG_FORMAT=${CORONET_CLANG_FORMAT})
+else()
+  message(STATUS "clang-format not found: no format check (tools/deps installs it)")
+endif()
+
 add_subdirectory(tests/unit)
 add_subdirectory(tests/bench)  # benchmarks: tools/bench coroutines (not part of ctest)
 include(${CMAKE_SOURCE_DIR}/cmake/guest_tests.cmake)
