@@ -27,10 +27,15 @@ def _ip(*argv: str) -> None:
 
 class Namespace:
     """Namespace `name` with tap device `tap0` up at HOST_ADDRESS/PREFIX; created on
-    entering (replacing a stale one of the same name), removed on leaving."""
+    entering (replacing a stale one of the same name), removed on leaving.
 
-    def __init__(self, name: str):
+    IPv6 is off on the tap unless asked for: otherwise its link-local address arrives a second
+    or two after QEMU brings the carrier up, and a browser in the namespace takes that for a
+    network change and fails its requests in flight (net::ERR_NETWORK_CHANGED)."""
+
+    def __init__(self, name: str, ipv6: bool = False):
         self.name = name
+        self.ipv6 = ipv6
 
     @property
     def prefix(self) -> list[str]:
@@ -41,6 +46,9 @@ class Namespace:
         _ip("netns", "add", self.name)
         _ip("-n", self.name, "link", "set", "lo", "up")
         _ip("-n", self.name, "tuntap", "add", "dev", TAP, "mode", "tap")
+        if not self.ipv6:
+            subprocess.run(self.prefix + ["tee", f"/proc/sys/net/ipv6/conf/{TAP}/disable_ipv6"],
+                           input=b"1", stdout=subprocess.DEVNULL, check=True)
         _ip("-n", self.name, "addr", "add", f"{HOST_ADDRESS}/{PREFIX}", "dev", TAP)
         _ip("-n", self.name, "link", "set", TAP, "up")
         return self
