@@ -24,41 +24,31 @@ void JsonWriter::separate() {
     m_has_items[m_depth] = true;
 }
 
-void JsonWriter::open(char c) {
+JsonWriter& JsonWriter::open(char c) {
     separate();
     put(c);
     if (m_depth == kMaxDepth) {
         m_overflow = true;
-        return;
+    } else {
+        m_has_items[++m_depth] = false;
     }
-    m_has_items[++m_depth] = false;
+    return *this;
 }
 
-void JsonWriter::close(char c) {
+JsonWriter& JsonWriter::close(char c) {
     if (m_depth == 0) {
         m_overflow = true;
-        return;
+    } else {
+        --m_depth;
+        put(c);
     }
-    --m_depth;
-    put(c);
+    return *this;
 }
 
-JsonWriter& JsonWriter::begin_object() {
-    open('{');
-    return *this;
-}
-JsonWriter& JsonWriter::end_object() {
-    close('}');
-    return *this;
-}
-JsonWriter& JsonWriter::begin_array() {
-    open('[');
-    return *this;
-}
-JsonWriter& JsonWriter::end_array() {
-    close(']');
-    return *this;
-}
+JsonWriter& JsonWriter::begin_object() { return open('{'); }
+JsonWriter& JsonWriter::end_object() { return close('}'); }
+JsonWriter& JsonWriter::begin_array() { return open('['); }
+JsonWriter& JsonWriter::end_array() { return close(']'); }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
     value(name);

@@ -43,8 +43,8 @@ private:
     void separate();  // a comma before the second and later items of a container
     void put(char c);
     void put(std::string_view s);
-    void open(char c);
-    void close(char c);
+    JsonWriter& open(char c);
+    JsonWriter& close(char c);
 
     char* m_buffer;
     size_t m_capacity;

@@ -29,8 +29,7 @@ constexpr std::string_view kDate = "Tue, 24 Nov 2026 10:00:00 GMT";
 using HttpResponse = Fixture;
 
 TEST_F(HttpResponse, FixedBodyOnHttp11KeepAlive) {
-    Response r(output,
-               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = kDate});
+    Response r(output, {.date = kDate});
     ASSERT_TRUE(r.send("Hello, world!\n").ok());
     EXPECT_EQ(
         flushed(),
@@ -41,8 +40,7 @@ TEST_F(HttpResponse, FixedBodyOnHttp11KeepAlive) {
 }
 
 TEST_F(HttpResponse, Http10KeepAliveIsAnnounced) {
-    Response r(output,
-               {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output, {.version = Version::Http10, .date = {}});
     ASSERT_TRUE(r.send("x").ok());
     std::string text = flushed();
     EXPECT_NE(text.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << text;
@@ -50,8 +48,7 @@ TEST_F(HttpResponse, Http10KeepAliveIsAnnounced) {
 }
 
 TEST_F(HttpResponse, CloseIsAnnounced) {
-    Response r(output,
-               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output, {});
     r.set_close();
     ASSERT_TRUE(r.send("x").ok());
     EXPECT_NE(flushed().find("\r\nConnection: close\r\n"), std::string::npos);
@@ -59,8 +56,7 @@ TEST_F(HttpResponse, CloseIsAnnounced) {
 }
 
 TEST_F(HttpResponse, HeadHasLengthButNoBody) {
-    Response r(output,
-               {.version = Version::Http11, .head_only = true, .keep_alive = true, .date = {}});
+    Response r(output, {.head_only = true, .date = {}});
     ASSERT_TRUE(r.send("Hello, world!\n").ok());
     std::string text = flushed();
     EXPECT_NE(text.find("Content-Length: 14\r\n"), std::string::npos);
@@ -68,8 +64,7 @@ TEST_F(HttpResponse, HeadHasLengthButNoBody) {
 }
 
 TEST_F(HttpResponse, NotModifiedHasNoBodyOrLength) {
-    Response r(output,
-               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output, {});
     r.set_status(304);
     ASSERT_TRUE(r.add_header("ETag", "\"abc\""));
     ASSERT_TRUE(r.send_empty().ok());
@@ -77,8 +72,7 @@ TEST_F(HttpResponse, NotModifiedHasNoBodyOrLength) {
 }
 
 TEST_F(HttpResponse, ChunkedStreamOnHttp11) {
-    Response r(output,
-               {.version = Version::Http11, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output, {});
     ASSERT_TRUE(r.begin_stream("text/plain").ok());
     ASSERT_TRUE(r.write("hello ").ok());
     ASSERT_TRUE(r.write("").ok());  // an empty piece must not end the body
@@ -92,8 +86,7 @@ TEST_F(HttpResponse, ChunkedStreamOnHttp11) {
 }
 
 TEST_F(HttpResponse, StreamOnHttp10EndsWithTheConnection) {
-    Response r(output,
-               {.version = Version::Http10, .head_only = false, .keep_alive = true, .date = {}});
+    Response r(output, {.version = Version::Http10, .date = {}});
     ASSERT_TRUE(r.begin_stream("text/plain").ok());
     ASSERT_TRUE(r.write("abc").ok());
     ASSERT_TRUE(r.end().ok());
