@@ -22,8 +22,8 @@ inline constexpr size_t kConnectionBufferSize = 4 * 1024;  // a pooled input or 
 inline constexpr size_t kConnectionBufferCache = 256;      // idle pooled buffers kept for reuse
 
 struct BufferedStreamOptions {
-    size_t max_input =
-        kConnectionBufferSize;  // the input buffer grows up to this: LimitReached beyond
+    // The input buffer grows up to this: LimitReached beyond.
+    size_t max_input = kConnectionBufferSize;
     uint64_t send_timeout_ns = 30 * kSecond;  // longest wait for the peer to take output
     uint64_t linger_ns = 2 * kSecond;         // reading what a closed peer still sends, at most
 };

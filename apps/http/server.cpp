@@ -10,8 +10,8 @@
 namespace coronet::http {
 
 Result<void> Server::start() {
-    net::ServeOptions serve{.name = "http",
-                            .port = m_options.port};  // handlers get the default 16 KiB stack
+    // Handlers get the default 16 KiB stack.
+    net::ServeOptions serve{.name = "http", .port = m_options.port};
     serve.listen.max_connections = m_options.max_connections;
     m_listener = TRY(net::serve(serve, serve_connection, this));
     LOG_INFO("http: listening on tcp port %u (at most %zu connections)", m_options.port,

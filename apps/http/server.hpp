@@ -23,11 +23,11 @@ struct ServerOptions {
     uint16_t port = 80;
     size_t max_connections = 1000;  // further connections are refused (RST)
     Limits limits;
-    uint64_t header_timeout_ns =
-        10 * kSecond;                         // first byte of a request to the end of its head: 408
+    // From the first byte of a request to the end of its head: 408.
+    uint64_t header_timeout_ns = 10 * kSecond;
     uint64_t body_timeout_ns = 10 * kSecond;  // longest wait for more of a request body: 408
-    uint64_t idle_timeout_ns =
-        30 * kSecond;  // keep-alive wait for the next request: closed quietly
+    // Keep-alive wait for the next request: closed quietly.
+    uint64_t idle_timeout_ns = 30 * kSecond;
     uint64_t send_timeout_ns = 30 * kSecond;  // longest wait for the client to take response bytes
     uint64_t linger_ns = 2 * kSecond;         // reading what a closed client still sends, at most
 };

@@ -21,8 +21,8 @@ using namespace x86_64;
 
 constexpr uint64_t kCalibrationNs = 5 * kMillisecond;
 constexpr int kCalibrationAttempts = 8;
-constexpr uint64_t kMaxUncertainty =
-    100;                              // parts per 10 000 of the window: 1 % (0.5 % in the result)
+// Parts per 10 000 of the window: 1 % (0.5 % in the result).
+constexpr uint64_t kMaxUncertainty = 100;
 constexpr uint64_t kMaxPause = 1000;  // one gap between PIT reads over 10 % of the window
 constexpr uint32_t kLapicMaxCount = 0xFFFFFFFF;
 
@@ -91,8 +91,8 @@ void init() {
         while (elapsed < wanted) {
             Bracket next = bracketed_read();
             if (next.after - last.after > longest_pause) longest_pause = next.after - last.after;
-            elapsed +=
-                static_cast<uint16_t>(last.count - next.count);  // counts down, wraps at 65536
+            // The counter counts down and wraps at 65536.
+            elapsed += static_cast<uint16_t>(last.count - next.count);
             last = next;
         }
         uint32_t lapic_last = lapic::timer_current();

@@ -34,8 +34,8 @@ bool fired_while_spinning(uint64_t until_ns) {
     return g_fired_count != 0;
 }
 
-constexpr uint64_t kEarlyToleranceNs =
-    200 * kMicrosecond;  // calibration error over the longest interval
+// Calibration error over the longest interval.
+constexpr uint64_t kEarlyToleranceNs = 200 * kMicrosecond;
 constexpr uint64_t kLateToleranceNs = 30 * kMillisecond;
 
 }  // namespace

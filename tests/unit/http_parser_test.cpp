@@ -367,8 +367,8 @@ TEST(HttpParser, OriginFormSplitsPathAndQuery) {
     expect_splits("GET", {
                              {"/a/b?x=1&y=2?z", "/a/b", "x=1&y=2?z"},
                              {"/?", "/", ""},
-                             {"/%41%20b;c,d", "/%41%20b;c,d",
-                              ""},  // percent-encoding and sub-delimiters: the router's
+                             // Percent-encoding and sub-delimiters: the router's.
+                             {"/%41%20b;c,d", "/%41%20b;c,d", ""},
                          });
 }
 

@@ -220,8 +220,8 @@ TEST_F(Sched, NotifyBeatsTheTimeout) {
     uint64_t start = sched::now();
     sched::run_until_idle();
     EXPECT_TRUE(result.ok());
-    EXPECT_LT(sched::now() - start,
-              500 * kMillisecond);  // the cancelled timer did not hold the loop
+    // The cancelled timer did not hold the loop.
+    EXPECT_LT(sched::now() - start, 500 * kMillisecond);
     EXPECT_TRUE(sched::join(*waiter).ok());
     EXPECT_TRUE(sched::join(*notifier).ok());
 }
