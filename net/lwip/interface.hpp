@@ -25,8 +25,8 @@ struct InterfaceConfig {
 
 Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& config);
 
-// Tells devices about frames queued since the last call: one notification per device for a
-// whole pass of the reactor, however many frames and socket calls the pass made.
+// Tells devices about the frames given to them since their doorbell last rang (the end of the
+// reactor pass does; link output rings it every few frames on its own).
 void flush_interfaces();
 
 struct InterfaceStats {

@@ -58,8 +58,9 @@ void timers_main(void*) {
     }
 }
 
-// The end of a reactor pass for the stack: one notification per device for all the frames the
-// pass queued, and lwIP's timer coroutine woken if a call armed an earlier timeout.
+// The end of a reactor pass for the stack: the devices told about the frames the pass gave
+// them and has not announced yet, and lwIP's timer coroutine woken if a call armed an earlier
+// timeout.
 void poll_output(void*) {
     flush_interfaces();
     if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();

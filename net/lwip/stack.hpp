@@ -24,8 +24,8 @@ struct StackOptions {
 void start_stack(const BootInfo& info, const StackOptions& options);
 const char* stack_version();
 
-// After calling into lwIP: at the end of this reactor pass, queued frames are pushed to the
-// devices (one notification each) and lwIP's timers re-armed if the call created an earlier
+// After calling into lwIP: at the end of this reactor pass, the frames still unannounced are
+// announced to their devices and lwIP's timers re-armed if the call created an earlier
 // timeout. Socket calls, the receive path and the transmit path call this; it costs a flag.
 void stack_activity();
 
