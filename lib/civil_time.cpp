@@ -8,10 +8,8 @@ namespace coronet::civil {
 namespace {
 
 constexpr int64_t kDaysPer400Years = 146097;
-// The first three centuries of a cycle; the last has one more.
-constexpr int64_t kDaysPer100Years = 36524;
-// All but the last group of a century; that one may have one less.
-constexpr int64_t kDaysPer4Years = 1461;
+constexpr int64_t kDaysPer100Years = 36524;  // a cycle's first three; the last has a day more
+constexpr int64_t kDaysPer4Years = 1461;     // a century's groups but its last, maybe a day less
 constexpr int64_t kDaysPerYear = 365;
 // From 0000-03-01 (a cycle's first day) to 1970-01-01: 1969 whole March-years and Mar-Dec 1969.
 constexpr int64_t kEpochFromCycleStart = 719468;
