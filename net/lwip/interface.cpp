@@ -52,11 +52,10 @@ void ring_doorbell(Interface& iface) {
     iface.unannounced = 0;
 }
 
+// Moves what waits in the backlog into the device's ring; true when nothing is left waiting.
 bool drain_backlog(Interface& iface) {
-    bool moved = false;
-    bool empty = iface.backlog.drain(*iface.device, moved);
-    if (moved) ++iface.unannounced;
-    return empty;
+    iface.unannounced += static_cast<uint32_t>(iface.backlog.drain(*iface.device));
+    return iface.backlog.empty();
 }
 
 err_t link_output(netif* nif, pbuf* p) {

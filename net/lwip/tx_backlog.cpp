@@ -5,15 +5,16 @@
 
 namespace coronet::net {
 
-bool TxBacklog::drain(drivers::NetDevice& device, bool& moved) {
+size_t TxBacklog::drain(drivers::NetDevice& device) {
+    size_t moved = 0;
     while (!m_frames.empty()) {
         Frame* frame = m_frames.front();
         drivers::Fragment fragment{frame->data, frame->length};
-        if (!device.transmit(&fragment, 1)) return false;
+        if (!device.transmit(&fragment, 1)) break;
         free(m_frames.pop());
-        moved = true;
+        ++moved;
     }
-    return true;
+    return moved;
 }
 
 Result<void> TxBacklog::keep(const pbuf* p) {

@@ -18,12 +18,13 @@ inline constexpr size_t kMaxFrameLength = 1514;  // Ethernet header + 1500-byte 
 
 class TxBacklog {
 public:
-    // Moves waiting frames into the device's ring; true when none is left waiting. `moved`
-    // says whether any frame went to the device (it then needs a notification).
-    bool drain(drivers::NetDevice& device, bool& moved);
+    // Moves waiting frames into the device's ring, as many as it takes; returns how many went
+    // (the device then needs a notification for them).
+    size_t drain(drivers::NetDevice& device);
     // Keeps a copy of `p` at the tail. LimitReached when full, OutOfMemory without memory.
     Result<void> keep(const pbuf* p);
     size_t size() const { return m_frames.size(); }
+    bool empty() const { return m_frames.empty(); }
 
 private:
     struct Frame {
