@@ -23,6 +23,12 @@ struct FaultReport {
 using FaultHandler = void (*)(const FaultReport& report);
 void set_fault_handler(FaultHandler handler);
 
+// Offered every data access that faulted on an unmapped page before it is reported: returns true
+// when it mapped the page, and the access is retried. Runs on the fault's own stack with
+// interrupts masked; it must not fault itself (identity-mapped memory only).
+using MissingPageResolver = bool (*)(uint64_t address);
+void set_missing_page_resolver(MissingPageResolver resolver);
+
 // Called after the kernel abandoned a fault handler by switching to another context instead of
 // returning (a coroutine killed by a stack overflow): resets per-exception state the arch keeps.
 void fault_abandoned();

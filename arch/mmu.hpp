@@ -24,4 +24,21 @@ Result<void> map_mmio(uint64_t phys, uint64_t size);
 Result<void> make_guard(uint64_t address, uint64_t size);
 Result<void> release_guard(uint64_t address, uint64_t size);
 
+// The virtual window: addresses above any RAM or device, where the kernel maps RAM page by page
+// at addresses of its choosing (demand-paged coroutine stacks). 48-bit VA on both arches.
+inline constexpr uint64_t kWindowBase = 1ULL << 44;
+inline constexpr uint64_t kWindowSize = 1ULL << 44;
+inline constexpr bool in_window(uint64_t va) {
+    return va >= kWindowBase && va - kWindowBase < kWindowSize;
+}
+
+// Maps window page `va` to the RAM page `pa`, read-write and never executable. New page tables
+// come from `tables` (zeroed pages; 0 when it has none: then OutOfMemory and nothing changed
+// that matters). Safe from a fault handler: touches only identity-mapped memory.
+using TableSource = uint64_t (*)();
+Result<void> map_page(uint64_t va, uint64_t pa, TableSource tables);
+// Unmaps window page `va` and drops it from the TLB; returns the RAM page it mapped, 0 if none.
+uint64_t unmap_page(uint64_t va);
+bool is_mapped(uint64_t va);
+
 }  // namespace coronet::arch::mmu

@@ -79,6 +79,11 @@ foreach(file IN LISTS _board_files)
            "recurse_forever" "coroutine 'overflower' killed; the kernel keeps running"
            "^STACK OVERFLOW: coroutine 'overflower'" "stack_overflow PASSED"
     FORBID "PANIC")
+  # Demand-paged stacks: pages on first touch and back on release; 100 000 idle coroutines.
+  guest_test(${board} ${arch} stack_pages CMDLINE test=stack_pages LABELS sched
+    EXPECT "stack_pages PASSED" FORBID "PANIC")
+  guest_test(${board} ${arch} idle_coroutines CMDLINE test=idle_coroutines LABELS sched MEMORY 1G
+    TIMEOUT 120 EXPECT "idle_coroutines PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} idle_halts CMDLINE test=idle_halts LABELS sched
     EXPECT "idle_halts PASSED" FORBID "PANIC")
   # ...and the watchdog limit (a 30 ms hog is under the 50 ms default).

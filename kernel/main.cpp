@@ -15,6 +15,7 @@
 #include "kernel/cxx_runtime.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
+#include "kernel/memory/stack_space.hpp"
 #include "kernel/panic.hpp"
 #include "kernel/sched/kernel_platform.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -117,6 +118,7 @@ extern "C" [[noreturn]] void kernel_main(coronet::BootInfo& info) {
     memory::init(info);
     mark_phase("memory");
     arch::mmu::init(info, memory::allocate_zeroed_page);
+    arch::set_missing_page_resolver(memory::map_missing_stack_page);
     mark_phase("page tables");
     arch::init_interrupt_controller(info);
     mark_phase("interrupts");

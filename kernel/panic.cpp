@@ -7,6 +7,7 @@
 
 #include "arch/cpu.hpp"
 #include "kernel/backtrace.hpp"
+#include "kernel/memory/stack_space.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/symbols.hpp"
 
@@ -81,10 +82,26 @@ void report_stack_overflow(const arch::FaultReport& report, const sched::Corouti
     printf("coroutine '%s' killed; the kernel keeps running\n", sched::name(victim));
 }
 
+// A coroutine whose stack needed one more page when there was no RAM left: it is stopped, and
+// what it held comes back when its stack and state are freed.
+void report_stack_refused(const arch::FaultReport& report, const sched::Coroutine* victim) {
+    printf(
+        "\nOUT OF MEMORY: coroutine '%s' (id %llu) needed a stack page at 0x%llx and none was "
+        "left; coroutine '%s' killed, the kernel keeps running\n",
+        sched::name(victim), static_cast<unsigned long long>(sched::id(victim)),
+        static_cast<unsigned long long>(report.address), sched::name(victim));
+}
+
 void panic_on_fault(const arch::FaultReport& report) {
     if (report.has_address) {
         if (const sched::Coroutine* victim = sched::guard_fault_owner(report.address)) {
             report_stack_overflow(report, victim);
+            sched::abandon_current_after_fault();
+        }
+        const sched::Coroutine* current = sched::current();
+        if (current &&
+            memory::classify_stack_fault(report.address) == memory::StackFault::NoMemory) {
+            report_stack_refused(report, current);
             sched::abandon_current_after_fault();
         }
     }

@@ -49,6 +49,14 @@ struct EsrSummary {
 // Decodes `esr`; writes the details ("translation fault level 3, write") into `detail`.
 EsrSummary decode_esr(uint64_t esr, char* detail, size_t detail_len);
 
+// A data abort at the current EL because the address has no translation (DFSC 0b0001LL,
+// translation fault at level LL), with FAR valid (ISS.FnV clear): a page that is not mapped.
+constexpr bool is_missing_page(uint64_t esr) {
+    constexpr uint64_t kFarNotValid = 1ULL << 10;
+    return exception_class(esr) == ExceptionClass::DataAbort && (esr & 0x3c) == 0x04 &&
+           !(esr & kFarNotValid);
+}
+
 // Fault status codes of aborts (ISS.DFSC / IFSC, bits [5:0]): "permission fault level 3".
 void describe_fault_status(uint32_t status, char* out, size_t len);
 

@@ -19,6 +19,7 @@ namespace {
 using namespace aarch64;
 
 FaultHandler g_fault_handler = nullptr;
+MissingPageResolver g_resolver = nullptr;
 char g_detail[160];
 volatile int g_emergency_entries = 0;
 
@@ -92,6 +93,8 @@ bool is_semihosting_trap(const TrapFrame& frame) {
 
 void set_fault_handler(FaultHandler handler) { g_fault_handler = handler; }
 
+void set_missing_page_resolver(MissingPageResolver resolver) { g_resolver = resolver; }
+
 // The kernel switched away from a fault handler instead of returning through ERET. What the
 // vectors keep across a fault: the emergency stack (reloaded at its top by every entry that
 // needs it; the abandoned frame on it is dead) and this count, which would make the next
@@ -135,6 +138,13 @@ extern "C" void aarch64_trap(coronet::arch::TrapFrame* frame) {
         aarch64::gic::handle_irq();
         return;
     }
+    // A page that is not mapped yet (demand paging). Often taken on the emergency stack: the
+    // stub's probe for room below SP failed on that very page. Either way the frame holds the
+    // interrupted SP and ERET resumes the access; the resolver itself never faults, so the
+    // emergency stack is not entered twice.
+    if (kind == TRAP_KIND_SPX_SYNC && g_resolver && aarch64::is_missing_page(frame->esr) &&
+        g_resolver(frame->far))
+        return;
     if (frame->kind & TRAP_KIND_EMERGENCY) {
         // A fault while reporting from the emergency stack: nothing sane is left to run.
         g_emergency_entries = g_emergency_entries + 1;

@@ -351,6 +351,60 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
     return {};
 }
 
+namespace {
+
+// The window's level-3 entry for `va`, its tables created from `tables` on the way down (null
+// `tables`: only look). The window holds pages only, never blocks.
+uint64_t* window_entry(uint64_t va, TableSource tables) {
+    uint64_t* table = g_root;
+    for (int level = 0; level < kLeafLevel; ++level) {
+        uint64_t& entry = table[index(va, level)];
+        if (!is_table(entry, level)) {
+            if (entry & PTE_VALID) return nullptr;  // a block: not the window's
+            if (!tables) return nullptr;
+            uint64_t page = tables();
+            if (!page) return nullptr;
+            aarch64::dsb_ishst();  // the zeroed table is in memory before it is linked
+            link_table(entry, reinterpret_cast<uint64_t*>(page));
+        }
+        table = table_of(entry);
+    }
+    return &table[index(va, kLeafLevel)];
+}
+
+}  // namespace
+
+Result<void> map_page(uint64_t va, uint64_t pa, TableSource tables) {
+    if (!g_live) return Error::Busy;
+    if (!in_window(va) || !is_aligned(va | pa, kPageSize)) return Error::InvalidArgument;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, tables);
+    if (!entry) return Error::OutOfMemory;
+    // Invalid to valid: no TLB holds a translation fault, completing the store is enough.
+    *static_cast<volatile uint64_t*>(entry) = make_leaf(pa, kRamAttrs, kLeafLevel);
+    aarch64::dsb_ishst();
+    aarch64::isb();
+    return {};
+}
+
+uint64_t unmap_page(uint64_t va) {
+    if (!g_live || !in_window(va)) return 0;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    if (!entry || !(*entry & PTE_VALID)) return 0;
+    uint64_t pa = *entry & kOutputMask;
+    *static_cast<volatile uint64_t*>(entry) = 0;
+    asm volatile("dsb ishst\n tlbi vale1, %0\n dsb nsh\n isb" : : "r"(tlbi_page(va)) : "memory");
+    return pa;
+}
+
+bool is_mapped(uint64_t va) {
+    if (!g_live || !in_window(va)) return false;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    return entry && (*entry & PTE_VALID);
+}
+
 Result<void> release_guard(uint64_t address, uint64_t size) {
     InterruptGuard guard;
     TRY_VOID(check_guard_pages(address, size, /*splitting=*/false));

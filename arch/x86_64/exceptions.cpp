@@ -22,6 +22,7 @@ alignas(16) uint64_t g_gdt[5];
 alignas(16) IdtGate g_idt[256];
 alignas(16) uint8_t g_ist_stacks[kIstCount][kIstStackSize];
 FaultHandler g_fault_handler = nullptr;
+MissingPageResolver g_resolver = nullptr;
 
 constexpr const char* kExceptionNames[32] = {"divide error",
                                              "debug",
@@ -123,6 +124,19 @@ const char* page_fault_detail(uint64_t code) {
     return present ? "read denied" : "read of an unmapped page";
 }
 
+// Page-fault error code bits (SDM 4.7).
+constexpr uint64_t kPageFaultPresent = 1 << 0;
+constexpr uint64_t kPageFaultFetch = 1 << 4;
+
+// A data access to a page that is not mapped, which the resolver may map (demand paging).
+bool resolve_missing_page(const TrapFrame& frame) {
+    if (frame.vector != kVectorPageFault || !g_resolver) return false;
+    if (frame.error_code & (kPageFaultPresent | kPageFaultFetch)) return false;
+    uint64_t cr2;
+    asm volatile("mov %%cr2, %0" : "=r"(cr2));
+    return g_resolver(cr2);
+}
+
 [[noreturn]] void report_fault(const TrapFrame& frame) {
     uint64_t cr2 = 0;
     bool page_fault = frame.vector == kVectorPageFault;
@@ -146,6 +160,8 @@ const char* page_fault_detail(uint64_t code) {
 }  // namespace
 
 void set_fault_handler(FaultHandler handler) { g_fault_handler = handler; }
+
+void set_missing_page_resolver(MissingPageResolver resolver) { g_resolver = resolver; }
 
 // Nothing to reset: each fault vector's IST stack pointer is reloaded from the TSS on entry.
 void fault_abandoned() {}
@@ -177,6 +193,9 @@ void print_registers(const TrapFrame& f) {
 
 extern "C" void x86_64_trap(coronet::arch::TrapFrame* frame) {
     using namespace coronet::arch;
-    if (frame->vector < x86_64::kFirstExternalVector) report_fault(*frame);
+    if (frame->vector < x86_64::kFirstExternalVector) {
+        if (resolve_missing_page(*frame)) return;  // the access is retried
+        report_fault(*frame);
+    }
     x86_64::dispatch_interrupt(static_cast<unsigned>(frame->vector));
 }

@@ -114,6 +114,55 @@ Result<void> make_guard(uint64_t address, uint64_t size) {
     return {};
 }
 
+namespace {
+
+// The window's tables: created on demand from `tables`, never split from large pages (the
+// window holds no large pages). Returns the page table entry for `va`, or null.
+uint64_t* window_entry(uint64_t va, TableSource tables) {
+    uint64_t* level = g_pml4;
+    for (unsigned shift : {39u, 30u, 21u}) {
+        uint64_t& entry = level[(va >> shift) & 511];
+        if (!(entry & kPresent)) {
+            if (!tables) return nullptr;
+            uint64_t page = tables();
+            if (!page) return nullptr;
+            entry = page | kPresent | kWritable;
+        }
+        level = table(entry);
+    }
+    return &level[(va >> 12) & 511];
+}
+
+}  // namespace
+
+Result<void> map_page(uint64_t va, uint64_t pa, TableSource tables) {
+    if (!in_window(va) || !is_aligned(va | pa, kPageSize)) return Error::InvalidArgument;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, tables);
+    if (!entry) return Error::OutOfMemory;
+    // Not present to present: x86 caches no not-present entries, nothing to invalidate.
+    *entry = pa | kRam;
+    return {};
+}
+
+uint64_t unmap_page(uint64_t va) {
+    if (!in_window(va)) return 0;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    if (!entry || !(*entry & kPresent)) return 0;
+    uint64_t pa = *entry & kAddressMask;
+    *entry = 0;
+    asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+    return pa;
+}
+
+bool is_mapped(uint64_t va) {
+    if (!in_window(va)) return false;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    return entry && (*entry & kPresent);
+}
+
 Result<void> release_guard(uint64_t address, uint64_t size) {
     if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;

@@ -1,12 +1,14 @@
-// Boot-time memory layout: the page allocator's bitmap goes in the first free spot, then half
-// of what is free becomes the malloc heap. Free means: RAM, not the image, not reserved, and
-// not the first MiB (firmware data on PCs; page 0 stays unmapped everywhere).
+// Boot-time memory layout: the page allocator's bitmap goes in the first free spot; everything
+// else free is the allocator's. Free means: RAM, not the image, not reserved, and not the first
+// MiB (firmware data on PCs; page 0 stays unmapped everywhere). The heap lives in the MMU's
+// window, above the stacks' part of it, and grows a page at a time.
 #include "kernel/memory/memory.hpp"
 
 #include <malloc.h>
 #include <cstddef>
 #include <cstring>
 
+#include "arch/mmu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory/page_allocator.hpp"
 #include "kernel/panic.hpp"
@@ -25,6 +27,9 @@ uint64_t g_ram_bytes = 0;
 uint64_t g_heap_start = 0;
 uint64_t g_heap_end = 0;
 uint64_t g_heap_brk = 0;
+uint64_t g_heap_mapped = 0;  // [g_heap_start, g_heap_mapped) has RAM: g_heap_brk page-rounded
+uint64_t g_heap_refusals = 0;
+bool g_in_fault = false;  // the missing-page resolver is running
 
 bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) {
     return a < b_end && b < a_end;
@@ -63,6 +68,29 @@ uint64_t find_free(const BootInfo& info, uint64_t size) {
     panic("memory: no free %llu bytes for the page bitmap", static_cast<unsigned long long>(size));
 }
 
+// Gives back the heap's RAM at and above `start` (page-aligned).
+void unmap_heap_from(uint64_t start) {
+    ready_stack_for_edits();
+    for (; g_heap_mapped > start; g_heap_mapped -= kPageSize) {
+        if (uint64_t page = arch::mmu::unmap_page(g_heap_mapped - kPageSize)) g_pages.free(page, 1);
+    }
+}
+
+// Grows the heap's RAM to cover [g_heap_start, end); on failure maps nothing new.
+bool map_heap_to(uint64_t end) {
+    uint64_t first = g_heap_mapped;
+    for (; g_heap_mapped < end; g_heap_mapped += kPageSize) {
+        uint64_t page = allocate_zeroed_page_or_zero();
+        if (page && arch::mmu::map_page(g_heap_mapped, page, allocate_zeroed_page_or_zero))
+            continue;
+        if (page) free_pages(page, 1);
+        unmap_heap_from(first);
+        ++g_heap_refusals;
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 void init(const BootInfo& info) {
@@ -89,35 +117,50 @@ void init(const BootInfo& info) {
         g_pages.reserve(info.reserved[i].base, info.reserved[i].end());
     }
 
-    uint64_t heap_pages = g_pages.free_pages() * kHeapPercent / 100;
-    uint64_t largest = g_pages.largest_free_run();
-    if (heap_pages > largest) heap_pages = largest;
-    auto heap = g_pages.allocate(heap_pages);
-    if (!heap)
-        panic("memory: cannot reserve a heap of %llu pages",
-              static_cast<unsigned long long>(heap_pages));
-    g_heap_start = g_heap_brk = *heap;
-    g_heap_end = *heap + heap_pages * kPageSize;
+    g_heap_start = g_heap_brk = g_heap_mapped = kHeapWindowBase;
+    g_heap_end = kHeapWindowBase + kHeapWindowSize;
 
-    LOG_DEBUG("memory: %llu KiB RAM, page bitmap at 0x%llx, heap 0x%llx-0x%llx",
+    LOG_DEBUG("memory: %llu KiB RAM, page bitmap at 0x%llx, heap from 0x%llx",
               static_cast<unsigned long long>(g_ram_bytes / 1024),
               static_cast<unsigned long long>(bitmap),
-              static_cast<unsigned long long>(g_heap_start),
-              static_cast<unsigned long long>(g_heap_end));
+              static_cast<unsigned long long>(g_heap_start));
+}
+
+void ready_stack_for_edits() {
+    // The resolver runs on a fault stack, or on a coroutine stack whose room for the handler
+    // the exception entry checked: nothing to prepare, and no room to do it.
+    if (g_in_fault) return;
+    // Each write lands at most a page below the last one: every page down to the bottom is hit.
+    volatile char room[kEditStackBytes];
+    for (uint64_t i = sizeof room; i > 0; i -= 1024) room[i - 1] = 0;
+    room[0] = 0;
 }
 
 Result<uint64_t> allocate_pages(uint64_t count, uint64_t align_pages) {
+    ready_stack_for_edits();
     return g_pages.allocate(count, align_pages);
 }
 
-void free_pages(uint64_t address, uint64_t count) { g_pages.free(address, count); }
+void free_pages(uint64_t address, uint64_t count) {
+    ready_stack_for_edits();
+    g_pages.free(address, count);
+}
 
 uint64_t allocate_zeroed_page() {
-    auto page = g_pages.allocate(1);
+    uint64_t page = allocate_zeroed_page_or_zero();
     if (!page) panic("memory: out of pages");
+    return page;
+}
+
+uint64_t allocate_zeroed_page_or_zero() {
+    auto page = allocate_pages(1);
+    if (!page) return 0;
     std::memset(reinterpret_cast<void*>(*page), 0, kPageSize);
     return *page;
 }
+
+FaultScope::FaultScope() { g_in_fault = true; }
+FaultScope::~FaultScope() { g_in_fault = false; }
 
 Stats stats() {
     struct mallinfo mi = mallinfo();
@@ -126,22 +169,29 @@ Stats stats() {
         .kernel_bytes = static_cast<uint64_t>(__kernel_end - __kernel_start),
         .pages_free = g_pages.free_pages(),
         .pages_total = g_pages.total_pages(),
-        .heap_bytes = g_heap_end - g_heap_start,
+        .heap_bytes = g_heap_mapped - g_heap_start,
         .heap_used = static_cast<uint64_t>(mi.uordblks),
-        .heap_grown = g_heap_brk - g_heap_start,
+        .heap_refusals = g_heap_refusals,
     };
 }
 
 }  // namespace coronet::memory
 
-// picolibc's malloc grows its arena through sbrk; ours hands out the boot-time heap region.
+// picolibc's malloc grows its arena through sbrk; each call maps (or unmaps) RAM pages at the
+// heap's end. Fails with -1, as malloc expects, when no RAM is left.
 extern "C" void* sbrk(ptrdiff_t increment) {
+    using namespace coronet;
     using namespace coronet::memory;
     uint64_t old = g_heap_brk;
+    if (g_heap_end == 0) return reinterpret_cast<void*>(-1);  // before memory::init
     if (increment < 0 && static_cast<uint64_t>(-increment) > g_heap_brk - g_heap_start)
         return reinterpret_cast<void*>(-1);
     if (increment > 0 && static_cast<uint64_t>(increment) > g_heap_end - g_heap_brk)
         return reinterpret_cast<void*>(-1);
-    g_heap_brk += increment;
+    uint64_t brk = g_heap_brk + increment;
+    uint64_t mapped = align_up(brk, kPageSize);
+    if (mapped > g_heap_mapped && !map_heap_to(mapped)) return reinterpret_cast<void*>(-1);
+    if (mapped < g_heap_mapped) unmap_heap_from(mapped);
+    g_heap_brk = brk;
     return reinterpret_cast<void*>(old);
 }

@@ -4,11 +4,9 @@
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
 #include "arch/fault.hpp"
-#include "arch/mmu.hpp"
 #include "kernel/log.hpp"
-#include "kernel/memory/memory.hpp"
+#include "kernel/memory/stack_space.hpp"
 #include "kernel/sched/scheduler.hpp"
-#include "lib/align.hpp"
 #include "lib/time_units.hpp"
 
 namespace coronet::sched {
@@ -22,20 +20,23 @@ void idle(Deadline deadline) {
     arch::wait_for_interrupt();
 }
 
-Result<StackRegion> allocate_stack(size_t size) {
-    uint64_t pages = pages_for(size) + 1;  // the guard page below
-    uint64_t base = TRY(memory::allocate_pages(pages));
-    if (auto guarded = arch::mmu::make_guard(base, kPageSize); !guarded) {
-        memory::free_pages(base, pages);
-        return guarded.error();
-    }
-    return StackRegion{base + kPageSize, size, kPageSize};
+memory::VirtualStack virtual_stack(const StackRegion& stack) {
+    return {stack.base, stack.size, stack.guard};
 }
 
-void release_stack(const StackRegion& stack) {
-    uint64_t base = stack.base - stack.guard;
-    (void)arch::mmu::release_guard(base, stack.guard);
-    memory::free_pages(base, pages_for(stack.size) + 1);
+Result<StackRegion> allocate_stack(size_t size) {
+    memory::VirtualStack stack = TRY(memory::reserve_stack(size));
+    return StackRegion{stack.base, stack.size, stack.guard};
+}
+
+void release_stack(const StackRegion& stack) { memory::release_stack(virtual_stack(stack)); }
+
+size_t stack_pages(const StackRegion& stack) {
+    return memory::stack_pages_mapped(virtual_stack(stack));
+}
+
+void trim_stack(const StackRegion& stack, size_t keep_bytes) {
+    memory::trim_stack(virtual_stack(stack), keep_bytes);
 }
 
 void resumed_from_fault() {
@@ -60,7 +61,8 @@ void init_kernel_platform() {
         .release_stack = release_stack,
         .resumed_from_fault = resumed_from_fault,
         .report_watchdog = report_watchdog,
-        .measure_stack_use = true,
+        .stack_pages = stack_pages,
+        .trim_stack = trim_stack,
     });
 }
 

@@ -33,9 +33,12 @@ struct Platform {
     void (*resumed_from_fault)();
     // A coroutine ran `ran_ns` without yielding (longer than the watchdog limit).
     void (*report_watchdog)(const char* name, uint64_t ran_ns);
-    // Pattern-fill new stacks so each coroutine's deepest stack use can be measured. Costs a
-    // write of every stack byte once (and commits the memory where that is lazy).
-    bool measure_stack_use;
+    // Pages of the stack that memory backs now (its high-water mark, to a page), where the
+    // platform can tell; null: unknown.
+    size_t (*stack_pages)(const StackRegion& stack);
+    // Gives back the memory behind all but the top `keep_bytes` of a stack kept for reuse; null:
+    // the platform cannot.
+    void (*trim_stack)(const StackRegion& stack, size_t keep_bytes);
 };
 
 }  // namespace coronet::sched

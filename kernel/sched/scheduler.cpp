@@ -219,7 +219,7 @@ void init(const Platform& platform) {
     }
     g = new (state) SchedulerState();
     g->platform = platform;
-    g->stacks.configure(&g->platform, platform.measure_stack_use, kStackCacheLimit);
+    g->stacks.configure(&g->platform, kStackCacheLimit);
 }
 
 const Platform& platform() { return g->platform; }

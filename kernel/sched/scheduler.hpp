@@ -16,7 +16,8 @@ namespace coronet::sched {
 
 class Coroutine;
 
-inline constexpr size_t kDefaultStackSize = 16 * 1024;
+// Virtual space: memory backs only the pages a coroutine touches (on the kernel platform).
+inline constexpr size_t kDefaultStackSize = 64 * 1024;
 inline constexpr size_t kMinStackSize = 4 * 1024;
 inline constexpr size_t kMaxNameLength = 31;
 inline constexpr uint64_t kDefaultWatchdogNs = 50 * kMillisecond;
@@ -32,7 +33,7 @@ struct Stats {
     uint64_t alive;  // spawned and not yet finished
     uint64_t spawned;
     uint64_t switches;     // into coroutines
-    uint64_t stack_bytes;  // stacks allocated (in use plus cached)
+    uint64_t stack_bytes;  // stack space reserved (in use plus cached; virtual on the kernel)
     uint64_t stacks_cached;
     uint64_t idle_ns;  // time spent in Platform::idle
     uint64_t idle_calls;
@@ -68,7 +69,8 @@ const char* name(const Coroutine* coroutine);
 uint64_t id(const Coroutine* coroutine);
 // The usable stack of a coroutine, [low, high).
 void stack_bounds(const Coroutine* coroutine, uint64_t& low, uint64_t& high);
-// Deepest stack use so far, in bytes (the stack is pattern-filled when first allocated).
+// Deepest stack use so far, in bytes, to a page: the stack's pages backed by memory (0 where
+// the platform cannot tell).
 size_t stack_high_water(const Coroutine* coroutine);
 
 void yield();

@@ -1,14 +1,12 @@
-// Stack reuse and high-water measurement. Stacks grow down: the deepest use is the lowest
-// address whose pattern byte was overwritten.
+// Stack reuse and high-water measurement.
 #include "kernel/sched/stack_pool.hpp"
 
-#include <cstring>
+#include "lib/align.hpp"
 
 namespace coronet::sched {
 
-void StackPool::configure(const Platform* platform, bool fill_pattern, size_t cache_limit) {
+void StackPool::configure(const Platform* platform, size_t cache_limit) {
     m_platform = platform;
-    m_fill = fill_pattern;
     m_cache_limit = cache_limit < kMaxCache ? cache_limit : kMaxCache;
 }
 
@@ -29,30 +27,18 @@ Result<StackRegion> StackPool::acquire(size_t size) {
         }
     }
     StackRegion stack = TRY(m_platform->allocate_stack(size));
-    if (m_fill) std::memset(reinterpret_cast<void*>(stack.base), kPattern, stack.size);
     m_bytes += stack.size;
     return stack;
 }
 
 size_t StackPool::high_water(const StackRegion& stack) const {
-    if (!m_fill) return 0;
-    // Whole words first (stacks are page-aligned), then the bytes of the first changed word.
-    constexpr uint64_t kPatternWord = 0x0101010101010101ULL * kPattern;
-    const auto* words = reinterpret_cast<const uint64_t*>(stack.base);
-    size_t count = stack.size / sizeof(uint64_t);
-    size_t untouched_words = 0;
-    while (untouched_words < count && words[untouched_words] == kPatternWord) ++untouched_words;
-    size_t untouched = untouched_words * sizeof(uint64_t);
-    const auto* bytes = reinterpret_cast<const uint8_t*>(stack.base);
-    while (untouched < stack.size && bytes[untouched] == kPattern) ++untouched;
-    return stack.size - untouched;
+    return m_platform->stack_pages ? m_platform->stack_pages(stack) * kPageSize : 0;
 }
 
 size_t StackPool::release(const StackRegion& stack) {
     size_t used = high_water(stack);
     if (m_cached < m_cache_limit) {
-        // Only the part that was used needs its pattern back.
-        if (m_fill) std::memset(reinterpret_cast<void*>(stack.top() - used), kPattern, used);
+        if (m_platform->trim_stack) m_platform->trim_stack(stack, kKeepBytes);
         m_cache[m_cached++] = stack;
     } else {
         m_platform->release_stack(stack);

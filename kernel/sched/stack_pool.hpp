@@ -1,6 +1,7 @@
 // Coroutine stacks: allocated through the platform (with a guard below each), kept in a cache
-// when released so spawning mostly reuses a mapped stack. Optionally pattern-filled to measure
-// how deep each stack was used (the high-water mark).
+// when released so spawning mostly reuses a stack whose top page is ready. A cached stack keeps
+// only that page: the platform gives back the rest (a burst of deep calls does not pin memory).
+// How deep a stack was used (its high-water mark) is the platform's count of backed pages.
 #pragma once
 
 #include <cstddef>
@@ -13,13 +14,15 @@ namespace coronet::sched {
 
 class StackPool {
 public:
-    static constexpr uint8_t kPattern = 0xC5;
+    // What a cached stack keeps backed: the page its next coroutine starts on.
+    static constexpr size_t kKeepBytes = 4096;
 
-    void configure(const Platform* platform, bool fill_pattern, size_t cache_limit);
+    void configure(const Platform* platform, size_t cache_limit);
     // Frees every cached stack through the platform that allocated it.
     void drain();
     Result<StackRegion> acquire(size_t size);
-    // Returns the stack's high-water mark (0 without the pattern) and caches or frees it.
+    // Returns the stack's high-water mark (0 where the platform cannot tell) and caches or
+    // frees it.
     size_t release(const StackRegion& stack);
     size_t high_water(const StackRegion& stack) const;
     // The stack whose guard contains `address`, if it is one of ours in use (nullptr otherwise
@@ -34,7 +37,6 @@ public:
 private:
     static constexpr size_t kMaxCache = 1024;
     const Platform* m_platform = nullptr;
-    bool m_fill = false;
     size_t m_cache_limit = 0;
     StackRegion m_cache[kMaxCache] = {};
     size_t m_cached = 0;

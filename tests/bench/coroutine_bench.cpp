@@ -275,7 +275,7 @@ sched::StackPool g_pool;  // 24 KiB of cache slots: not on the stack
 // the "coroutine" used its top 512 bytes.
 void stack_pool(benchmark::State& state, bool pattern) {
     host::init_scheduler({.guard_pages = true, .measure_stack_use = pattern});
-    g_pool.configure(&sched::platform(), pattern, sched::kStackCacheLimit);
+    g_pool.configure(&sched::platform(), sched::kStackCacheLimit);
     for (auto _ : state) {
         auto stack = g_pool.acquire(kStackSize);
         if (!stack) {
@@ -286,7 +286,7 @@ void stack_pool(benchmark::State& state, bool pattern) {
         benchmark::DoNotOptimize(g_pool.release(*stack));
     }
     // Give the cached stack back to the platform so later benchmarks start clean.
-    g_pool.configure(&sched::platform(), pattern, 0);
+    g_pool.configure(&sched::platform(), 0);
     auto stack = g_pool.acquire(kStackSize);
     if (stack) g_pool.release(*stack);
 }

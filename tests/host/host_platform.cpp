@@ -55,6 +55,27 @@ void release_stack(const sched::StackRegion& stack) {
     munmap(reinterpret_cast<void*>(stack.base - stack.guard), stack.size + stack.guard);
 }
 
+// Resident pages of the stack (mincore): what the kernel counts as mapped pages.
+size_t stack_pages(const sched::StackRegion& stack) {
+    unsigned char resident[256];
+    size_t pages = stack.size / kPageSize, counted = 0;
+    for (size_t first = 0; first < pages; first += sizeof resident) {
+        size_t n = pages - first < sizeof resident ? pages - first : sizeof resident;
+        if (mincore(reinterpret_cast<void*>(stack.base + first * kPageSize), n * kPageSize,
+                    resident) != 0)
+            return 0;
+        for (size_t i = 0; i < n; ++i) counted += resident[i] & 1;
+    }
+    return counted;
+}
+
+// Drops the pages below the top `keep_bytes` (they read back as zeroes), as the kernel unmaps.
+void trim_stack(const sched::StackRegion& stack, size_t keep_bytes) {
+    size_t keep = align_up(keep_bytes, kPageSize);
+    if (keep < stack.size)
+        madvise(reinterpret_cast<void*>(stack.base), stack.size - keep, MADV_DONTNEED);
+}
+
 void resumed_from_fault() {
     // We left the SIGSEGV handler by switching stacks: unblock the signal it had blocked.
     sigset_t set;
@@ -93,7 +114,8 @@ void init_scheduler(const HostPlatformOptions& options) {
         .release_stack = release_stack,
         .resumed_from_fault = resumed_from_fault,
         .report_watchdog = report_watchdog,
-        .measure_stack_use = options.measure_stack_use,
+        .stack_pages = options.measure_stack_use ? stack_pages : nullptr,
+        .trim_stack = options.guard_pages ? trim_stack : nullptr,
     });
     if (options.guard_pages) {
         stack_t alt{};

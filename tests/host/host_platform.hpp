@@ -13,7 +13,7 @@ namespace coronet::host {
 
 struct HostPlatformOptions {
     bool guard_pages = true;
-    bool measure_stack_use = true;
+    bool measure_stack_use = true;  // stack_pages() from mincore (resident pages)
 };
 
 // Installs the platform (sched::init) and, with guard pages, a SIGSEGV handler on an alternate
