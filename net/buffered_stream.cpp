@@ -87,11 +87,11 @@ Result<void> BufferedStream::make_room() {
     return {};
 }
 
-Result<size_t> BufferedStream::fill(sched::Deadline deadline, Room room) {
+Result<size_t> BufferedStream::fill(sched::Deadline deadline, Room room, Reclaim reclaim) {
     TRY_VOID(m_output.flush());
     if (m_start == m_end && m_input) release_input();
     if (!m_input) {
-        TRY_VOID(m_stream.wait_readable(deadline));
+        TRY_VOID(wait_idle(deadline, reclaim));
         m_input = g_buffers.take();
         if (!m_input) return Error::OutOfMemory;
         m_capacity = g_buffers.buffer_size();
@@ -99,9 +99,20 @@ Result<size_t> BufferedStream::fill(sched::Deadline deadline, Room room) {
         if (room == Room::InPlace) return Error::LimitReached;
         TRY_VOID(make_room());
     }
+    if (reclaim != Reclaim::Never) TRY_VOID(m_stream.wait_readable(deadline, reclaim));
     size_t n = TRY(m_stream.read(m_input + m_end, m_capacity - m_end, deadline));
     m_end += n;
     return n;
+}
+
+Result<void> BufferedStream::wait_idle(sched::Deadline deadline, Reclaim reclaim) {
+    sched::Deadline trim_at = sched::now() + kIdleStackTrimAfter;
+    if (trim_at < deadline) {
+        auto waited = m_stream.wait_readable(trim_at, reclaim);
+        if (waited || waited.error() != Error::Timeout) return waited;
+        sched::trim_stack_when_blocked();
+    }
+    return m_stream.wait_readable(deadline, reclaim);
 }
 
 Result<void> BufferedStream::write_all(const void* data, size_t length) {

@@ -20,6 +20,10 @@ namespace coronet::net {
 
 inline constexpr size_t kConnectionBufferSize = 4 * 1024;  // a pooled input or output buffer
 inline constexpr size_t kConnectionBufferCache = 256;      // idle pooled buffers kept for reuse
+// A connection waiting this long with no buffer also gives back the stack pages below its
+// wait (sched::trim_stack_when_blocked): an idle connection then holds about one page. Not at
+// once: a keep-alive connection under load would fault those pages in again on every request.
+inline constexpr uint64_t kIdleStackTrimAfter = 1 * kSecond;
 
 struct BufferedStreamOptions {
     // The input buffer grows up to this: LimitReached beyond.
@@ -54,7 +58,10 @@ public:
     // about to wait); an empty input gives its buffer back, and the connection waits for data
     // holding none. Returns the bytes read, 0 at end of stream; Timeout at the deadline;
     // LimitReached when input() already fills max_input; OutOfMemory without a buffer.
-    Result<size_t> fill(sched::Deadline deadline, Room room = Room::MayMove);
+    // `reclaim`: whether the listener may close the connection while it waits (tcp.hpp).
+    // Waiting with no buffer longer than kIdleStackTrimAfter trims the coroutine's stack.
+    Result<size_t> fill(sched::Deadline deadline, Room room = Room::MayMove,
+                        Reclaim reclaim = Reclaim::Never);
     // True when fill(InPlace) has room to read into.
     bool room_in_place() const { return m_input && m_end < m_capacity; }
     // Makes room after input() by compacting or growing, which moves input(): LimitReached at
@@ -78,6 +85,8 @@ public:
 
 private:
     void release_input();
+    // Waits for input holding no buffer, trimming the stack if the wait is long (fill()).
+    Result<void> wait_idle(sched::Deadline deadline, Reclaim reclaim);
 
     TcpStream& m_stream;
     BufferedStreamOptions m_options;

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "kernel/log.hpp"
+#include "kernel/memory/memory.hpp"
 #include "lib/time_units.hpp"
 #include "net/lwip/error.hpp"
 #include "net/lwip/stack.hpp"
@@ -80,10 +81,17 @@ void TcpConnection::attach(tcp_pcb* new_pcb) {
 }
 
 void TcpConnection::leave_listener() {
+    stop_being_reclaimable();
     if (listener) {
         --listener->m_stats.open;
         listener = nullptr;
     }
+}
+
+void TcpConnection::stop_being_reclaimable() {
+    if (!reclaim_lists) return;
+    (reclaim_partial ? reclaim_lists->partial : reclaim_lists->idle).remove(*this);
+    reclaim_lists = nullptr;
 }
 
 void TcpConnection::release(bool reset) {
@@ -110,12 +118,22 @@ TcpStream& TcpStream::operator=(TcpStream&& other) {
     return *this;
 }
 
-Result<void> TcpStream::wait_readable(sched::Deadline deadline) {
+Result<void> TcpStream::wait_readable(sched::Deadline deadline, Reclaim reclaim) {
     TcpConnection* c = m_connection;
     if (!c) return Error::Closed;
-    while (!c->received && !c->peer_closed && c->error == Error::None)
-        TRY_VOID(c->readers.wait(deadline));
-    return {};
+    bool waiting = !c->received && !c->peer_closed && c->error == Error::None;
+    if (waiting && reclaim != Reclaim::Never && c->listener && !c->reclaimed) {
+        ReclaimLists* lists = c->listener->m_reclaim;
+        c->reclaim_partial = reclaim == Reclaim::Partial;
+        (c->reclaim_partial ? lists->partial : lists->idle).push_back(*c);
+        c->reclaim_lists = lists;
+    }
+    Result<void> waited;
+    while (waited && !c->received && !c->peer_closed && c->error == Error::None && !c->reclaimed)
+        waited = c->readers.wait(deadline);
+    c->stop_being_reclaimable();
+    if (c->reclaimed) return Error::Closed;
+    return waited;
 }
 
 Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline deadline) {
@@ -224,16 +242,18 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
     if (!listener) return Error::OutOfMemory;
     listener->m_options = options;
     listener->m_port = port;
+    listener->m_reclaim = new (std::nothrow) ReclaimLists();
     auto** slots = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
     Error error = Error::None;
     tcp_pcb* listening = nullptr;
-    if (!slots || !pcb) error = Error::OutOfMemory;
+    if (!slots || !pcb || !listener->m_reclaim) error = Error::OutOfMemory;
     else if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) error = Error::Busy;
     else if (!(listening = tcp_listen_with_backlog(pcb, 255))) error = Error::OutOfMemory;
     if (error != Error::None) {
         if (pcb) tcp_abort(pcb);
         free(slots);
+        delete listener->m_reclaim;
         delete listener;
         return error;
     }
@@ -247,8 +267,15 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
 err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     auto* self = static_cast<TcpListener*>(arg);
     if (err != ERR_OK || !pcb) return ERR_VAL;
-    if (self->m_stats.open >= self->m_options.max_connections || self->m_queue.full()) {
+    bool low_memory = memory::short_of_memory();
+    bool room = !low_memory && !self->m_queue.full() &&
+                (self->m_stats.open < self->m_options.max_connections || self->reclaim_one());
+    if (!room) {
         ++self->m_stats.refused;
+        if (low_memory) {
+            ++self->m_stats.refused_low_memory;
+            memory::count_refusal();
+        }
         tcp_abort(pcb);  // a clean refusal: the client sees a reset, not a hang
         return ERR_ABRT;
     }
@@ -264,6 +291,18 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     self->m_queue.push(c);  // not full: checked above
     self->m_acceptors.notify_one();
     return ERR_OK;
+}
+
+bool TcpListener::reclaim_one() {
+    TcpConnection* victim = m_reclaim->idle.front();
+    if (!victim) victim = m_reclaim->partial.front();
+    if (!victim) return false;
+    // Its coroutine wakes to Error::Closed and closes it gracefully; the slot is free now.
+    victim->reclaimed = true;
+    victim->leave_listener();
+    victim->readers.notify_all();
+    ++m_stats.reclaimed;
+    return true;
 }
 
 void TcpListener::refuse(TcpStream&& stream) {

@@ -18,9 +18,15 @@ struct tcp_pcb;
 namespace coronet::net {
 
 struct TcpConnection;
+struct ReclaimLists;
 
 inline constexpr size_t kMaxTcpConnections = 1000;  // per listener, by default
 inline constexpr size_t kAcceptBacklog = 128;       // accepted, not yet taken by accept()
+
+// Whether a connection waiting to read may be closed to make room for a new one when its
+// listener is at its connection limit (as nginx reuses its keep-alive connections): idle ones
+// first, then those in the middle of a request's head, oldest first in each.
+enum class Reclaim : uint8_t { Never, Idle, Partial };
 
 class TcpStream {
 public:
@@ -38,7 +44,10 @@ public:
 
     // Suspends until there is something to read: data, end of stream or an error (which the
     // next read() reports). Lets a connection wait without holding a buffer to read into.
-    Result<void> wait_readable(sched::Deadline deadline = sched::kForever);
+    // With `reclaim` other than Never, the listener may close the connection meanwhile to make
+    // room for a new one: then Error::Closed.
+    Result<void> wait_readable(sched::Deadline deadline = sched::kForever,
+                               Reclaim reclaim = Reclaim::Never);
     // Up to `length` bytes; 0 means the peer closed its side (end of stream). Suspends until
     // data, end of stream, error or the deadline.
     Result<size_t> read(void* buffer, size_t length, sched::Deadline deadline = sched::kForever);
@@ -62,7 +71,9 @@ private:
 };
 
 struct ListenOptions {
-    size_t max_connections = kMaxTcpConnections;  // further SYNs are refused with RST
+    // At the limit a new connection takes the place of a reclaimable one (see Reclaim), or is
+    // refused with RST when there is none. Refused too while memory is short (memory.hpp).
+    size_t max_connections = kMaxTcpConnections;
     size_t backlog = kAcceptBacklog;
 };
 
@@ -80,21 +91,27 @@ public:
     // The connection counters of this port: one set, whoever serves it.
     struct Stats {
         uint64_t accepted;
-        uint64_t refused;  // over the connection limit, the backlog, or the server's resources
-        uint64_t open;     // accepted and not yet closed by the server
+        uint64_t refused;    // over the connection limit, the backlog, or the server's resources
+        uint64_t open;       // accepted and not yet closed by the server
+        uint64_t reclaimed;  // closed at the limit to make room for a new one
+        uint64_t refused_low_memory;  // of `refused`: memory was short
     };
     Stats stats() const { return m_stats; }
 
 private:
     friend struct TcpConnection;
+    friend class TcpStream;
     TcpListener() = default;
     static err_t on_accept(void* arg, tcp_pcb* pcb, err_t err);
+    // Closes the longest-waiting reclaimable connection, if any, freeing its slot.
+    bool reclaim_one();
 
     tcp_pcb* m_pcb = nullptr;
     uint16_t m_port = 0;
     ListenOptions m_options;
     Ring<TcpConnection*> m_queue;  // accepted, not yet taken: m_options.backlog slots (calloc)
     sched::WaitQueue m_acceptors;
+    ReclaimLists* m_reclaim = nullptr;  // tcp_connection.hpp; made by bind()
     Stats m_stats{};
 };
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/sched/list.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
 #include "lwip/tcp.h"
@@ -25,6 +26,12 @@ struct TcpConnection {
     sched::WaitQueue readers;
     sched::WaitQueue writers;
     TcpListener* listener = nullptr;  // counts against its connection limit until the app lets go
+    // While the app waits with Reclaim::Idle or Reclaim::Partial: in its listener's list of
+    // connections it may close to make room for a new one.
+    sched::ListNode reclaim_node;
+    ReclaimLists* reclaim_lists = nullptr;  // the list reclaim_node is on belongs to these
+    bool reclaim_partial = false;           // ...and is their `partial` list
+    bool reclaimed = false;  // closed by the listener to make room: reads fail with Closed
 
     // A connection for a pcb lwIP has just accepted (or connected): the callbacks are installed.
     // nullptr when memory is exhausted (the caller aborts the pcb).
@@ -34,6 +41,15 @@ struct TcpConnection {
     void release(bool reset);
     // No longer counts against the listener's connection limit.
     void leave_listener();
+    // Unlinks it from its listener's reclaim lists, if it is on one.
+    void stop_being_reclaimable();
+};
+
+// A listener's reclaimable connections (TcpStream::wait_readable with Reclaim), oldest first.
+struct ReclaimLists {
+    using List = sched::IntrusiveList<TcpConnection, &TcpConnection::reclaim_node>;
+    List idle;     // waiting for a next request
+    List partial;  // waiting for the rest of one
 };
 
 }  // namespace coronet::net

@@ -200,8 +200,9 @@ READ_PAGE = """JSON.stringify((() => {
   const ids = ["uptime", "requests", "requests-rate", "connections-open", "connections-total",
                "coroutines-alive", "coroutines-spawned", "coroutine-switches", "memory-used",
                "memory-total", "memory-free", "updated", "board", "version", "server-time",
-               "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "stack-pcbs-size",
-               "stack-missed-interrupts", "stack-connection-buffers"];
+               "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "connections-limit",
+               "stack-missed-interrupts", "stack-connection-buffers", "connection-bytes",
+               "stack-pages"];
   const fields = {};
   for (const id of ids) {
     const e = document.getElementById(id);
@@ -327,8 +328,11 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     used, total = number(page, "memory-used"), number(page, "memory-total")
     check(0 < used <= total, f"memory used {page['fields']['memory-used']['text']} of {page['fields']['memory-total']['text']}")
     check(number(page, "updated") > 0, f"last update shown ({page['fields']['updated']['text']})")
-    pcbs, pcbs_size = number(page, "stack-pcbs"), number(page, "stack-pcbs-size")
-    check(1 <= pcbs <= pcbs_size, f"TCP connections in the stack {pcbs:.0f} of {pcbs_size:.0f} (the page's own at least)")
+    pcbs, limit = number(page, "stack-pcbs"), number(page, "connections-limit")
+    check(1 <= pcbs <= limit, f"TCP connections in the stack {pcbs:.0f}, limit {limit:.0f} (the page's own at least)")
+    per = number(page, "connection-bytes")
+    check(0 < per < 64 * 1024, f"bytes per open connection {page['fields']['connection-bytes']['text']}")
+    check(number(page, "stack-pages") >= 1, f"stack pages mapped {page['fields']['stack-pages']['text']}")
     check(number(page, "stack-missed-interrupts") >= 0,
           f"missed interrupts shown ({page['fields']['stack-missed-interrupts']['text']})")
     # The page's own poll holds at most an input and an output buffer while it is served.

@@ -1,12 +1,14 @@
 // The default appliance image and its composition root: the one place that reads the boot
 // options (into option structs for the stack and each app), brings up the network stack and
 // the apps, then runs the reactor loop. (WebSocket and Redis apps attach here as they land.)
+#include "apps/appliance/status.hpp"
 #include "apps/appliance/web.hpp"
 #include "apps/echo/echo.hpp"
 #include "apps/http/server.hpp"
 #include "kernel/app.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
+#include "kernel/memory/memory.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "lib/time_units.hpp"
 #include "net/lwip/stack.hpp"
@@ -40,16 +42,31 @@ uint64_t duration_ms_option(const BootConfig& config, std::string_view key, uint
     return value ? ms_to_ns(*value) : fallback_ns;
 }
 
+// What one connection is budgeted when the limits are derived from memory: an idle one costs
+// about a page of stack plus its state and lwIP's control block (README, "Memory"); the rest
+// is room for the buffers and send queues of those that are busy.
+constexpr uint64_t kConnectionBudget = 8 * 1024;
+constexpr size_t kFewestConnections = 64;
+
+// The default connection limit of each server: the memory free once the stack is up, less the
+// reserve kept for accepted work, divided by the budget.
+size_t connection_limit_for_memory() {
+    uint64_t free = memory::free_bytes(), reserve = memory::reserve_bytes();
+    uint64_t limit = free > reserve ? (free - reserve) / kConnectionBudget : 0;
+    return limit < kFewestConnections ? kFewestConnections : static_cast<size_t>(limit);
+}
+
 apps::EchoOptions echo_options(const BootConfig& config) {
     apps::EchoOptions options;
-    options.max_connections = count_option(config, "echo.max_connections", options.max_connections,
-                                           "echo_max_connections");
+    options.max_connections = count_option(config, "echo.max_connections",
+                                           connection_limit_for_memory(), "echo_max_connections");
     return options;
 }
 
 http::ServerOptions web_options(const BootConfig& config) {
     http::ServerOptions options;
-    options.max_connections = count_option(config, "http.max_connections", options.max_connections);
+    options.max_connections =
+        count_option(config, "http.max_connections", connection_limit_for_memory());
     options.limits.body_bytes = count_option(config, "http.max_body", options.limits.body_bytes);
     options.header_timeout_ns =
         duration_ms_option(config, "http.header_timeout_ms", options.header_timeout_ns);
@@ -70,6 +87,7 @@ int app_main(const BootInfo& info) {
         LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
     if (auto web = apps::start_web(web_options(config)); !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));
+    apps::mark_memory_baseline();
     sched::run_forever();
 }
 

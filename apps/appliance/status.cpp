@@ -6,6 +6,7 @@
 #include "drivers/net_device.hpp"
 #include "kernel/board.hpp"
 #include "kernel/memory/memory.hpp"
+#include "kernel/memory/stack_space.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
@@ -27,6 +28,8 @@ struct Member {
 };
 #define FIELD(stats, field) (Member{#field, (stats).field})
 
+uint64_t g_heap_at_start = 0;  // heap in use once the apps were up (mark_memory_baseline)
+
 void members(JsonWriter& json, std::initializer_list<Member> list) {
     for (const Member& m : list) json.member(m.name, m.value);
 }
@@ -43,6 +46,8 @@ void pool(JsonWriter& json, std::string_view name, const net::PoolStats& p) {
 
 }  // namespace
 
+void mark_memory_baseline() { g_heap_at_start = memory::stats().heap_used; }
+
 std::string_view status_json(http::Server& server, char* buffer, size_t capacity) {
     JsonWriter json(buffer, capacity);
     json.begin_object();
@@ -57,6 +62,8 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
                FIELD(http, connections_open),
                FIELD(http, connections_total),
                FIELD(http, connections_refused),
+               FIELD(http, connections_reclaimed),
+               FIELD(http, max_connections),
                FIELD(http, requests),
                FIELD(http, responses_4xx),
                FIELD(http, responses_5xx),
@@ -74,17 +81,43 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
 
     // Used = everything not free: the image, page tables, stacks, buffers and the heap's use.
     memory::Stats memory = memory::stats();
-    uint64_t page = kPageSize;
-    uint64_t heap_free = memory.heap_bytes - memory.heap_used;
-    uint64_t free = memory.pages_free * page + heap_free;
+    memory::StackSpaceStats stacks = memory::stack_space_stats();
+    uint64_t free = memory::free_bytes();
     object(json, "memory",
            {
                {"total_bytes", memory.ram_bytes},
                {"used_bytes", memory.ram_bytes > free ? memory.ram_bytes - free : uint64_t{0}},
                {"free_bytes", free},
+               {"reserve_bytes", memory::reserve_bytes()},
                FIELD(memory, heap_bytes),
                {"heap_used_bytes", memory.heap_used},
+               {"stack_pages_mapped", stacks.pages_mapped},
+               {"stack_page_faults", stacks.page_faults},
+               {"stack_table_pages", stacks.table_pages},
+               {"refusals", memory.refusals + stacks.refused_pages + memory.heap_refusals},
            });
+
+    // What an open connection costs, all in: the stack pages its coroutine touched, its state
+    // on the heap (connection, coroutine, buffers it holds) and lwIP's objects for it. Shares
+    // of the totals: every coroutine's stack and every heap byte the apps took since boot.
+    net::StackStats stack = net::stack_stats();
+    uint64_t open = http.connections_open;
+    uint64_t lwip = stack.object_bytes;
+    uint64_t heap_growth =
+        memory.heap_used > g_heap_at_start ? memory.heap_used - g_heap_at_start : 0;
+    uint64_t state = heap_growth > lwip ? heap_growth - lwip : 0;
+    uint64_t stack_bytes = stacks.pages_mapped * kPageSize;
+    auto per = [open](uint64_t bytes) { return open ? bytes / open : uint64_t{0}; };
+    json.key("connections").begin_object();
+    json.member("open", open);
+    object(json, "bytes_per_connection",
+           {
+               {"total", per(stack_bytes + state + lwip)},
+               {"stack", per(stack_bytes)},
+               {"state", per(state)},
+               {"lwip", per(lwip)},
+           });
+    json.end_object();
 
     json.key("net").begin_array();
     for (size_t i = 0; i < drivers::device_count(); ++i) {
@@ -108,7 +141,6 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
 
     // The stack's buffers: what a connection holding data or a burst of traffic pins.
     net::InterfaceStats frames = net::interface_stats();
-    net::StackStats stack = net::stack_stats();
     json.key("stack").begin_object();
     members(json, {
                       FIELD(frames, rx_lent),
@@ -121,6 +153,7 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     pool(json, "pbuf_pool", stack.pbuf_pool);
     pool(json, "tcp_pcbs", stack.tcp_pcbs);
     pool(json, "tcp_segs", stack.tcp_segs);
+    json.member("object_bytes", stack.object_bytes);
     json.member("time_wait_reuses", stack.time_wait_reuses);
     json.end_object();
 

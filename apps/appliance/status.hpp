@@ -10,6 +10,10 @@ namespace coronet::apps {
 
 inline constexpr size_t kStatusJsonCapacity = 4096;
 
+// Remembers the heap in use with every app up and no connection yet: what connections add to
+// it afterwards is their state (bytes_per_connection).
+void mark_memory_baseline();
+
 // Writes the status document into `buffer`; returns it, or an empty view if it did not fit.
 std::string_view status_json(http::Server& server, char* buffer, size_t capacity);
 

@@ -75,7 +75,10 @@ Connection::Outcome Connection::read_head() {
         if (status == ParseStatus::Error)
             return fail(m_parser.error().status, m_parser.error().reason);
         bool idle = m_io.input().empty();
-        auto n = m_io.fill(idle ? sched::now() + options.idle_timeout_ns : head_deadline);
+        // At the connection limit, idle connections make room first, then unfinished heads.
+        auto n = m_io.fill(idle ? sched::now() + options.idle_timeout_ns : head_deadline,
+                           net::BufferedStream::Room::MayMove,
+                           idle ? net::Reclaim::Idle : net::Reclaim::Partial);
         if (!n) {
             if (n.error() == Error::Timeout && !idle) {
                 ++m_server.counters().timeouts;

@@ -31,6 +31,8 @@ ServerStats Server::stats() const {
         stats.connections_open = connections.open;
         stats.connections_total = connections.accepted;
         stats.connections_refused = connections.refused;
+        stats.connections_reclaimed = connections.reclaimed;
+        stats.max_connections = m_options.max_connections;
     }
     return stats;
 }

@@ -35,8 +35,10 @@ struct ServerOptions {
 struct ServerStats {
     uint64_t connections_open;  // these three are the listener's (net::TcpListener::stats)
     uint64_t connections_total;
-    uint64_t connections_refused;  // over max_connections (or out of memory)
-    uint64_t requests;             // complete request heads
+    uint64_t connections_refused;    // over max_connections (or out of memory)
+    uint64_t connections_reclaimed;  // idle or stalled ones closed at the limit for a new one
+    size_t max_connections;
+    uint64_t requests;  // complete request heads
     uint64_t responses_4xx;
     uint64_t responses_5xx;
     uint64_t timeouts;  // 408s sent

@@ -29,6 +29,7 @@ uint64_t g_heap_end = 0;
 uint64_t g_heap_brk = 0;
 uint64_t g_heap_mapped = 0;  // [g_heap_start, g_heap_mapped) has RAM: g_heap_brk page-rounded
 uint64_t g_heap_refusals = 0;
+uint64_t g_refusals = 0;
 bool g_in_fault = false;  // the missing-page resolver is running
 
 bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end) {
@@ -159,6 +160,22 @@ uint64_t allocate_zeroed_page_or_zero() {
     return *page;
 }
 
+uint64_t free_bytes() {
+    struct mallinfo mi = mallinfo();
+    uint64_t heap_idle = g_heap_mapped - g_heap_start - static_cast<uint64_t>(mi.uordblks);
+    return g_pages.free_pages() * kPageSize + heap_idle;
+}
+
+uint64_t reserve_bytes() {
+    constexpr uint64_t kLeast = 512 * 1024, kMost = 32ULL << 20;
+    uint64_t share = g_ram_bytes / 32;
+    return share < kLeast ? kLeast : share > kMost ? kMost : share;
+}
+
+bool short_of_memory() { return free_bytes() < reserve_bytes(); }
+
+void count_refusal() { ++g_refusals; }
+
 FaultScope::FaultScope() { g_in_fault = true; }
 FaultScope::~FaultScope() { g_in_fault = false; }
 
@@ -172,6 +189,7 @@ Stats stats() {
         .heap_bytes = g_heap_mapped - g_heap_start,
         .heap_used = static_cast<uint64_t>(mi.uordblks),
         .heap_refusals = g_heap_refusals,
+        .refusals = g_refusals,
     };
 }
 

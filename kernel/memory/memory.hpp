@@ -40,6 +40,15 @@ inline constexpr uint64_t kStackWindowSize = arch::mmu::kWindowSize / 2;
 inline constexpr uint64_t kHeapWindowBase = kStackWindowBase + kStackWindowSize;
 inline constexpr uint64_t kHeapWindowSize = arch::mmu::kWindowSize / 2;
 
+// Free memory: pages the allocator has plus heap malloc holds but does not use.
+uint64_t free_bytes();
+// What is kept back for work already accepted (connections open, data stored): with less than
+// this free, servers refuse new connections and new work. RAM / 32, within [512 KiB, 32 MiB].
+uint64_t reserve_bytes();
+bool short_of_memory();
+// A server refused something because memory was short (for /status).
+void count_refusal();
+
 struct Stats {
     uint64_t ram_bytes;     // all RAM the memory map reports
     uint64_t kernel_bytes;  // the loaded image
@@ -48,6 +57,7 @@ struct Stats {
     uint64_t heap_bytes;     // RAM mapped into the heap (what malloc was given through sbrk)
     uint64_t heap_used;      // bytes malloc has in use
     uint64_t heap_refusals;  // sbrk calls that found no RAM
+    uint64_t refusals;       // work refused by servers because memory was short
 };
 Stats stats();
 

@@ -34,6 +34,7 @@ public:
     WakeReason wake_reason = WakeReason::None;
     bool detached = false;
     bool faulted = false;
+    bool trim_when_blocked = false;  // give back the stack below sp once it has blocked
     char name[kMaxNameLength + 1] = {};
 
     static Coroutine* from_timer(TimerNode* node) {

@@ -122,7 +122,14 @@ void run_one(Coroutine& c) {
             if (g->platform.report_watchdog) g->platform.report_watchdog(c.name, ran);
         }
     }
-    if (c.state == CoroutineState::Finished) retire(c);
+    if (c.state == CoroutineState::Finished) {
+        retire(c);
+    } else if (c.trim_when_blocked && c.state == CoroutineState::Blocked) {
+        // Everything below its saved stack pointer is dead until it runs again.
+        c.trim_when_blocked = false;
+        if (g->platform.trim_stack)
+            g->platform.trim_stack(c.stack, c.stack.top() - align_down(c.sp, kPageSize));
+    }
 }
 
 void poll_sources() {
@@ -317,6 +324,10 @@ void run_until_idle() {
 
 void run_forever() {
     for (;;) run_pass();
+}
+
+void trim_stack_when_blocked() {
+    if (g && g->current) g->current->trim_when_blocked = true;
 }
 
 void set_watchdog(uint64_t limit_ns) { g->watchdog_ns = limit_ns; }

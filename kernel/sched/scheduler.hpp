@@ -79,6 +79,11 @@ void yield();
 Result<void> join(Coroutine* coroutine, Deadline deadline = kForever);
 void detach(Coroutine* coroutine);
 
+// The running coroutine is about to wait with nothing on its stack below its current depth that
+// it needs (an idle connection): once it has blocked, the memory behind the stack below its
+// saved stack pointer goes back to the platform. Pages are mapped again when it runs deeper.
+void trim_stack_when_blocked();
+
 void sleep_until(Deadline deadline);
 inline void sleep_for(uint64_t ns) { sleep_until(now() + ns); }
 

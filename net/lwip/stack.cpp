@@ -103,8 +103,11 @@ void start_stack(const BootInfo& info, const StackOptions& options) {
 const char* stack_version() { return LWIP_VERSION_STRING; }
 
 StackStats stack_stats() {
+    uint64_t bytes = 0;
+    for (int pool = 0; pool < MEMP_MAX; ++pool)
+        bytes += uint64_t{lwip_stats.memp[pool]->used} * memp_pools[pool]->size;
     return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG),
-            time_wait_reuses()};
+            time_wait_reuses(), bytes};
 }
 
 void stack_activity() { sched::signal(g_output); }

@@ -37,10 +37,12 @@ struct PoolStats {
     uint64_t exhausted;  // allocations refused because the pool was empty
 };
 struct StackStats {
-    PoolStats pbuf_pool;        // receive copies (PBUF_POOL_SIZE)
-    PoolStats tcp_pcbs;         // connections, listening sockets excluded (MEMP_NUM_TCP_PCB)
-    PoolStats tcp_segs;         // queued TCP segments (MEMP_NUM_TCP_SEG)
+    // Pools come from malloc (MEMP_MEM_MALLOC): `size` is lwIP's nominal MEMP_NUM_*, not a limit.
+    PoolStats pbuf_pool;        // receive copies
+    PoolStats tcp_pcbs;         // connections, listening sockets excluded
+    PoolStats tcp_segs;         // queued TCP segments
     uint64_t time_wait_reuses;  // TIME-WAIT connections a new SYN replaced (time_wait.hpp)
+    uint64_t object_bytes;      // every lwIP object in use (control blocks, segments, pbufs)
 };
 StackStats stack_stats();
 

@@ -305,7 +305,11 @@
       ["coroutines-spawned", "coroutines.spawned"],
       ["coroutine-switches", "coroutines.switches"],
       ["stack-pcbs", "stack.tcp_pcbs.used"],
-      ["stack-pcbs-size", "stack.tcp_pcbs.size"],
+      ["connections-limit", "http.max_connections"],
+      ["connections-reclaimed", "http.connections_reclaimed"],
+      ["stack-pages", "memory.stack_pages_mapped"],
+      ["stack-page-faults", "memory.stack_page_faults"],
+      ["memory-refusals", "memory.refusals"],
       ["stack-rx-lent", "stack.rx_lent"],
       ["stack-pbufs", "stack.pbuf_pool.used"],
       ["stack-tx-backlog", "stack.tx_backlog"],
@@ -321,6 +325,9 @@
     // Input and output buffers held by connections; idle keep-alive connections hold none.
     const held = numberAt(status, "connection_buffers.bytes_held");
     show("stack-connection-buffers", held, formatBytes(held));
+    // All in: stack pages, heap state and lwIP's objects, per open connection.
+    const perConnection = numberAt(status, "connections.bytes_per_connection.total");
+    show("connection-bytes", perConnection, formatBytes(perConnection));
     const switchRate = rateOf("coroutines.switches");
     show("coroutine-switches-rate", switchRate, formatRate(switchRate));
 

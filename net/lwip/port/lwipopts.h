@@ -1,7 +1,9 @@
 /* lwIP configuration for Coronet. NO_SYS: lwIP runs only in the reactor/coroutine context,
    one call at a time; no lwIP threads, sockets or netconn (our socket API, net/tcp_*.hpp, is on
-   the raw API). Sized for 1 000 concurrent TCP connections and a 64 KiB window each; the README
-   lists these values. */
+   the raw API). Every lwIP object (control blocks, segments, pbufs) comes from malloc, so the
+   number of connections is bounded by memory, not by static pools (the MEMP_NUM_* values below
+   only size the pool statistics /status reports against); 64 KiB windows. The README lists
+   these values. */
 #ifndef CORONET_LWIPOPTS_H
 #define CORONET_LWIPOPTS_H
 
@@ -13,7 +15,8 @@
 
 #define MEM_ALIGNMENT 8
 #define MEM_LIBC_MALLOC 1 /* picolibc malloc over the kernel heap */
-#define MEMP_MEM_MALLOC 0
+#define MEMP_MEM_MALLOC 1 /* pools sized by memory at run time, not at build time */
+#define MEMP_STATS 1      /* still counted per pool: used, peak, allocation failures */
 #define MEM_SIZE (1024 * 1024)
 
 #define LWIP_IPV4 1
