@@ -160,8 +160,11 @@ foreach(file IN LISTS _board_files)
   # notifications, as QEMU 7.2 TCG rarely does): the lost-interrupt check must keep it serving.
   add_test(NAME ${board}.http_lost_interrupts COMMAND ${HTTP_TEST} --net tap
     --append "virtio_net.lose_interrupts=50" --scenario "load recovered")
+  # A small guest: in 8 MiB the same load is served with no failure (README, "Memory").
+  add_test(NAME ${board}.http_small_memory COMMAND ${HTTP_TEST} --net tap --memory 8M --scenario load)
   set_tests_properties(${board}.http_basic ${board}.http_errors ${board}.http_pipeline
-    ${board}.http_slow_client ${board}.http_load ${board}.http_lost_interrupts PROPERTIES
+    ${board}.http_slow_client ${board}.http_load ${board}.http_lost_interrupts
+    ${board}.http_small_memory PROPERTIES
     LABELS "http;net;${board};${arch}" TIMEOUT 600)
 
   # The dashboard in headless Chromium (tools/dashboard_test.py): live numbers from /status and

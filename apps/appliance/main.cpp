@@ -47,6 +47,9 @@ uint64_t duration_ms_option(const BootConfig& config, std::string_view key, uint
 // is room for the buffers and send queues of those that are busy.
 constexpr uint64_t kConnectionBudget = 8 * 1024;
 constexpr size_t kFewestConnections = 64;
+// Below this much RAM the network device's rings and buffers (about 2.5 MiB) do not fit next
+// to the image: the appliance still boots, and says what it needs (README, "Memory").
+constexpr uint64_t kLeastServingRam = 4ULL << 20;
 
 // The default connection limit of each server: the memory free once the stack is up, less the
 // reserve kept for accepted work, divided by the budget.
@@ -81,6 +84,10 @@ http::ServerOptions web_options(const BootConfig& config) {
 
 int app_main(const BootInfo& info) {
     const BootConfig& config = boot_config();
+    if (uint64_t ram = memory::stats().ram_bytes; ram < kLeastServingRam)
+        LOG_WARN("memory: %llu KiB of RAM; the appliance needs at least %llu KiB to serve",
+                 static_cast<unsigned long long>(ram >> 10),
+                 static_cast<unsigned long long>(kLeastServingRam >> 10));
     net::start_stack(info, net::read_stack_options(config));
     LOG_INFO("net: lwIP %s up", net::stack_version());
     if (auto echo = apps::start_echo(echo_options(config)); !echo)
