@@ -89,10 +89,9 @@ void print_banner(const BootInfo& info) {
     printf("  board:   %s\n", kBoard.summary);
     printf("  cpu:     %s (%s), counter %" PRIu64 " Hz\n", cpu, arch::name(),
            arch::clock::frequency_hz());
-    printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, heap %" PRIu64 " MiB, %" PRIu64
-           " MiB in free pages\n",
-           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, mem.heap_bytes >> 20,
-           (mem.pages_free * kPageSize) >> 20);
+    printf("  memory:  %" PRIu64 " MiB RAM, image %" PRIu64 " KiB, %" PRIu64
+           " MiB free (heap and stacks grow into it)\n",
+           mem.ram_bytes >> 20, mem.kernel_bytes >> 10, (mem.pages_free * kPageSize) >> 20);
     printf("  boot:    %s\n", info.firmware);
     printf("  cmdline: %s\n", info.cmdline[0] ? info.cmdline : "(empty)");
 }

@@ -39,12 +39,13 @@ COMPARED = [
 
 # Coronet-only rows: (title, run name, what the note column compares against).
 SCHEDULER = [
-    ("sched: spawn + run + join, from a coroutine, stack-use pattern on (kernel setting)",
-     "sched_spawn_join/from_coroutine/pattern", "switch"),
-    ("sched: spawn + run + join, from a coroutine, pattern off",
-     "sched_spawn_join/from_coroutine/no_pattern", "switch"),
-    ("sched: spawn + run + join, from the scheduler's context, pattern off",
-     "sched_spawn_join/from_scheduler/no_pattern", "switch"),
+    ("sched: spawn + run + join, from a coroutine, stack use measured (kernel setting: "
+     "backed pages counted, the cached stack trimmed to a page)",
+     "sched_spawn_join/from_coroutine/measured", "switch"),
+    ("sched: spawn + run + join, from a coroutine, unmeasured",
+     "sched_spawn_join/from_coroutine/unmeasured", "switch"),
+    ("sched: spawn + run + join, from the scheduler's context, unmeasured",
+     "sched_spawn_join/from_scheduler/unmeasured", "switch"),
     ("sched: yield ping-pong, per yield", "sched_yield/ping_pong", "switch"),
     ("host clock read (reference: the loop reads it 2-3× per coroutine run)",
      "clock_read/host", None),
@@ -54,9 +55,9 @@ STACKS = [
      "stack_create/mmap_guard_munmap", "pool"),
     ("stack from scratch, with the first touch (page fault)",
      "stack_create/mmap_guard_fault_munmap", "pool"),
-    ("stack from the pool: acquire + release", "stack_create/pool/no_pattern", None),
-    ("stack from the pool, stack-use pattern on (high-water scan)",
-     "stack_create/pool/pattern", "pool"),
+    ("stack from the pool: acquire + release", "stack_create/pool/unmeasured", None),
+    ("stack from the pool, measured (page count and trim; host: mincore + madvise)",
+     "stack_create/pool/measured", "pool"),
 ]
 MEMORY_PREFIX = "idle_memory/"
 NOISY_CV = 0.05  # flag medians whose repetitions vary more than this (coefficient of variation)
@@ -173,7 +174,7 @@ def times(x: float) -> str:
 def print_tables(results: dict[str, dict], header: str) -> None:
     noisy: list[str] = []
     switch = results.get("switch_roundtrip/coronet")
-    pool = results.get("stack_create/pool/no_pattern")
+    pool = results.get("stack_create/pool/unmeasured")
     print(header)
     print()
     print("| benchmark | Coronet ns | Boost.Context ns | ucontext ns | Coronet/Boost | note |")
@@ -204,8 +205,8 @@ def print_tables(results: dict[str, dict], header: str) -> None:
     if memory:
         print()
         print("Memory per idle coroutine (all blocked on one sched::Event), bytes; RSS growth "
-              "from /proc/self/statm. Host stacks are committed lazily and not pattern-filled "
-              "here, so only touched pages count.")
+              "from /proc/self/statm. Host stacks are committed lazily, so only touched pages "
+              "count.")
         print()
         print("| coroutines | stack | guard pages | RSS / coroutine | marginal RSS / coroutine "
               "| control block (sizeof Coroutine) |")
@@ -226,9 +227,8 @@ def print_tables(results: dict[str, dict], header: str) -> None:
         print("Marginal: RSS growth after the first 1 000 coroutines (those can reuse pooled "
               "stacks and heap already resident). 100 000 guarded stacks would need 200 000 "
               "mappings (each guard splits one) against Linux's vm.max_map_count (65 530 by "
-              "default), so 100 000 runs on heap stacks without guards. In the kernel, stacks "
-              "are physical pages allocated up front and pattern-filled: an idle coroutine "
-              "holds stack + 4 KiB guard page + control block.")
+              "default), so 100 000 runs on heap stacks without guards. The kernel demand-pages "
+              "its stacks the same way, with guards that cost no memory (README, Memory).")
     if noisy:
         print()
         print("† repetitions varied by more than 5 %: " + "; ".join(noisy))

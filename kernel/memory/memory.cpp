@@ -172,7 +172,11 @@ uint64_t reserve_bytes() {
     return share < kLeast ? kLeast : share > kMost ? kMost : share;
 }
 
-bool short_of_memory() { return free_bytes() < reserve_bytes(); }
+bool short_of_memory() {
+    // Free pages alone usually settle it; mallinfo() walks malloc's free list.
+    uint64_t reserve = reserve_bytes();
+    return g_pages.free_pages() * kPageSize < reserve && free_bytes() < reserve;
+}
 
 void count_refusal() { ++g_refusals; }
 

@@ -187,8 +187,8 @@ sched::SpawnOptions empty_options() {
 
 // spawn + run to completion + join, called from the scheduler's own context: one switch in,
 // one out, one pass of the loop. Stacks come from the pool after the first iteration.
-void spawn_join_from_scheduler(benchmark::State& state, bool pattern) {
-    host::init_scheduler({.guard_pages = true, .measure_stack_use = pattern});
+void spawn_join_from_scheduler(benchmark::State& state, bool measured) {
+    host::init_scheduler({.guard_pages = true, .measure_stack_use = measured});
     for (auto _ : state) {
         auto c = sched::spawn(empty_coroutine, nullptr, empty_options());
         if (!c) {
@@ -202,8 +202,8 @@ void spawn_join_from_scheduler(benchmark::State& state, bool pattern) {
 
 // The same from a coroutine, as applications do it: the joiner blocks, the child runs and
 // finishes, the joiner is woken (four switches).
-void spawn_join_from_coroutine(benchmark::State& state, bool pattern) {
-    host::init_scheduler({.guard_pages = true, .measure_stack_use = pattern});
+void spawn_join_from_coroutine(benchmark::State& state, bool measured) {
+    host::init_scheduler({.guard_pages = true, .measure_stack_use = measured});
     run_in_coroutine(state, [&state] {
         for (auto _ : state) {
             auto c = sched::spawn(empty_coroutine, nullptr, empty_options());
@@ -271,10 +271,11 @@ void stack_mmap(benchmark::State& state, bool touch) {
 sched::StackPool g_pool;  // 24 KiB of cache slots: not on the stack
 
 // StackPool::acquire + release of a cached stack, the path every spawn takes after warm-up.
-// With the pattern (the kernel's setting), release scans the stack for the high-water mark;
+// Measured (the kernel's setting), release counts the stack's backed pages (mincore here,
+// the page tables in the kernel) and trims the cached stack to its top page (madvise here);
 // the "coroutine" used its top 512 bytes.
-void stack_pool(benchmark::State& state, bool pattern) {
-    host::init_scheduler({.guard_pages = true, .measure_stack_use = pattern});
+void stack_pool(benchmark::State& state, bool measured) {
+    host::init_scheduler({.guard_pages = true, .measure_stack_use = measured});
     g_pool.configure(&sched::platform(), sched::kStackCacheLimit);
     for (auto _ : state) {
         auto stack = g_pool.acquire(kStackSize);
@@ -282,7 +283,7 @@ void stack_pool(benchmark::State& state, bool pattern) {
             state.SkipWithError("acquire failed");
             break;
         }
-        if (pattern) std::fill_n(reinterpret_cast<volatile char*>(stack->top() - 512), 512, 0);
+        if (measured) std::fill_n(reinterpret_cast<volatile char*>(stack->top() - 512), 512, 0);
         benchmark::DoNotOptimize(g_pool.release(*stack));
     }
     // Give the cached stack back to the platform so later benchmarks start clean.
@@ -324,8 +325,7 @@ void idle_waiter(void* argument) {
 //                               ones may reuse pooled stacks and heap already resident
 //   control_block               sizeof(sched::Coroutine) (it is heap-allocated: plus malloc's
 //                               16-byte header, rounded to 16)
-// Stacks are not pattern-filled (measure_stack_use = false), so only the pages a coroutine
-// touched are resident; with the pattern every stack page would be.
+// Only the pages a coroutine touched are resident (stacks are committed lazily).
 void idle_memory(benchmark::State& state, size_t count, size_t stack_kib, bool guard) {
     const size_t stack_size = stack_kib * 1024;
     constexpr size_t kWarm = 1000;
@@ -384,18 +384,18 @@ void register_all() {
     RegisterBenchmark("create_enter_leave/fcontext", create_fcontext);
     RegisterBenchmark("create_enter_leave/ucontext", create_ucontext);
 
-    RegisterBenchmark("sched_spawn_join/from_coroutine/pattern", spawn_join_from_coroutine, true);
-    RegisterBenchmark("sched_spawn_join/from_coroutine/no_pattern", spawn_join_from_coroutine,
+    RegisterBenchmark("sched_spawn_join/from_coroutine/measured", spawn_join_from_coroutine, true);
+    RegisterBenchmark("sched_spawn_join/from_coroutine/unmeasured", spawn_join_from_coroutine,
                       false);
-    RegisterBenchmark("sched_spawn_join/from_scheduler/no_pattern", spawn_join_from_scheduler,
+    RegisterBenchmark("sched_spawn_join/from_scheduler/unmeasured", spawn_join_from_scheduler,
                       false);
     RegisterBenchmark("sched_yield/ping_pong", yield_ping_pong);
     RegisterBenchmark("clock_read/host", clock_read);
 
     RegisterBenchmark("stack_create/mmap_guard_munmap", stack_mmap, false);
     RegisterBenchmark("stack_create/mmap_guard_fault_munmap", stack_mmap, true);
-    RegisterBenchmark("stack_create/pool/no_pattern", stack_pool, false);
-    RegisterBenchmark("stack_create/pool/pattern", stack_pool, true);
+    RegisterBenchmark("stack_create/pool/unmeasured", stack_pool, false);
+    RegisterBenchmark("stack_create/pool/measured", stack_pool, true);
 
     // 100 000 guarded stacks need 200 000 mappings (the guard splits each one) and Linux caps a
     // process at vm.max_map_count (65 530 by default): guard pages only at 10 000.

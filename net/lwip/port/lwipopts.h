@@ -14,7 +14,12 @@
 #define LWIP_NETIF_API 0
 
 #define MEM_ALIGNMENT 8
-#define MEM_LIBC_MALLOC 1 /* picolibc malloc over the kernel heap */
+/* malloc over the kernel heap, with free lists of lwIP's recurring sizes in front
+   (net/lwip/object_cache.hpp) */
+#define MEM_CUSTOM_ALLOCATOR 1
+#define MEM_CUSTOM_MALLOC coronet_lwip_malloc
+#define MEM_CUSTOM_CALLOC coronet_lwip_calloc
+#define MEM_CUSTOM_FREE coronet_lwip_free
 #define MEMP_MEM_MALLOC 1 /* pools sized by memory at run time, not at build time */
 #define MEMP_STATS 1      /* still counted per pool: used, peak, allocation failures */
 #define MEM_SIZE (1024 * 1024)

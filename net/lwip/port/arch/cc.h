@@ -20,6 +20,10 @@ extern "C" {
 void coronet_lwip_assert(const char* message, const char* file, int line) __attribute__((noreturn));
 uint32_t coronet_lwip_random(void);
 void coronet_lwip_assert_context(void);
+/* MEM_CUSTOM_ALLOCATOR (net/lwip/object_cache.hpp) */
+void* coronet_lwip_malloc(size_t size);
+void* coronet_lwip_calloc(size_t count, size_t size);
+void coronet_lwip_free(void* pointer);
 #ifdef __cplusplus
 }
 #endif
