@@ -405,6 +405,31 @@ bool is_mapped(uint64_t va) {
     return entry && (*entry & PTE_VALID);
 }
 
+uint64_t release_empty_tables(uint64_t start, uint64_t end, PageSink free_page) {
+    if (!g_live || !in_window(start) || end <= start) return 0;
+    InterruptGuard guard;
+    uint64_t released = 0;
+    constexpr uint64_t kTableSpan = span(kLeafLevel - 1);  // 2 MiB per level-3 table
+    for (uint64_t va = align_down(start, kTableSpan); va < end; va += kTableSpan) {
+        uint64_t* table = g_root;
+        int level = 0;
+        for (; level < kLeafLevel - 1 && is_table(table[index(va, level)], level); ++level)
+            table = table_of(table[index(va, level)]);
+        uint64_t& entry = table[index(va, level)];
+        if (level != kLeafLevel - 1 || !is_table(entry, level)) continue;
+        const uint64_t* leaf_table = table_of(entry);
+        bool empty = true;
+        for (unsigned i = 0; i < kEntries && empty; ++i) empty = !(leaf_table[i] & PTE_VALID);
+        if (!empty) continue;
+        // Break the table descriptor, then drop every cached walk through it (all levels).
+        *static_cast<volatile uint64_t*>(&entry) = 0;
+        asm volatile("dsb ishst\n tlbi vae1, %0\n dsb nsh\n isb" : : "r"(tlbi_page(va)) : "memory");
+        free_page(reinterpret_cast<uint64_t>(leaf_table));
+        ++released;
+    }
+    return released;
+}
+
 Result<void> release_guard(uint64_t address, uint64_t size) {
     InterruptGuard guard;
     TRY_VOID(check_guard_pages(address, size, /*splitting=*/false));

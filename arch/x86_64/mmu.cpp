@@ -163,6 +163,30 @@ bool is_mapped(uint64_t va) {
     return entry && (*entry & kPresent);
 }
 
+uint64_t release_empty_tables(uint64_t start, uint64_t end, PageSink free_page) {
+    if (!in_window(start) || end <= start) return 0;
+    InterruptGuard guard;
+    uint64_t released = 0;
+    for (uint64_t va = align_down(start, kLargePage); va < end; va += kLargePage) {
+        uint64_t* pml4e = &g_pml4[(va >> 39) & 511];
+        if (!(*pml4e & kPresent)) continue;
+        uint64_t* pdpte = &table(*pml4e)[(va >> 30) & 511];
+        if (!(*pdpte & kPresent)) continue;
+        uint64_t& pde = table(*pdpte)[(va >> 21) & 511];
+        if (!(pde & kPresent) || (pde & kHuge)) continue;
+        const uint64_t* pt = table(pde);
+        bool empty = true;
+        for (unsigned i = 0; i < 512 && empty; ++i) empty = !(pt[i] & kPresent);
+        if (!empty) continue;
+        pde = 0;
+        // The table's own entry may sit in the paging-structure caches: drop them for it.
+        asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+        free_page(reinterpret_cast<uint64_t>(pt));
+        ++released;
+    }
+    return released;
+}
+
 Result<void> release_guard(uint64_t address, uint64_t size) {
     if (!is_aligned(address | size, kPageSize) || size == 0) return Error::InvalidArgument;
     InterruptGuard guard;

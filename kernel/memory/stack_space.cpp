@@ -36,6 +36,11 @@ uint64_t table_page() {
     return page;
 }
 
+void give_back_table(uint64_t page) {
+    free_pages(page, 1);
+    --g_stats.table_pages;
+}
+
 // Backs window page `va` with a zeroed RAM page.
 bool back_page(uint64_t va) {
     uint64_t page = allocate_zeroed_page_or_zero();
@@ -125,6 +130,9 @@ void trim_stack(const VirtualStack& stack, uint64_t keep_bytes) {
 void release_stack(const VirtualStack& stack) {
     ready_stack_for_edits();
     unback_pages(stack.base, stack.top());
+    // Page tables left empty go too: after a burst of connections, memory returns to where
+    // it was (a table covers 2 MiB of window, a few dozen stacks).
+    arch::mmu::release_empty_tables(stack.base, stack.top(), give_back_table);
     uint64_t offset = stack.base - kStackGuardBytes - kStackWindowBase;
     SizeClass& c = g_classes[offset / kClassSpan];
     if (c.free_count == c.free_capacity) {

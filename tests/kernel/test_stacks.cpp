@@ -144,4 +144,11 @@ KTEST(idle_coroutines, "100 000 idle coroutines with 64 KiB stacks cost about a 
     KCHECK(idle.started == kIdleCount);
     KCHECK(idle.bytes_each <= kPageSize + 1024);  // the top page, the control block, tables
     KCHECK(sched::stats().alive == 0);
+    // Gone again: the pages of every stack but the cached ones, and the page tables left empty.
+    memory::StackSpaceStats after = memory::stack_space_stats();
+    printf("ktest: all finished: %llu stack pages and %llu page tables left\n",
+           static_cast<unsigned long long>(after.pages_mapped),
+           static_cast<unsigned long long>(after.table_pages));
+    KCHECK(after.pages_mapped <= sched::stats().stacks_cached + 16);
+    KCHECK(after.table_pages <= 64);
 }
