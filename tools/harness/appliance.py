@@ -32,6 +32,8 @@ class App:
 APPS = {
     "echo": App(7, r"echo: listening on tcp port 7\b", "harness.echo_clients"),
     "http": App(80, r"http: listening on tcp port 80\b", "harness.http_clients"),
+    # The web server again, driven by very many connections at once (issue 14's clients).
+    "connections": App(80, r"http: listening on tcp port 80\b", "harness.many_connections"),
 }
 
 # The console line saying the address is configured, per network.

@@ -73,7 +73,50 @@ def http(doc: dict, png: Path) -> None:
     fig.savefig(png, dpi=120)
 
 
-CHARTS = {"http": http}
+def connections(doc: dict, png: Path) -> None:
+    """tools/bench connections: bytes per idle connection against the number held, and wrk
+    requests/s against its connections, one line per guest (medians; failed points left out)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ctx, cfg = doc["context"], doc["config"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+    colors = ("#2a7ab0", "#909090")
+    for n, (slot, color) in enumerate(zip(doc["slots"], colors)):
+        summary, title = doc["summary"][slot], doc["titles"][slot]
+        for axis, key, xs, scale in ((left, "memory", cfg["counts"], 1 / 1024),
+                                     (right, "wrk", cfg["wrk_connections"], 1)):
+            points = [(x, summary[key][str(x)]["median"]) for x in xs
+                      if summary[key][str(x)]["median"] is not None]
+            if not points:
+                continue
+            axis.plot([x for x, _ in points], [y * scale for _, y in points], "o-", color=color, label=title)
+            for x, y in points:
+                axis.annotate(f"{y * scale:,.1f}" if key == "memory" else f"{y:,.0f}", (x, y * scale),
+                              textcoords="offset points", xytext=(0, 6 if n == 0 else -13), ha="center",
+                              fontsize=8)  # the first guest's figures above its points, the other's below
+    for axis, xs, xlabel, ylabel, title in (
+            (left, cfg["counts"], "idle connections open", "KiB per connection (median)",
+             "memory per idle connection, by each guest's own accounting"),
+            (right, cfg["wrk_connections"], "wrk connections", "requests / s (median)",
+             f"wrk -t{cfg['wrk_threads']} -d{cfg['wrk_seconds']:g}s, GET /")):
+        axis.set_xscale("log")
+        axis.set_xticks(xs, [f"{x:,}" for x in xs])
+        axis.minorticks_off()
+        axis.set_xlabel(xlabel)
+        axis.set_ylabel(ylabel)
+        axis.set_ylim(0, axis.get_ylim()[1] * 1.12)
+        axis.set_title(title, fontsize=10)
+    fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=len(doc["slots"]), fontsize=9)
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"Many connections on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))  # room for the legend below
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http, "connections": connections}
 
 
 def main(argv: list[str]) -> int:
