@@ -34,8 +34,6 @@ import json
 import os
 import resource
 import shlex
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -51,7 +49,7 @@ from harness.chart import render  # noqa: E402
 from harness.loadgen import WRK_TIMEOUT, run_wrk  # noqa: E402
 from harness.many_connections import PORT_RANGE  # noqa: E402
 from harness.netns import GUEST_ADDRESS, TAP, Namespace, netns_prefix, netns_run  # noqa: E402
-from harness.report import build_type, ratio, spread  # noqa: E402
+from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
 from target import TargetError, list_boards, load_board  # noqa: E402
 
 URL = f"http://{GUEST_ADDRESS}/"
@@ -413,19 +411,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def _sigterm(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        log("needs root (network namespace and tap device)")
+    if not preflight(("wrk", "ip", "prlimit"), log):
         return 2
-    for tool in ("wrk", "ip", "prlimit"):
-        if not shutil.which(tool):
-            log(f"{tool} not found (tools/deps installs it)")
-            return 2
     build_dir = build_path(args.build_dir)
     qemu_args = tuple(shlex.split(AARCH64_QEMU_ARGS)) if load_board(args.board)["arch"] == "aarch64" else ()
     nginx_connections = max(args.counts) + NGINX_SPARE
@@ -443,7 +432,7 @@ def main(argv: list[str]) -> int:
     if build_type(build_dir) != "Release":
         log(f"warning: {build_dir} is a {build_type(build_dir)} build; figures against nginx want Release")
 
-    signal.signal(signal.SIGTERM, _sigterm)
+    stop_on_sigterm()
     context = machine_context(args.board, args.memory)
     log(f"{context['board']}, -m {args.memory}, {context['qemu']}, host {context['cpu']}")
     samples: dict[str, list[dict]] = {g.label: [] for g in guests}

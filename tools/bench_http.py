@@ -33,7 +33,6 @@ import platform
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from harness.netns import (  # noqa: E402
     GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace, netns_prefix, netns_run)
 from harness.probe import run_probe  # noqa: E402
 from harness.qmp import qmp_args, virtio_queues  # noqa: E402
-from harness.report import build_type, cpu_model, qemu_version, ratio, spread, utc_now  # noqa: E402
+from harness.report import build_type, cpu_model, preflight, qemu_version, ratio, spread, stop_on_sigterm, utc_now  # noqa: E402
 from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
 from target import QemuTarget, TargetError, list_boards, load_board  # noqa: E402
 
@@ -518,19 +517,10 @@ CONFIG_KEYS = ("memory", "qemu_args", "coronet_append", "linux_append", "rounds"
                "memory_min", "memory_step", "memory_check_requests", "boot_timeout")
 
 
-def _sigterm(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        log("needs root (network namespace and tap device)")
+    if not preflight(("ab", "wrk", "ip"), log):
         return 2
-    for tool in ("ab", "wrk", "ip"):
-        if not shutil.which(tool):
-            log(f"{tool} not found (tools/deps installs it)")
-            return 2
     build_dir = build_path(args.build_dir)
     labels = args.kinds if args.kinds[0] != args.kinds[1] else [f"{k}-{s}" for k, s in zip(args.kinds, "AB")]
     guests = [Guest(label, kind, args.board, build_dir,
@@ -548,7 +538,7 @@ def main(argv: list[str]) -> int:
 
     # SIGTERM ends the run the way Ctrl-C does: through the finally blocks below, which
     # stop QEMU and delete the namespace.
-    signal.signal(signal.SIGTERM, _sigterm)
+    stop_on_sigterm()
     context = machine_context(args.board, args.memory)
     log(f"{context['board']}, -m {args.memory}, {context['qemu']}, host {context['cpu']}")
     ns = Namespace(f"bench-http-{os.getpid()}")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shutil
+import signal
 import statistics
 import subprocess
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 
 def build_type(build_dir: Path) -> str:
@@ -69,3 +71,25 @@ def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
     if a is None or b is None or b <= 0:
         return None
     return a / b
+
+
+def preflight(tools: Iterable[str], say: Callable[[str], None]) -> bool:
+    """Whether a benchmark can run here: as root (it makes a network namespace and a tap) and
+    with every tool on PATH. Says what is missing."""
+    if os.geteuid() != 0:
+        say("needs root (network namespace and tap device)")
+        return False
+    for tool in tools:
+        if not shutil.which(tool):
+            say(f"{tool} not found (tools/deps installs it)")
+            return False
+    return True
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds like ^C, so that guests are powered off and namespaces removed."""
+    signal.signal(signal.SIGTERM, _interrupt)
