@@ -10,6 +10,7 @@
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
+#include "net/lwip/pcb_index.hpp"
 #include "net/lwip/rx_lending.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/lwip/tx_backlog.hpp"
@@ -43,6 +44,7 @@ void deliver(void* context, const drivers::ReceivedFrame& frame) {
     auto* iface = static_cast<Interface*>(context);
     pbuf* p = receive_pbuf(*iface->device, frame);
     if (p && iface->lwip.input(p, &iface->lwip) != ERR_OK) pbuf_free(p);
+    pcb_index::after_input();  // lwIP's list of connections as it was (pcb_index.hpp)
 }
 
 // Tells the device about the frames given to it; virtio's EVENT_IDX spares the notification

@@ -10,9 +10,9 @@
 
 namespace coronet::net {
 
-inline constexpr size_t kCachedBytes = 256 * 1024;      // all free lists together, at most
-inline constexpr size_t kLargestCachedObject = 2048;    // bigger ones go straight back
-inline constexpr size_t kCachedSizes = 16;              // distinct sizes with a free list
+inline constexpr size_t kCachedBytes = 256 * 1024;    // all free lists together, at most
+inline constexpr size_t kLargestCachedObject = 2048;  // bigger ones go straight back
+inline constexpr size_t kCachedSizes = 16;            // distinct sizes with a free list
 
 struct ObjectCacheStats {
     uint64_t cached_bytes;  // on the free lists now

@@ -1,4 +1,5 @@
-// The TIME-WAIT check behind lwIP's IP input hooks (see time_wait.hpp). The hooks see packets
+// The TIME-WAIT check behind lwIP's IP input hooks (see time_wait.hpp); the IPv4 hook also
+// hands each TCP segment to the control-block index (pcb_index.hpp). The hooks see packets
 // before lwIP has validated anything, so every header is bounds-checked here (with lwIP's own
 // header layouts and accessors); anything that is not a plain, unfragmented TCP SYN is left
 // alone.
@@ -13,6 +14,7 @@
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 #include "lwip_hooks.h"
+#include "net/lwip/pcb_index.hpp"
 
 namespace coronet::net {
 namespace {
@@ -47,7 +49,7 @@ uint64_t time_wait_reuses() { return g_reuses; }
 }  // namespace coronet::net
 
 extern "C" int coronet_ip4_input_hook(pbuf* p, netif*) {
-    if (!tcp_tw_pcbs || p->len < IP_HLEN) return 0;
+    if (p->len < IP_HLEN) return 0;
     const auto* ip = static_cast<const ip_hdr*>(p->payload);
     size_t header = IPH_HL_BYTES(ip);
     if (IPH_V(ip) != 4 || header < IP_HLEN || header > p->len || IPH_PROTO(ip) != IP_PROTO_TCP)
@@ -56,8 +58,11 @@ extern "C" int coronet_ip4_input_hook(pbuf* p, netif*) {
     ip_addr_t remote, local;
     ip_addr_copy_from_ip4(remote, ip->src);
     ip_addr_copy_from_ip4(local, ip->dest);
-    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + header, p->len - header, remote,
-                            local);
+    if (tcp_tw_pcbs)
+        coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + header, p->len - header,
+                                remote, local);
+    coronet::net::pcb_index::before_input(ip, static_cast<const u8_t*>(p->payload) + header,
+                                          p->len - header);
     return 0;
 }
 

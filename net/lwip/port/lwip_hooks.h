@@ -11,7 +11,9 @@ extern "C" {
 #endif
 
 /* Every IPv4/IPv6 packet before lwIP parses it; nonzero would mean "consumed". A SYN for the
-   address pair of a connection in TIME-WAIT retires that connection (net/lwip/time_wait.cpp). */
+   address pair of a connection in TIME-WAIT retires that connection (net/lwip/time_wait.cpp);
+   an IPv4 segment of an indexed connection puts its control block first for lwIP's lookup
+   (net/lwip/pcb_index.hpp). */
 int coronet_ip4_input_hook(struct pbuf* p, struct netif* input);
 int coronet_ip6_input_hook(struct pbuf* p, struct netif* input);
 
