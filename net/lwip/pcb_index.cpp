@@ -126,11 +126,10 @@ void before_input(const ip_hdr* ip, const uint8_t* tcp, size_t length) {
     uint16_t remote_port = lwip_ntohs(header->src);
     uint16_t local_port = lwip_ntohs(header->dest);
     size_t mask = g_capacity - 1;
-    for (size_t i = hash(remote, remote_port, local_port) & mask; g_slots[i];
-         i = (i + 1) & mask) {
+    for (size_t i = hash(remote, remote_port, local_port) & mask; g_slots[i]; i = (i + 1) & mask) {
         tcp_pcb* pcb = g_slots[i];
-        if (pcb == kTombstone || pcb->remote_port != remote_port ||
-            pcb->local_port != local_port || ip_2_ip4(&pcb->remote_ip)->addr != remote ||
+        if (pcb == kTombstone || pcb->remote_port != remote_port || pcb->local_port != local_port ||
+            ip_2_ip4(&pcb->remote_ip)->addr != remote ||
             ip_2_ip4(&pcb->local_ip)->addr != ip->dest.addr)
             continue;
         g_saved_head = tcp_active_pcbs;
