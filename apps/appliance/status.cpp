@@ -154,6 +154,8 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     pool(json, "tcp_pcbs", stack.tcp_pcbs);
     pool(json, "tcp_segs", stack.tcp_segs);
     json.member("object_bytes", stack.object_bytes);
+    json.member("indexed", stack.indexed);
+    json.member("index_hits", stack.index_hits);
     json.member("time_wait_reuses", stack.time_wait_reuses);
     json.end_object();
 

@@ -69,6 +69,18 @@ bool resize(size_t capacity) {
     return true;
 }
 
+// Tombstones the slot holding `pcb`, probing from `key`'s place; nothing if it is not there.
+void erase(tcp_pcb* pcb, const Key& key) {
+    size_t mask = g_capacity - 1;
+    for (size_t i = hash_of(key) & mask; g_slots[i]; i = (i + 1) & mask) {
+        if (g_slots[i] == pcb) {
+            g_slots[i] = kTombstone;
+            --g_stats.indexed;
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 Key add(tcp_pcb* pcb) {
@@ -90,33 +102,8 @@ Key add(tcp_pcb* pcb) {
 void remove(tcp_pcb* pcb, Key& key) {
     if (!key.indexed) return;
     key.indexed = false;
-    size_t mask = g_capacity - 1;
-    for (size_t i = hash_of(key) & mask; g_slots[i]; i = (i + 1) & mask) {
-        if (g_slots[i] == pcb) {
-            g_slots[i] = kTombstone;
-            --g_stats.indexed;
-            return;
-        }
-    }
+    erase(pcb, key);
 }
-
-namespace {
-
-// Drops the entry of a block lwIP took off its active list during an input: gone to TIME-WAIT
-// (its connection still holds it), or freed after a reset (its error callback removed it
-// already, and nothing is found).
-void forget(tcp_pcb* pcb, const Key& key) {
-    size_t mask = g_capacity - 1;
-    for (size_t i = hash_of(key) & mask; g_slots[i]; i = (i + 1) & mask) {
-        if (g_slots[i] == pcb) {
-            g_slots[i] = kTombstone;
-            --g_stats.indexed;
-            return;
-        }
-    }
-}
-
-}  // namespace
 
 void before_input(const ip_hdr* ip, const uint8_t* tcp, size_t length) {
     after_input();  // a swap never undone (no input call came back to us): undo it first
@@ -154,7 +141,9 @@ void after_input() {
     // real list too. A walk, once per connection's end.
     CORONET_ASSERT(tcp_active_pcbs == g_front_next && "lwIP changed the list beyond one block");
     ++g_stats.removals;
-    forget(front, g_front_key);
+    // Gone to TIME-WAIT (its connection still holds it), or freed after a reset (its error
+    // callback removed it already, and nothing is found).
+    erase(front, g_front_key);
     if (g_saved_head == front) {
         tcp_active_pcbs = g_front_next;
         return;

@@ -19,6 +19,7 @@
 #include "lwip/timeouts.h"
 #include "net/lwip/address_log.hpp"
 #include "net/lwip/interface.hpp"
+#include "net/lwip/pcb_index.hpp"
 #include "net/lwip/time_wait.hpp"
 
 namespace coronet::net {
@@ -106,8 +107,14 @@ StackStats stack_stats() {
     uint64_t bytes = 0;
     for (int pool = 0; pool < MEMP_MAX; ++pool)
         bytes += uint64_t{lwip_stats.memp[pool]->used} * memp_pools[pool]->size;
-    return {pool_stats(MEMP_PBUF_POOL), pool_stats(MEMP_TCP_PCB), pool_stats(MEMP_TCP_SEG),
-            time_wait_reuses(), bytes};
+    pcb_index::Stats index = pcb_index::stats();
+    return {pool_stats(MEMP_PBUF_POOL),
+            pool_stats(MEMP_TCP_PCB),
+            pool_stats(MEMP_TCP_SEG),
+            time_wait_reuses(),
+            bytes,
+            index.indexed,
+            index.hits};
 }
 
 void stack_activity() { sched::signal(g_output); }

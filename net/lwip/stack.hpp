@@ -43,6 +43,8 @@ struct StackStats {
     PoolStats tcp_segs;         // queued TCP segments
     uint64_t time_wait_reuses;  // TIME-WAIT connections a new SYN replaced (time_wait.hpp)
     uint64_t object_bytes;      // every lwIP object in use (control blocks, segments, pbufs)
+    uint64_t indexed;           // connections in the control-block index (pcb_index.hpp)
+    uint64_t index_hits;        // segments whose connection the index found for lwIP
 };
 StackStats stack_stats();
 
