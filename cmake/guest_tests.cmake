@@ -187,6 +187,9 @@ foreach(file IN LISTS _board_files)
   set_tests_properties(${board}.http_connections_hold ${board}.http_connections_steady
     ${board}.http_connections_slowheads ${board}.http_connections_pressure PROPERTIES
     LABELS "http;net;connections;${board};${arch}" TIMEOUT 600)
+  # 10 000 requests a second from a TCG guest leave no CPU for a second guest beside it: with
+  # another load test running on the other core it falls behind (seen at 7 200/s).
+  set_tests_properties(${board}.http_connections_steady PROPERTIES RUN_SERIAL TRUE)
 
   # C100K, not in the default run (CONFIGURATIONS: only `ctest -C c100k -L c100k`, or
   # `tools/test -C c100k -L c100k`), one at a time: 100 000 idle connections in a 1 GiB guest,
