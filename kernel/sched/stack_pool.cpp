@@ -38,7 +38,9 @@ size_t StackPool::high_water(const StackRegion& stack) const {
 size_t StackPool::release(const StackRegion& stack) {
     size_t used = high_water(stack);
     if (m_cached < m_cache_limit) {
-        if (m_platform->trim_stack) m_platform->trim_stack(stack, kKeepBytes);
+        // A coroutine that stayed on its top page left nothing below it to give back.
+        bool deeper = !m_platform->stack_pages || used > kKeepBytes;
+        if (m_platform->trim_stack && deeper) m_platform->trim_stack(stack, kKeepBytes);
         m_cache[m_cached++] = stack;
     } else {
         m_platform->release_stack(stack);
