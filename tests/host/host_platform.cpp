@@ -115,7 +115,7 @@ void init_scheduler(const HostPlatformOptions& options) {
         .resumed_from_fault = resumed_from_fault,
         .report_watchdog = report_watchdog,
         .stack_pages = options.measure_stack_use ? stack_pages : nullptr,
-        .trim_stack = options.guard_pages ? trim_stack : nullptr,
+        .trim_stack = options.guard_pages && options.measure_stack_use ? trim_stack : nullptr,
     });
     if (options.guard_pages) {
         stack_t alt{};

@@ -13,7 +13,9 @@ namespace coronet::host {
 
 struct HostPlatformOptions {
     bool guard_pages = true;
-    bool measure_stack_use = true;  // stack_pages() from mincore (resident pages)
+    // stack_pages() from mincore (resident pages) and, with guard pages, the kernel's trim of
+    // cached stacks (madvise)
+    bool measure_stack_use = true;
 };
 
 // Installs the platform (sched::init) and, with guard pages, a SIGSEGV handler on an alternate
