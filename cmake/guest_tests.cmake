@@ -178,8 +178,16 @@ foreach(file IN LISTS _board_files)
   set(CONNECTIONS_TEST ${NET_TEST} --board ${board} --client connections --net tap)
   add_test(NAME ${board}.http_connections_hold COMMAND ${CONNECTIONS_TEST} --memory 256M
     --append "http.idle_timeout_ms=600000" --scenario "hold --count 2000")
+  # AArch64 under TCG serves about 9 000-10 000 requests a second at that many connections: at
+  # its edge, it sometimes falls behind (seen at 8 700/s), so it runs half as many.
+  if(arch STREQUAL "aarch64")
+    set(steady_count 5000)
+  else()
+    set(steady_count 10000)
+  endif()
   add_test(NAME ${board}.http_connections_steady COMMAND ${CONNECTIONS_TEST} --memory 256M
-    --append "http.idle_timeout_ms=600000" --timeout 600 --scenario "steady --count 10000 --duration 60")
+    --append "http.idle_timeout_ms=600000" --timeout 600
+    --scenario "steady --count ${steady_count} --duration 60")
   add_test(NAME ${board}.http_connections_slowheads COMMAND ${CONNECTIONS_TEST}
     --append "http.max_connections=1000" --scenario "slowheads --count 1000")
   add_test(NAME ${board}.http_connections_pressure COMMAND ${CONNECTIONS_TEST} --memory 32M
