@@ -91,6 +91,7 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
                {"reserve_bytes", memory::reserve_bytes()},
                FIELD(memory, heap_bytes),
                {"heap_used_bytes", memory.heap_used},
+               FIELD(memory, heap_table_pages),
                {"stack_pages_mapped", stacks.pages_mapped},
                {"stack_page_faults", stacks.page_faults},
                {"stack_table_pages", stacks.table_pages},

@@ -29,6 +29,7 @@ uint64_t g_heap_end = 0;
 uint64_t g_heap_brk = 0;
 uint64_t g_heap_mapped = 0;  // [g_heap_start, g_heap_mapped) has RAM: g_heap_brk page-rounded
 uint64_t g_heap_refusals = 0;
+uint64_t g_heap_table_pages = 0;
 uint64_t g_refusals = 0;
 bool g_in_fault = false;  // the missing-page resolver is running
 
@@ -69,22 +70,25 @@ uint64_t find_free(const BootInfo& info, uint64_t size) {
     panic("memory: no free %llu bytes for the page bitmap", static_cast<unsigned long long>(size));
 }
 
+// Page tables for the heap's half of the window, counted.
+uint64_t heap_table_page() {
+    uint64_t page = allocate_zeroed_page_or_zero();
+    if (page) ++g_heap_table_pages;
+    return page;
+}
+
 // Gives back the heap's RAM at and above `start` (page-aligned).
 void unmap_heap_from(uint64_t start) {
     ready_stack_for_edits();
-    for (; g_heap_mapped > start; g_heap_mapped -= kPageSize) {
-        if (uint64_t page = arch::mmu::unmap_page(g_heap_mapped - kPageSize)) g_pages.free(page, 1);
-    }
+    unback_window_range(start, g_heap_mapped);
+    g_heap_mapped = start;
 }
 
 // Grows the heap's RAM to cover [g_heap_start, end); on failure maps nothing new.
 bool map_heap_to(uint64_t end) {
     uint64_t first = g_heap_mapped;
     for (; g_heap_mapped < end; g_heap_mapped += kPageSize) {
-        uint64_t page = allocate_zeroed_page_or_zero();
-        if (page && arch::mmu::map_page(g_heap_mapped, page, allocate_zeroed_page_or_zero))
-            continue;
-        if (page) free_pages(page, 1);
+        if (back_window_page(g_heap_mapped, heap_table_page)) continue;
         unmap_heap_from(first);
         ++g_heap_refusals;
         return false;
@@ -160,6 +164,25 @@ uint64_t allocate_zeroed_page_or_zero() {
     return *page;
 }
 
+bool back_window_page(uint64_t va, arch::mmu::TableSource tables) {
+    uint64_t page = allocate_zeroed_page_or_zero();
+    if (!page) return false;
+    if (arch::mmu::map_page(va, page, tables)) return true;
+    free_pages(page, 1);
+    return false;
+}
+
+uint64_t unback_window_range(uint64_t start, uint64_t end) {
+    uint64_t backed = 0;
+    for (uint64_t va = start; va < end; va += kPageSize) {
+        if (uint64_t page = arch::mmu::unmap_page(va)) {
+            free_pages(page, 1);
+            ++backed;
+        }
+    }
+    return backed;
+}
+
 uint64_t free_bytes() {
     struct mallinfo mi = mallinfo();
     uint64_t heap_idle = g_heap_mapped - g_heap_start - static_cast<uint64_t>(mi.uordblks);
@@ -193,6 +216,7 @@ Stats stats() {
         .heap_bytes = g_heap_mapped - g_heap_start,
         .heap_used = static_cast<uint64_t>(mi.uordblks),
         .heap_refusals = g_heap_refusals,
+        .heap_table_pages = g_heap_table_pages,
         .refusals = g_refusals,
     };
 }

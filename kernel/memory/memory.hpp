@@ -21,6 +21,12 @@ uint64_t allocate_zeroed_page();
 // A zeroed page, or 0 when memory is exhausted.
 uint64_t allocate_zeroed_page_or_zero();
 
+// Pages of the MMU's window (arch/mmu.hpp): backs `va` with a zeroed RAM page, taking any page
+// table it needs from `tables`; false with no RAM left (then nothing new is mapped).
+bool back_window_page(uint64_t va, arch::mmu::TableSource tables);
+// Unmaps [start, end) and frees the RAM that backed it; returns how many pages were backed.
+uint64_t unback_window_range(uint64_t start, uint64_t end);
+
 // The page allocator and the window's page tables are edited from coroutine stacks, whose pages
 // may not be mapped yet: a missing-page fault in the middle of an edit would make the resolver
 // edit them too. Called first by every such edit, this touches the stack below it so that those
@@ -53,11 +59,12 @@ struct Stats {
     uint64_t ram_bytes;     // all RAM the memory map reports
     uint64_t kernel_bytes;  // the loaded image
     uint64_t pages_free;
-    uint64_t pages_total;    // managed by the page allocator
-    uint64_t heap_bytes;     // RAM mapped into the heap (what malloc was given through sbrk)
-    uint64_t heap_used;      // bytes malloc has in use
-    uint64_t heap_refusals;  // sbrk calls that found no RAM
-    uint64_t refusals;       // work refused by servers because memory was short
+    uint64_t pages_total;       // managed by the page allocator
+    uint64_t heap_bytes;        // RAM mapped into the heap (what malloc was given through sbrk)
+    uint64_t heap_used;         // bytes malloc has in use
+    uint64_t heap_refusals;     // sbrk calls that found no RAM
+    uint64_t heap_table_pages;  // page tables mapping the heap's half of the window
+    uint64_t refusals;          // work refused by servers because memory was short
 };
 Stats stats();
 

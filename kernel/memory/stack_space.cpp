@@ -3,7 +3,6 @@
 #include "kernel/memory/stack_space.hpp"
 
 #include <cstdlib>
-#include <cstring>
 
 #include "arch/mmu.hpp"
 #include "kernel/memory/memory.hpp"
@@ -41,25 +40,14 @@ void give_back_table(uint64_t page) {
     --g_stats.table_pages;
 }
 
-// Backs window page `va` with a zeroed RAM page.
 bool back_page(uint64_t va) {
-    uint64_t page = allocate_zeroed_page_or_zero();
-    if (!page) return false;
-    if (!arch::mmu::map_page(va, page, table_page)) {
-        free_pages(page, 1);
-        return false;
-    }
+    if (!back_window_page(va, table_page)) return false;
     ++g_stats.pages_mapped;
     return true;
 }
 
 void unback_pages(uint64_t start, uint64_t end) {
-    for (uint64_t va = start; va < end; va += kPageSize) {
-        if (uint64_t page = arch::mmu::unmap_page(va)) {
-            free_pages(page, 1);
-            --g_stats.pages_mapped;
-        }
-    }
+    g_stats.pages_mapped -= unback_window_range(start, end);
 }
 
 Result<unsigned> class_for(uint64_t size) {
