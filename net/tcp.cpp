@@ -9,6 +9,7 @@
 #include "kernel/memory/memory.hpp"
 #include "lib/time_units.hpp"
 #include "net/lwip/error.hpp"
+#include "net/lwip/pcb_index.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/tcp_connection.hpp"
 
@@ -56,7 +57,6 @@ err_t on_sent(void* arg, tcp_pcb*, u16_t) {
 void on_error(void* arg, err_t err) {
     auto* c = static_cast<TcpConnection*>(arg);
     if (!c) return;
-    pcb_index::remove(c->pcb, c->index_key);
     c->pcb = nullptr;
     c->error = error_from_lwip(err);
     c->readers.notify_all();
@@ -79,7 +79,6 @@ void TcpConnection::attach(tcp_pcb* new_pcb) {
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_error);
     tcp_nagle_disable(pcb);  // request/response traffic: no waiting to coalesce small writes
-    index_key = pcb_index::add(pcb);
 }
 
 void TcpConnection::leave_listener() {
@@ -101,8 +100,7 @@ void TcpConnection::release(bool reset) {
     leave_listener();  // counted open until now, even if lwIP ended it earlier
     if (pcb) {
         tcp_pcb* p = pcb;
-        pcb_index::remove(p, index_key);  // no error callback will say when lwIP is done with it
-        tcp_arg(p, nullptr);              // further callbacks see no connection
+        tcp_arg(p, nullptr);  // further callbacks see no connection
         tcp_sent(p, nullptr);
         tcp_err(p, nullptr);
         pcb = nullptr;
@@ -264,6 +262,7 @@ Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& optio
     listener->m_pcb = listening;
     tcp_arg(listening, listener);
     tcp_accept(listening, on_accept);
+    pcb_index::track_listener(listening);  // its connections are indexed from their SYN
     return listener;
 }
 

@@ -11,7 +11,6 @@
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
 #include "lwip/tcp.h"
-#include "net/lwip/pcb_index.hpp"
 
 namespace coronet::net {
 
@@ -32,8 +31,7 @@ struct TcpConnection {
     sched::ListNode reclaim_node;
     ReclaimLists* reclaim_lists = nullptr;  // the list reclaim_node is on belongs to these
     bool reclaim_partial = false;           // ...and is their `partial` list
-    bool reclaimed = false;      // closed by the listener to make room: reads fail with Closed
-    pcb_index::Key index_key{};  // its place in the control-block index (pcb_index.hpp)
+    bool reclaimed = false;  // closed by the listener to make room: reads fail with Closed
 
     // A connection for a pcb lwIP has just accepted (or connected): the callbacks are installed.
     // nullptr when memory is exhausted (the caller aborts the pcb).

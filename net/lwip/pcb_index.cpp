@@ -1,5 +1,7 @@
 // Open addressing with linear probing over control-block pointers; the key is read from the
-// block itself (remote address and port, local port), so the table stores nothing else.
+// block itself (remote address and port; local address and port compared), so the table
+// stores nothing else.
+// Each indexed block's extension argument is the block itself, for the destroy callback.
 #include "net/lwip/pcb_index.hpp"
 
 #include <cstdlib>
@@ -22,29 +24,31 @@ size_t g_capacity = 0;  // slots, a power of two
 size_t g_used = 0;      // live entries plus tombstones
 Stats g_stats{};
 
-// The swap in progress: the list's real head, and the block put in front of it.
-tcp_pcb* g_saved_head = nullptr;
-tcp_pcb* g_front = nullptr;
-tcp_pcb* g_front_next = nullptr;
-Key g_front_key{};
+// What lwIP is shown during one input (see pcb_index.hpp).
+enum class View { Whole, Front, Empty };
+View g_view = View::Whole;
+tcp_pcb* g_saved_head = nullptr;  // the real list's head
+tcp_pcb* g_front = nullptr;       // View::Front: the block put in front of it...
+tcp_pcb* g_front_next = nullptr;  // ...and its successor on the real list
 
-size_t hash(uint32_t remote, uint16_t remote_port, uint16_t local_port) {
-    uint64_t x = (uint64_t{remote} << 32) ^ (uint64_t{remote_port} << 16) ^ local_port;
+u8_t g_ext_id = 0;  // the index's slot in every block's extension arguments
+bool g_ext_allocated = false;
+
+// Of the remote end only: lwIP zeroes a block's local port when it takes it off its lists, and
+// the destroy callback must still find the slot. (The local port is compared, not hashed.)
+size_t hash(uint32_t remote, uint16_t remote_port) {
+    uint64_t x = (uint64_t{remote} << 16) ^ remote_port;
     x *= 0x9E3779B97F4A7C15ULL;
     return static_cast<size_t>(x >> 32);
 }
 
-bool indexable(const tcp_pcb* pcb) { return IP_IS_V4_VAL(pcb->remote_ip); }
-
-Key key_of(const tcp_pcb* pcb) {
-    return {ip_2_ip4(&pcb->remote_ip)->addr, pcb->remote_port, pcb->local_port, true};
+size_t hash_of(const tcp_pcb* pcb) {
+    return hash(ip_2_ip4(&pcb->remote_ip)->addr, pcb->remote_port);
 }
-
-size_t hash_of(const Key& key) { return hash(key.remote, key.remote_port, key.local_port); }
 
 void insert(tcp_pcb* pcb) {
     size_t mask = g_capacity - 1;
-    for (size_t i = hash_of(key_of(pcb)) & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash_of(pcb) & mask;; i = (i + 1) & mask) {
         if (!g_slots[i] || g_slots[i] == kTombstone) {
             if (!g_slots[i]) ++g_used;
             g_slots[i] = pcb;
@@ -69,10 +73,10 @@ bool resize(size_t capacity) {
     return true;
 }
 
-// Tombstones the slot holding `pcb`, probing from `key`'s place; nothing if it is not there.
-void erase(tcp_pcb* pcb, const Key& key) {
+// Tombstones the slot holding `pcb` (its addresses still readable); nothing if it is not there.
+void erase(tcp_pcb* pcb) {
     size_t mask = g_capacity - 1;
-    for (size_t i = hash_of(key) & mask; g_slots[i]; i = (i + 1) & mask) {
+    for (size_t i = hash_of(pcb) & mask; g_slots[i]; i = (i + 1) & mask) {
         if (g_slots[i] == pcb) {
             g_slots[i] = kTombstone;
             --g_stats.indexed;
@@ -81,69 +85,63 @@ void erase(tcp_pcb* pcb, const Key& key) {
     }
 }
 
-}  // namespace
-
-Key add(tcp_pcb* pcb) {
-    if (!indexable(pcb)) return {};
-    if (!g_slots && !resize(kInitialSlots)) return {};
+bool add(tcp_pcb* pcb) {
+    if (!g_slots && !resize(kInitialSlots)) return false;
     // At most half full, tombstones included: probes stay short.
     if ((g_used + 1) * 2 > g_capacity) {
         size_t live = g_stats.indexed + 1;
         size_t capacity = g_capacity;
         while (live * 4 > capacity) capacity *= 2;
-        if (!resize(capacity)) return {};  // not indexed: lwIP's own walk still finds it
+        if (!resize(capacity)) return false;
     }
     insert(pcb);
     ++g_stats.indexed;
-    return key_of(pcb);
+    return true;
 }
 
-// Only compares the pointer: the block may be gone already.
-void remove(tcp_pcb* pcb, Key& key) {
-    if (!key.indexed) return;
-    key.indexed = false;
-    erase(pcb, key);
+// lwIP is about to free the block.
+void on_destroy(u8_t, void* data) { erase(static_cast<tcp_pcb*>(data)); }
+
+err_t on_passive_open(u8_t, tcp_pcb_listen*, tcp_pcb* pcb) { return track(pcb) ? ERR_OK : ERR_MEM; }
+
+const tcp_ext_arg_callbacks kConnectionCallbacks = {on_destroy, nullptr};
+const tcp_ext_arg_callbacks kListenerCallbacks = {nullptr, on_passive_open};
+
+u8_t ext_id() {
+    if (!g_ext_allocated) {
+        g_ext_id = tcp_ext_arg_alloc_id();
+        g_ext_allocated = true;
+    }
+    return g_ext_id;
 }
 
-void before_input(const ip_hdr* ip, const uint8_t* tcp, size_t length) {
-    after_input();  // a swap never undone (no input call came back to us): undo it first
-    if (!g_slots || g_stats.indexed == 0 || length < TCP_HLEN || !tcp_active_pcbs) return;
-    const auto* header = reinterpret_cast<const tcp_hdr*>(tcp);
+// Whether lwIP keeps a block in this state on tcp_active_pcbs.
+bool on_active_list(const tcp_pcb* pcb) {
+    return pcb->state != CLOSED && pcb->state != LISTEN && pcb->state != TIME_WAIT;
+}
+
+// The indexed block on the active list for this segment's addresses and ports, or nullptr.
+tcp_pcb* find(const ip_hdr* ip, const tcp_hdr* header) {
+    if (!g_slots) return nullptr;
     uint32_t remote = ip->src.addr;
     uint16_t remote_port = lwip_ntohs(header->src);
     uint16_t local_port = lwip_ntohs(header->dest);
     size_t mask = g_capacity - 1;
-    for (size_t i = hash(remote, remote_port, local_port) & mask; g_slots[i]; i = (i + 1) & mask) {
+    for (size_t i = hash(remote, remote_port) & mask; g_slots[i]; i = (i + 1) & mask) {
         tcp_pcb* pcb = g_slots[i];
-        if (pcb == kTombstone || pcb->remote_port != remote_port || pcb->local_port != local_port ||
-            ip_2_ip4(&pcb->remote_ip)->addr != remote ||
-            ip_2_ip4(&pcb->local_ip)->addr != ip->dest.addr)
-            continue;
-        g_saved_head = tcp_active_pcbs;
-        g_front_key = {remote, remote_port, local_port, true};
-        g_front = pcb;
-        g_front_next = pcb->next;
-        tcp_active_pcbs = pcb;
-        ++g_stats.hits;
-        return;
+        if (pcb != kTombstone && pcb->remote_port == remote_port && pcb->local_port == local_port &&
+            ip_2_ip4(&pcb->remote_ip)->addr == remote &&
+            ip_2_ip4(&pcb->local_ip)->addr == ip->dest.addr && on_active_list(pcb))
+            return pcb;
     }
+    return nullptr;
 }
 
-void after_input() {
-    if (!g_front) return;
-    tcp_pcb* front = g_front;
-    g_front = nullptr;
-    if (tcp_active_pcbs == front) {  // still there, where it always was in the real list
-        tcp_active_pcbs = g_saved_head;
-        return;
-    }
-    // lwIP took it off (TCP_RMV from the head leaves its successor there): unlink it from the
-    // real list too. A walk, once per connection's end.
+// View::Front is over and lwIP took the block off its list (TCP_RMV from the head leaves the
+// successor there): unlink it from the real list too. The block may be freed already.
+void unlink_front(tcp_pcb* front) {
     CORONET_ASSERT(tcp_active_pcbs == g_front_next && "lwIP changed the list beyond one block");
     ++g_stats.removals;
-    // Gone to TIME-WAIT (its connection still holds it), or freed after a reset (its error
-    // callback removed it already, and nothing is found).
-    erase(front, g_front_key);
     if (g_saved_head == front) {
         tcp_active_pcbs = g_front_next;
         return;
@@ -156,6 +154,52 @@ void after_input() {
         }
     }
     CORONET_UNREACHABLE("an indexed control block was not on lwIP's list");
+}
+
+}  // namespace
+
+void track_listener(tcp_pcb* listening) {
+    tcp_ext_arg_set_callbacks(listening, ext_id(), &kListenerCallbacks);
+}
+
+Result<void> track(tcp_pcb* pcb) {
+    if (!IP_IS_V4_VAL(pcb->remote_ip)) return {};
+    if (!add(pcb)) return Error::OutOfMemory;
+    tcp_ext_arg_set_callbacks(pcb, ext_id(), &kConnectionCallbacks);
+    tcp_ext_arg_set(pcb, ext_id(), pcb);
+    return {};
+}
+
+void before_input(const ip_hdr* ip, const uint8_t* tcp, size_t length) {
+    after_input();  // a view never undone (no input call came back to us): undo it first
+    if (length < TCP_HLEN) return;
+    tcp_pcb* pcb = find(ip, reinterpret_cast<const tcp_hdr*>(tcp));
+    g_saved_head = tcp_active_pcbs;
+    if (pcb) {
+        g_view = View::Front;
+        g_front = pcb;
+        g_front_next = pcb->next;
+        tcp_active_pcbs = pcb;
+        ++g_stats.hits;
+    } else {
+        g_view = View::Empty;
+        tcp_active_pcbs = nullptr;
+        ++g_stats.skipped;
+    }
+}
+
+void after_input() {
+    View view = g_view;
+    g_view = View::Whole;
+    if (view == View::Front) {
+        if (tcp_active_pcbs == g_front) tcp_active_pcbs = g_saved_head;  // as it always was
+        else unlink_front(g_front);
+    } else if (view == View::Empty) {
+        // Blocks lwIP created meanwhile (a SYN's) go in front of the real list.
+        tcp_pcb** tail = &tcp_active_pcbs;
+        while (*tail) tail = &(*tail)->next;
+        *tail = g_saved_head;
+    }
 }
 
 Stats stats() { return g_stats; }

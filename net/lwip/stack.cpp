@@ -114,7 +114,8 @@ StackStats stack_stats() {
             time_wait_reuses(),
             bytes,
             index.indexed,
-            index.hits};
+            index.hits,
+            index.skipped};
 }
 
 void stack_activity() { sched::signal(g_output); }

@@ -45,6 +45,7 @@ struct StackStats {
     uint64_t object_bytes;      // every lwIP object in use (control blocks, segments, pbufs)
     uint64_t indexed;           // connections in the control-block index (pcb_index.hpp)
     uint64_t index_hits;        // segments whose connection the index found for lwIP
+    uint64_t index_skips;       // segments with no active connection: lwIP's walk spared (SYNs)
 };
 StackStats stack_stats();
 

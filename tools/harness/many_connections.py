@@ -706,6 +706,14 @@ def wait_drained(status: StatusClient, seconds: float, baseline: Optional[dict] 
     return status.wait(drained, seconds)
 
 
+def check_index(status: dict) -> None:
+    """Every entry of the guest's connection index is a control block lwIP still has: one left
+    behind by a closed connection would point at freed memory."""
+    stack = status["stack"]
+    check(stack["indexed"] <= stack["tcp_pcbs"]["used"],
+          f"connection index: {stack['indexed']} entries, lwIP holds {stack['tcp_pcbs']['used']} control blocks")
+
+
 # -- scenarios ----------------------------------------------------------------------------
 
 def hold(host: str, port: int, args: argparse.Namespace) -> None:
@@ -740,6 +748,7 @@ def hold(host: str, port: int, args: argparse.Namespace) -> None:
                       f"{what}: {figure:.0f} bytes per connection (at most {args.max_bytes_per_connection})")
     check(drained, "all closed: the guest holds none of them",
           f"http.connections_open {connections_open(after)} after {settle:g} s")
+    check_index(after)
     say(f"hold: {count} connections opened in {opened['seconds']:.1f} s ({count / opened['seconds']:.0f}/s), "
         f"all accepted and answered; used_bytes {used_bytes(baseline)} before, {used_bytes(held)} with them open "
         f"({grown:.0f} B/connection), {used_bytes(after)} after")
@@ -819,6 +828,7 @@ def pressure(host: str, port: int, args: argparse.Namespace) -> None:
     check(drained, f"memory back within {args.tolerance} bytes of the baseline",
           f"{used_bytes(after) - used_bytes(baseline)} bytes above it after {settle:g} s, "
           f"http.connections_open {connections_open(after)}")
+    check_index(after)
 
 
 def fresh_client(host: str, port: int, seconds: float) -> tuple[Optional[float], Counter]:
