@@ -104,6 +104,7 @@ void TcpConnection::release(bool reset) {
         tcp_sent(p, nullptr);
         tcp_err(p, nullptr);
         pcb = nullptr;
+        pcb_index::to_front(p);  // if lwIP takes it off its list now, it finds it at once
         if (reset || tcp_close(p) != ERR_OK) tcp_abort(p);  // close fails only without memory
         stack_activity();
     }

@@ -1,5 +1,5 @@
-// The TIME-WAIT check behind lwIP's IP input hooks (see time_wait.hpp); the IPv4 hook also
-// hands each TCP segment to the control-block index (pcb_index.hpp). The hooks see packets
+// The TIME-WAIT check behind lwIP's IP input hooks (see time_wait.hpp); both hooks also hand
+// each TCP segment to the control-block index (pcb_index.hpp). The hooks see packets
 // before lwIP has validated anything, so every header is bounds-checked here (with lwIP's own
 // header layouts and accessors); anything that is not a plain, unfragmented TCP SYN is left
 // alone.
@@ -54,7 +54,10 @@ extern "C" int coronet_ip4_input_hook(pbuf* p, netif*) {
     size_t header = IPH_HL_BYTES(ip);
     if (IPH_V(ip) != 4 || header < IP_HLEN || header > p->len || IPH_PROTO(ip) != IP_PROTO_TCP)
         return 0;
-    if (lwip_ntohs(IPH_OFFSET(ip)) & (IP_OFFMASK | IP_MF)) return 0;
+    if (lwip_ntohs(IPH_OFFSET(ip)) & (IP_OFFMASK | IP_MF)) {
+        coronet::net::pcb_index::before_unread_input();  // its TCP header is not (all) here
+        return 0;
+    }
     ip_addr_t remote, local;
     ip_addr_copy_from_ip4(remote, ip->src);
     ip_addr_copy_from_ip4(local, ip->dest);
@@ -67,16 +70,28 @@ extern "C" int coronet_ip4_input_hook(pbuf* p, netif*) {
 }
 
 extern "C" int coronet_ip6_input_hook(pbuf* p, netif* input) {
-    if (!tcp_tw_pcbs || p->len < IP6_HLEN) return 0;
+    if (p->len < IP6_HLEN) return 0;
     const auto* ip = static_cast<const ip6_hdr*>(p->payload);
-    if (IP6H_V(ip) != 6 || IP6H_NEXTH(ip) != IP6_NEXTH_TCP)
-        return 0;  // extension headers: left alone
-    ip_addr_t remote, local;
-    ip_addr_copy_from_ip6_packed(remote, ip->src);
-    ip6_addr_assign_zone(ip_2_ip6(&remote), IP6_UNKNOWN, input);
-    ip_addr_copy_from_ip6_packed(local, ip->dest);
-    ip6_addr_assign_zone(ip_2_ip6(&local), IP6_UNKNOWN, input);
-    coronet::net::check_syn(static_cast<const u8_t*>(p->payload) + IP6_HLEN, p->len - IP6_HLEN,
-                            remote, local);
+    if (IP6H_V(ip) != 6) return 0;
+    switch (IP6H_NEXTH(ip)) {
+    case IP6_NEXTH_TCP: break;
+    case IP6_NEXTH_HOPBYHOP:
+    case IP6_NEXTH_ROUTING:
+    case IP6_NEXTH_FRAGMENT:
+    case IP6_NEXTH_DESTOPTS:  // may lead to a TCP header the hook does not look for
+        coronet::net::pcb_index::before_unread_input();
+        return 0;
+    default: return 0;
+    }
+    const u8_t* tcp = static_cast<const u8_t*>(p->payload) + IP6_HLEN;
+    if (tcp_tw_pcbs) {
+        ip_addr_t remote, local;
+        ip_addr_copy_from_ip6_packed(remote, ip->src);
+        ip6_addr_assign_zone(ip_2_ip6(&remote), IP6_UNKNOWN, input);
+        ip_addr_copy_from_ip6_packed(local, ip->dest);
+        ip6_addr_assign_zone(ip_2_ip6(&local), IP6_UNKNOWN, input);
+        coronet::net::check_syn(tcp, p->len - IP6_HLEN, remote, local);
+    }
+    coronet::net::pcb_index::before_input(ip, netif_get_index(input), tcp, p->len - IP6_HLEN);
     return 0;
 }

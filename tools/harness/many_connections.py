@@ -57,6 +57,7 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: appliance\r\n\r\n"
 PARTIAL_HEAD = b"GET / HTTP/1.1\r\nHost: appliance\r\n"  # no blank line: the head never ends
 STATUS_TIMEOUT = 10.0            # seconds one GET /status may take
 POLL_S = 0.5                     # between /status polls while waiting for the guest
+CLOSE_TICK = 0.01                # seconds between a worker's batches of closes (--close-rate)
 
 
 def check(condition: bool, what: str, detail: object = "") -> None:
@@ -416,12 +417,17 @@ class Worker:
             if time.monotonic() >= end:
                 return self.tally.reply(self)
 
-    def close(self) -> dict:
+    def close(self, rate: float = 0) -> dict:
+        """Closes every connection, `rate` per second (0: at once). A whole fleet sending FIN in
+        the same millisecond overflows the tap's queue, and Linux retransmits them in step."""
         closed = 0
+        chunk = max(1, int(rate * CLOSE_TICK)) if rate else len(self.conns) + 1
         for conn in self.conns:
             if conn.state != CLOSED:
                 self._drop(conn)
                 closed += 1
+                if closed % chunk == 0:
+                    time.sleep(CLOSE_TICK)
         self.conns = []
         return {"closed": closed, **self.census()}
 
@@ -465,8 +471,10 @@ class Fleet:
     connections; `in_flight` handshakes or requests at once over all of them. Commands go to
     every worker at once; their replies are merged."""
 
-    def __init__(self, host: str, port: int, workers: int, in_flight: int, capacity: int):
+    def __init__(self, host: str, port: int, workers: int, in_flight: int, capacity: int,
+                 close_rate: float = 10_000):
         self.host, self.port = host, port
+        self.close_rate = close_rate
         self.sources = source_addresses(workers)
         self.capacity = capacity
         self.in_flight = max(1, math.ceil(in_flight / workers))
@@ -478,7 +486,8 @@ class Fleet:
     def sized(cls, host: str, port: int, count: int, args: argparse.Namespace) -> "Fleet":
         """A fleet big enough for `count` connections (--workers at least)."""
         capacity = min(args.per_worker or file_capacity(), file_capacity())
-        return cls(host, port, max(args.workers, math.ceil(count / capacity)), args.in_flight, capacity)
+        return cls(host, port, max(args.workers, math.ceil(count / capacity)), args.in_flight, capacity,
+                   args.close_rate)
 
     def __enter__(self) -> "Fleet":
         prepare_namespace(self.sources)
@@ -563,8 +572,10 @@ class Fleet:
         return self._all("survey", seconds, seconds=seconds)
 
     def close(self) -> dict:
+        rate = self.close_rate / len(self.pipes)
+        wait = 30 + max(self.held) / rate
         self.held = [0] * len(self.held)
-        return self._all("close", 30)
+        return self._all("close", wait, rate=rate)
 
 
 # -- /status ------------------------------------------------------------------------------
@@ -922,6 +933,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     common.add_argument("--accept-timeout", type=float,
                         help="seconds for /status to count them all open after the handshakes "
                              "(default 60 + 10 ms per connection)")
+    common.add_argument("--close-rate", type=float, default=10_000,
+                        help="connections closed per second at the end, all workers together "
+                             "(default %(default)s)")
     common.add_argument("--settle", type=float,
                         help="seconds for the guest to let go of closed connections "
                              "(default 30 + 10 ms per connection)")

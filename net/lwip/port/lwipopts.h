@@ -63,8 +63,8 @@
 #define TCP_OOSEQ_MAX_BYTES (16 * 1024)
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
-/* One extension argument per control block: the connection index's (net/lwip/pcb_index.hpp). */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+/* Extension arguments per control block: the connection index's two (net/lwip/pcb_index.hpp). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 
 /* Input hooks implemented in net/lwip/ (new connections over TIME-WAIT ones). */
 #define LWIP_HOOK_FILENAME "lwip_hooks.h"
