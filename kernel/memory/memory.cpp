@@ -196,7 +196,7 @@ uint64_t reserve_bytes() {
 }
 
 bool short_of_memory() {
-    // Free pages alone usually settle it; mallinfo() walks malloc's free list.
+    // Free pages alone usually settle it; mallinfo() walks malloc's free chunks.
     uint64_t reserve = reserve_bytes();
     return g_pages.free_pages() * kPageSize < reserve && free_bytes() < reserve;
 }

@@ -117,7 +117,7 @@ void idle_test_main(void* argument) {
     }
     while (idle->started < kIdleCount) sched::yield();
     memory::Stats m = memory::stats();
-    // Heap pages nano-malloc holds but does not use are not the coroutines'.
+    // Heap pages malloc holds but does not use are not the coroutines'.
     uint64_t bytes = (used_pages() - used_before) * kPageSize - (m.heap_bytes - m.heap_used);
     idle->bytes_each = bytes / kIdleCount;
     printf(
