@@ -162,9 +162,11 @@ foreach(file IN LISTS _board_files)
     --append "virtio_net.lose_interrupts=50" --scenario "load recovered")
   # A small guest: in 8 MiB the same load is served with no failure (README, "Memory").
   add_test(NAME ${board}.http_small_memory COMMAND ${HTTP_TEST} --net tap --memory 8M --scenario load)
+  # IPv6 beside IPv4 over the tap (the guest's link-local address): served, ended, let go.
+  add_test(NAME ${board}.http_ipv6 COMMAND ${HTTP_TEST} --net tap --ipv6 --scenario ipv6)
   set_tests_properties(${board}.http_basic ${board}.http_errors ${board}.http_pipeline
     ${board}.http_slow_client ${board}.http_load ${board}.http_lost_interrupts
-    ${board}.http_small_memory PROPERTIES
+    ${board}.http_small_memory ${board}.http_ipv6 PROPERTIES
     LABELS "http;net;${board};${arch}" TIMEOUT 600)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

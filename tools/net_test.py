@@ -34,6 +34,8 @@ def main() -> int:
     p.add_argument("--boot-timeout", type=float, default=60)
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--append", default="", help="more kernel command line")
+    p.add_argument("--ipv6", action="store_true",
+                   help="IPv6 on the tap too: the client also gets --host6 with the guest's link-local address")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="a console line that must appear (checked after the scenario)")
     args = p.parse_args()
@@ -41,10 +43,11 @@ def main() -> int:
     what = f"{args.board} {args.net} {args.scenario}"
     echo = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
     appliance = Appliance(args.board, args.net, args.client, build_dir=args.build_dir, memory=args.memory,
-                          append=args.append, echo=echo, boot_timeout=args.boot_timeout)
+                          append=args.append, echo=echo, boot_timeout=args.boot_timeout, ipv6=args.ipv6)
     try:
         with appliance:
-            client = appliance.client_command(*args.scenario.split())
+            more = ["--host6", appliance.link_local()] if args.ipv6 else []
+            client = appliance.client_command(*more, *args.scenario.split())
             print(f"net_test: {' '.join(client)}", flush=True)
             result = subprocess.run(client, timeout=args.timeout)
             missing = []

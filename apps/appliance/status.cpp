@@ -158,6 +158,7 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
     json.member("indexed", stack.indexed);
     json.member("index_hits", stack.index_hits);
     json.member("index_skips", stack.index_skips);
+    json.member("index_unread", stack.index_unread);
     json.member("time_wait_reuses", stack.time_wait_reuses);
     json.end_object();
 

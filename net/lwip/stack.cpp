@@ -115,7 +115,8 @@ StackStats stack_stats() {
             bytes,
             index.indexed,
             index.hits,
-            index.skipped};
+            index.skipped,
+            index.unread};
 }
 
 void stack_activity() { sched::signal(g_output); }

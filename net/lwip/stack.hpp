@@ -46,6 +46,7 @@ struct StackStats {
     uint64_t indexed;           // connections in the control-block index (pcb_index.hpp)
     uint64_t index_hits;        // segments whose connection the index found for lwIP
     uint64_t index_skips;       // segments with no active connection: lwIP's walk spared (SYNs)
+    uint64_t index_unread;      // packets lwIP walked the whole list for (fragments; rebuilt)
 };
 StackStats stack_stats();
 

@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 from target import QemuTarget, TargetError
 
 from . import module_command
-from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace
+from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace
 
 IMAGE = "coronet"
 
@@ -83,12 +83,12 @@ class Appliance:
 
     def __init__(self, board: str, net: str, app: str, *, build_dir=None, memory: str = "256M",
                  append: str = "", echo: Optional[Callable[[str], None]] = None,
-                 boot_timeout: float = 60):
+                 boot_timeout: float = 60, ipv6: bool = False):
         self.board, self.net, self.app = board, net, APPS[app]
         self._app_name = app
         self._options = dict(build_dir=build_dir, memory=memory, append=append, echo=echo)
         self.boot_timeout = boot_timeout
-        self.namespace = Namespace(f"coronet-{os.getpid()}") if net == "tap" else None
+        self.namespace = Namespace(f"coronet-{os.getpid()}", ipv6=ipv6) if net == "tap" else None
         self.target: Optional[QemuTarget] = None
         self.transcript = ""
 
@@ -127,6 +127,12 @@ class Appliance:
     @property
     def netns(self) -> Optional[str]:
         return self.namespace.name if self.namespace else None
+
+    def link_local(self, timeout: float = 30) -> str:
+        """The guest's IPv6 link-local address as the host reaches it over the tap
+        (`fe80::...%tap0`), once the guest says it is valid (tap namespace with ipv6)."""
+        _, _, match = self.target.console.wait_for(r"ipv6 (FE80::[0-9A-F:]+)", timeout, 0)
+        return f"{match.group(1).lower()}%{TAP}"
 
     def url(self, path: str = "/") -> str:
         """http://host[:port]/path, without the port when it is 80 (as a browser writes it)."""

@@ -460,6 +460,57 @@ def recovered(host: str, port: int) -> None:
     check(missed > 0, f"the driver recovered from {missed} lost interrupts", status["net"])
 
 
+def ipv6(host: str, port: int, host6: str, count: int = 300) -> None:
+    """IPv6 beside IPv4 (`host6`: the guest's link-local address, `fe80::...%tap0`): `count`
+    keep-alive connections of each, opened alternately so that their control blocks interleave
+    on lwIP's list, all served; then the IPv6 ones end (half with FIN, half reset) while the
+    IPv4 ones keep serving, curl fetches over IPv6, and once all are gone the guest holds none
+    of them and its connection index only live control blocks."""
+    check(bool(host6), "the guest's IPv6 link-local address is known", host6)
+    v4: list[Connection] = []
+    v6: list[Connection] = []
+    try:
+        for _ in range(count):
+            v4.append(Connection(host, port))
+            v6.append(Connection(host6, port))
+        for name, conns in (("IPv4", v4), ("IPv6", v6)):
+            for i, c in enumerate(conns):
+                c.send(get("/"))
+                reply = c.response()
+                if reply.status != 200 or reply.body != HELLO:
+                    raise AssertionError(f"{name} connection {i}: {reply.status} to GET /")
+            check(True, f"{count} {name} keep-alive connections served")
+        stack = status_json(host, port)["stack"]
+        check(stack["indexed"] >= 2 * count, f"all {2 * count} in the guest's connection index", stack["indexed"])
+        for i, c in enumerate(v6):
+            if i % 2:
+                c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.sock.close()
+        v6 = []
+        for i, c in enumerate(v4):
+            c.send(get("/"))
+            reply = c.response()
+            if reply.status != 200 or reply.body != HELLO:
+                raise AssertionError(f"IPv4 connection {i} after the IPv6 ones ended: {reply.status}")
+        check(True, f"the {count} IPv4 connections still served once the IPv6 ones ended")
+        address, _, zone = host6.partition("%")
+        r = curl("-g", f"http://[{address}%25{zone}]:{port}/")
+        check(r.returncode == 0 and r.stdout == HELLO, "curl GET / over IPv6", r.stderr)
+    finally:
+        for c in v4 + v6:
+            c.sock.close()
+    deadline = time.monotonic() + 15
+    while True:
+        status = status_json(host, port)
+        if status["http"]["connections_open"] <= 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    check(status["http"]["connections_open"] <= 1, "all let go", status["http"]["connections_open"])
+    stack = status["stack"]
+    check(stack["indexed"] <= stack["tcp_pcbs"]["used"],
+          f"connection index: {stack['indexed']} entries, lwIP holds {stack['tcp_pcbs']['used']} control blocks")
+
+
 SCENARIOS = {
     "basic": basic,
     "bundle": bundle,
@@ -470,6 +521,7 @@ SCENARIOS = {
     "reconnect": reconnect,
     "idle": idle,
     "recovered": recovered,
+    "ipv6": ipv6,
 }
 
 
@@ -479,6 +531,7 @@ def main() -> int:
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--header-timeout", type=float, default=10.0, help="the server's, for 'slow'")
     p.add_argument("--requests", type=int, default=20000, help="ab requests, for 'load'")
+    p.add_argument("--host6", default="", help="the guest's IPv6 address, for 'ipv6'")
     p.add_argument("scenario", nargs="+", choices=sorted(SCENARIOS))
     args = p.parse_args()
     for name in args.scenario:
@@ -487,6 +540,8 @@ def main() -> int:
             slow(args.host, args.port, args.header_timeout)
         elif name == "load":
             load(args.host, args.port, args.requests)
+        elif name == "ipv6":
+            ipv6(args.host, args.port, args.host6)
         else:
             SCENARIOS[name](args.host, args.port)
     return 0
