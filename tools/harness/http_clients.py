@@ -383,6 +383,24 @@ def drained(host: str, port: int, wait: float = 15.0) -> None:
     check(max(held.values()) <= 2, "after the load: receive buffers, pbufs and connections all released", stack)
 
 
+def serve_each(connections: list[Connection], what: str) -> None:
+    """GET / on each connection in turn: every one answers 200 with the hello body."""
+    for i, c in enumerate(connections):
+        c.send(get("/"))
+        reply = c.response()
+        if reply.status != 200 or reply.body != HELLO:
+            raise AssertionError(f"{what} {i}: {reply.status} to GET /")
+
+
+def wait_let_go(host: str, port: int, seconds: float) -> dict:
+    """/status once the guest counts no connection open but the /status request's own (or
+    after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while (status := status_json(host, port))["http"]["connections_open"] > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return status
+
+
 def idle(host: str, port: int, count: int = 50) -> None:
     """Idle keep-alive connections hold no connection buffers: each of `count` connections is
     served a request (one of them with a head too big for a pooled buffer), then /status says
@@ -403,19 +421,13 @@ def idle(host: str, port: int, count: int = 50) -> None:
         check(buffers["bytes_held"] <= buffers["buffer_size"] and buffers["large_bytes"] == 0,
               f"{count} idle connections hold no buffers (bytes_held {buffers['bytes_held']}: the "
               f"/status request's own input)", buffers)
-        for i, c in enumerate(connections):
-            c.send(get("/"))
-            reply = c.response()
-            if reply.status != 200 or reply.body != HELLO:
-                raise AssertionError(f"idle connection {i} no longer serves: {reply.status}")
+        serve_each(connections, "idle connection")
         check(True, f"all {count} idle connections serve again")
         # Reset by the clients (RST, no FIN): the server lets go of every one of them.
         for c in connections:
             c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.sock.close()
-        deadline = time.monotonic() + 10
-        while (open_now := status_json(host, port)["http"]["connections_open"]) > 1 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        open_now = wait_let_go(host, port, 10)["http"]["connections_open"]
         check(open_now <= 1, f"{count} reset connections no longer counted open", open_now)
     finally:
         for c in connections:
@@ -474,11 +486,7 @@ def ipv6(host: str, port: int, host6: str, count: int = 300) -> None:
             v4.append(Connection(host, port))
             v6.append(Connection(host6, port))
         for name, conns in (("IPv4", v4), ("IPv6", v6)):
-            for i, c in enumerate(conns):
-                c.send(get("/"))
-                reply = c.response()
-                if reply.status != 200 or reply.body != HELLO:
-                    raise AssertionError(f"{name} connection {i}: {reply.status} to GET /")
+            serve_each(conns, f"{name} connection")
             check(True, f"{count} {name} keep-alive connections served")
         stack = status_json(host, port)["stack"]
         check(stack["indexed"] >= 2 * count, f"all {2 * count} in the guest's connection index", stack["indexed"])
@@ -487,11 +495,7 @@ def ipv6(host: str, port: int, host6: str, count: int = 300) -> None:
                 c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.sock.close()
         v6 = []
-        for i, c in enumerate(v4):
-            c.send(get("/"))
-            reply = c.response()
-            if reply.status != 200 or reply.body != HELLO:
-                raise AssertionError(f"IPv4 connection {i} after the IPv6 ones ended: {reply.status}")
+        serve_each(v4, "IPv4 connection, after the IPv6 ones ended,")
         check(True, f"the {count} IPv4 connections still served once the IPv6 ones ended")
         address, _, zone = host6.partition("%")
         r = curl("-g", f"http://[{address}%25{zone}]:{port}/")
@@ -499,12 +503,7 @@ def ipv6(host: str, port: int, host6: str, count: int = 300) -> None:
     finally:
         for c in v4 + v6:
             c.sock.close()
-    deadline = time.monotonic() + 15
-    while True:
-        status = status_json(host, port)
-        if status["http"]["connections_open"] <= 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    status = wait_let_go(host, port, 15)
     check(status["http"]["connections_open"] <= 1, "all let go", status["http"]["connections_open"])
     stack = status["stack"]
     check(stack["indexed"] <= stack["tcp_pcbs"]["used"],
