@@ -43,12 +43,13 @@ from typing import Callable, Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import AARCH64_QEMU_ARGS, Boot, Guest, linux_versions, machine_context, mib_of  # noqa: E402
+from bench_http import (  # noqa: E402
+    AARCH64_QEMU_ARGS, Boot, Guest, guests_ready, linux_versions, machine_context, mib_of)
 from harness import ROOT, build_path, module_command  # noqa: E402
-from harness.chart import render  # noqa: E402
+from harness.chart import publish  # noqa: E402
 from harness.loadgen import WRK_TIMEOUT, run_wrk  # noqa: E402
 from harness.many_connections import PORT_RANGE  # noqa: E402
-from harness.netns import GUEST_ADDRESS, TAP, Namespace, netns_prefix, netns_run  # noqa: E402
+from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402
 from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
 from target import TargetError, list_boards, load_board  # noqa: E402
 
@@ -423,33 +424,21 @@ def main(argv: list[str]) -> int:
     if not args.skip_linux:
         guests.append(Guest("linux", "linux", args.board, build_dir, f"{SHELL} {args.linux_append}".strip(),
                             qemu_args))
-    try:
-        for g in guests:
-            g.check_built()
-    except (TargetError, subprocess.CalledProcessError) as e:
-        log(str(e))
+    if not guests_ready(guests, build_dir, log):
         return 2
-    if build_type(build_dir) != "Release":
-        log(f"warning: {build_dir} is a {build_type(build_dir)} build; figures against nginx want Release")
 
     stop_on_sigterm()
     context = machine_context(args.board, args.memory)
     log(f"{context['board']}, -m {args.memory}, {context['qemu']}, host {context['cpu']}")
     samples: dict[str, list[dict]] = {g.label: [] for g in guests}
-    interrupted = False
-    ns = Namespace(f"bench-conn-{os.getpid()}")
-    try:
-        ns.__enter__()
-        netns_run(ns.name, ["sysctl", "-q", "-w", f"net.ipv4.neigh.{TAP}.retrans_time_ms=20"], 10)
-        netns_run(ns.name, ["sysctl", "-q", "-w", f"net.ipv4.ip_local_port_range={PORT_RANGE}"], 10)
+
+    def measure(ns_name: str) -> None:
         for r in range(1, args.rounds + 1):
             for g in guests:
-                samples[g.label].append(measure_guest(g, args, ns.name, r))
-    except KeyboardInterrupt:
-        interrupted = True
-        log("interrupted: reporting what was measured")
-    finally:
-        ns.__exit__(None, None, None)
+                samples[g.label].append(measure_guest(g, args, ns_name, r))
+
+    interrupted = measure_in_namespace(f"bench-conn-{os.getpid()}", measure, log,
+                                       [f"net.ipv4.ip_local_port_range={PORT_RANGE}"])
 
     doc = {
         "context": context,
@@ -466,18 +455,7 @@ def main(argv: list[str]) -> int:
         "summary": {g.label: summarize(samples[g.label], args) for g in guests},
         "samples": samples,
     }
-    json_path = Path(args.json)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(doc, indent=2) + "\n")
-    print_report(doc)
-    png = Path(args.png)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    drawn, why_not = render("connections", json_path, png)
-    if drawn:
-        print(f"\nchart: {png}")
-    else:
-        log(f"chart skipped: {why_not}")
-    print(f"results: {json_path}")
+    publish("connections", doc, Path(args.json), Path(args.png), print_report, log)
     failed = interrupted or any(failures(x) for runs in samples.values() for x in runs)
     return 1 if failed else 0
 

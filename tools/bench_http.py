@@ -38,17 +38,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ROOT, build_path  # noqa: E402
 from harness.appliance import APPS, appliance_image, appliance_target  # noqa: E402
-from harness.chart import render  # noqa: E402
+from harness.chart import publish  # noqa: E402
 from harness.loadgen import WRK_TIMEOUT, run_ab, run_wrk  # noqa: E402
 from harness.netns import (  # noqa: E402
-    GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace, netns_prefix, netns_run)
+    GUEST_ADDRESS, HOST_ADDRESS, PREFIX, measure_in_namespace, netns_prefix)
 from harness.probe import run_probe  # noqa: E402
 from harness.qmp import qmp_args, virtio_queues  # noqa: E402
 from harness.report import build_type, cpu_model, preflight, qemu_version, ratio, spread, stop_on_sigterm, utc_now  # noqa: E402
@@ -120,6 +120,20 @@ class Guest:
             if not all(p.is_file() for p in artifacts(arch)):
                 log(f"building the Linux guest for {arch} (tools/linux_guest/build)")
                 subprocess.run([str(ROOT / "tools" / "linux_guest" / "build"), "--arch", arch], check=True)
+
+
+def guests_ready(guests: list[Guest], build_dir: Path, say: Callable[[str], None]) -> bool:
+    """Whether every guest's image is there (the Linux guest is built if need be; says what is
+    missing); warns when Coronet's build is not a Release one."""
+    try:
+        for g in guests:
+            g.check_built()
+    except (TargetError, subprocess.CalledProcessError) as e:
+        say(str(e))
+        return False
+    if any(g.kind == "coronet" for g in guests) and build_type(build_dir) != "Release":
+        say(f"warning: {build_dir} is a {build_type(build_dir)} build; figures against nginx want Release")
+    return True
 
 
 # -- one boot -----------------------------------------------------------------------------
@@ -527,43 +541,28 @@ def main(argv: list[str]) -> int:
                     args.coronet_append if kind == "coronet" else args.linux_append,
                     tuple(shlex.split(args.qemu_args)))
               for label, kind in zip(labels, args.kinds)]
-    try:
-        for g in guests:
-            g.check_built()
-    except (TargetError, subprocess.CalledProcessError) as e:
-        log(str(e))
+    if not guests_ready(guests, build_dir, log):
         return 2
-    if "coronet" in args.kinds and build_type(build_dir) != "Release":
-        log(f"warning: {build_dir} is a {build_type(build_dir)} build; figures against nginx want Release")
 
     # SIGTERM ends the run the way Ctrl-C does: through the finally blocks below, which
     # stop QEMU and delete the namespace.
     stop_on_sigterm()
     context = machine_context(args.board, args.memory)
     log(f"{context['board']}, -m {args.memory}, {context['qemu']}, host {context['cpu']}")
-    ns = Namespace(f"bench-http-{os.getpid()}")
     memory_results: dict[str, dict] = {}
-    interrupted = False
-    try:
-        ns.__enter__()
-        # Faster ARP retries towards the guest: while it boots, ARP for 10.77.0.2 goes
-        # unanswered, and with the default 1 s between tries the first response could
-        # wait up to a second for the next ARP request after the guest is up.
-        netns_run(ns.name, ["sysctl", "-q", "-w", f"net.ipv4.neigh.{TAP}.retrans_time_ms=20"], 10)
+
+    def measure(ns_name: str) -> None:
         for r in range(1, args.rounds + 1):
             for g in guests:
-                load_round(g, args, ns.name, r)
+                load_round(g, args, ns_name, r)
         for _ in range(args.boots - args.rounds):
             for g in guests:
-                boot_only(g, args, ns.name)
+                boot_only(g, args, ns_name)
         if args.memory_search:
             for g in guests:
-                memory_results[g.label] = memory_search(g, args, ns.name)
-    except KeyboardInterrupt:
-        interrupted = True
-        log("interrupted: reporting what was measured")
-    finally:
-        ns.__exit__(None, None, None)
+                memory_results[g.label] = memory_search(g, args, ns_name)
+
+    interrupted = measure_in_namespace(f"bench-http-{os.getpid()}", measure, log)
 
     doc = {
         "context": context,
@@ -580,23 +579,12 @@ def main(argv: list[str]) -> int:
         "failures": {g.label: g.samples["failures"] for g in guests},
         "samples": {g.label: g.samples["boots"] for g in guests},
     }
-    json_path = Path(args.json)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(doc, indent=2) + "\n")
-    print_report(doc)
     png = Path(args.png)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    drawn, why_not = render("http", json_path, png)
-    if not drawn:
-        log(f"chart skipped: {why_not}")
-    else:
-        print(f"\nchart: {png}")
-        if args.update_readme_assets:
-            dest = ROOT / "docs" / "bench" / "http.png"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(png, dest)
-            print(f"chart copied to {dest.relative_to(ROOT)}")
-    print(f"results: {json_path}")
+    if publish("http", doc, Path(args.json), png, print_report, log) and args.update_readme_assets:
+        dest = ROOT / "docs" / "bench" / "http.png"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, dest)
+        print(f"chart copied to {dest.relative_to(ROOT)}")
     failed = interrupted or any(doc["failures"].values()) or any(
         s[k]["failed"] for s in doc["summary"].values() for k, _, _, _ in METRICS)
     return 1 if failed else 0

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from . import module_command
 
@@ -25,6 +26,23 @@ def render(kind: str, json_path: Path, png: Path) -> tuple[bool, str]:
     if r.returncode != 0:
         return False, f"python3-matplotlib missing? tools/deps installs it: {r.stderr.strip()[-500:]}"
     return True, ""
+
+
+def publish(kind: str, doc: dict, json_path: Path, png: Path, print_report: Callable[[dict], None],
+            say: Callable[[str], None]) -> bool:
+    """A benchmark's results out: `doc` written to `json_path`, its report printed, chart `kind`
+    drawn into `png` (or why not said), both paths printed. Whether the chart was drawn."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(doc, indent=2) + "\n")
+    print_report(doc)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    drawn, why_not = render(kind, json_path, png)
+    if drawn:
+        print(f"\nchart: {png}")
+    else:
+        say(f"chart skipped: {why_not}")
+    print(f"results: {json_path}")
+    return drawn
 
 
 def http(doc: dict, png: Path) -> None:
