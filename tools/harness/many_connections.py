@@ -57,7 +57,8 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: appliance\r\n\r\n"
 PARTIAL_HEAD = b"GET / HTTP/1.1\r\nHost: appliance\r\n"  # no blank line: the head never ends
 STATUS_TIMEOUT = 10.0            # seconds one GET /status may take
 POLL_S = 0.5                     # between /status polls while waiting for the guest
-CLOSE_TICK = 0.01                # seconds between a worker's batches of closes (--close-rate)
+CLOSE_RATE = 10_000              # connections closed per second by the whole fleet (--close-rate)
+CLOSE_TICK = 0.01                # seconds between a worker's batches of closes
 
 
 def check(condition: bool, what: str, detail: object = "") -> None:
@@ -472,7 +473,7 @@ class Fleet:
     every worker at once; their replies are merged."""
 
     def __init__(self, host: str, port: int, workers: int, in_flight: int, capacity: int,
-                 close_rate: float = 10_000):
+                 close_rate: float = CLOSE_RATE):
         self.host, self.port = host, port
         self.close_rate = close_rate
         self.sources = source_addresses(workers)
@@ -933,7 +934,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     common.add_argument("--accept-timeout", type=float,
                         help="seconds for /status to count them all open after the handshakes "
                              "(default 60 + 10 ms per connection)")
-    common.add_argument("--close-rate", type=float, default=10_000,
+    common.add_argument("--close-rate", type=float, default=CLOSE_RATE,
                         help="connections closed per second at the end, all workers together "
                              "(default %(default)s)")
     common.add_argument("--settle", type=float,
