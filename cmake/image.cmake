@@ -48,7 +48,7 @@ endfunction()
 # The images every board gets: the appliance and the in-guest test image.
 function(coronet_board_images board linker_script board_source)
   coronet_image(${board} coronet LINKER_SCRIPT ${linker_script}
-    SOURCES ${board_source} LIBRARIES coronet_app_appliance coronet_http)
+    SOURCES ${board_source} LIBRARIES coronet_app_appliance coronet_http coronet_redis)
   coronet_image(${board} kernel-tests LINKER_SCRIPT ${linker_script}
     SOURCES ${board_source} LIBRARIES coronet_kernel_tests)
 endfunction()

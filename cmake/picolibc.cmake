@@ -7,7 +7,7 @@ endif()
 
 set(_pico_cflags ${CORONET_ARCH_FLAGS} -O2 -g -ffunction-sections -fdata-sections
     -fno-unwind-tables -fno-asynchronous-unwind-tables -fno-stack-protector)
-string(SHA1 _pico_hash "${CORONET_ARCH};${_pico_cflags};picolibc-1.8.10;v2")
+string(SHA1 _pico_hash "${CORONET_ARCH};${_pico_cflags};picolibc-1.8.10;v3")
 string(SUBSTRING ${_pico_hash} 0 12 _pico_hash)
 set(PICOLIBC_BUILD ${CORONET_BUILD_CACHE}/picolibc-${CORONET_ARCH}-${_pico_hash})
 set(PICOLIBC_PREFIX ${PICOLIBC_BUILD}/install)
@@ -55,7 +55,7 @@ if(NOT EXISTS ${PICOLIBC_BUILD}/.complete)
             -Dmultilib=false -Dpicocrt=false -Dsemihost=false -Dtests=false
             -Dspecsdir=none -Dthread-local-storage=false -Dposix-console=false
             -Dio-long-long=true -Dnewlib-global-errno=true
-            -Dnewlib-nano-malloc=false
+            -Dnewlib-nano-malloc=false -Dio-long-double=true
     OUTPUT_FILE ${PICOLIBC_BUILD}/setup.log ERROR_FILE ${PICOLIBC_BUILD}/setup.log
     RESULT_VARIABLE _rc)
   if(_rc EQUAL 0)

@@ -53,4 +53,9 @@ uint64_t unix_seconds() {
     return g_rtc_seconds + ns_to_s(uptime_ns() - g_rtc_uptime_ns);
 }
 
+uint64_t unix_ns() {
+    if (!g_available) return 0;
+    return g_rtc_seconds * kSecond + (uptime_ns() - g_rtc_uptime_ns);
+}
+
 }  // namespace coronet::wall_clock

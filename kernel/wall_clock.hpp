@@ -15,5 +15,8 @@ void init();
 bool available();
 // UTC Unix seconds now; 0 when !available().
 uint64_t unix_seconds();
+// UTC Unix nanoseconds now (the same reading with the uptime's resolution); 0 when
+// !available().
+uint64_t unix_ns();
 
 }  // namespace coronet::wall_clock

@@ -1,10 +1,13 @@
 // The default appliance image and its composition root: the one place that reads the boot
 // options (into option structs for the stack and each app), brings up the network stack and
-// the apps, then runs the reactor loop. (WebSocket and Redis apps attach here as they land.)
+// the apps, then runs the reactor loop. (The WebSocket app attaches here when it lands.)
+#include <new>
+
 #include "apps/appliance/status.hpp"
 #include "apps/appliance/web.hpp"
 #include "apps/echo/echo.hpp"
 #include "apps/http/server.hpp"
+#include "apps/redis/server.hpp"
 #include "kernel/app.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
@@ -80,6 +83,25 @@ http::ServerOptions web_options(const BootConfig& config) {
     return options;
 }
 
+// Redis's proto-max-bulk-len: its 512 MB default, or a quarter of RAM on a smaller guest (a value
+// that could never be stored is refused while it is still being declared).
+uint64_t bulk_limit_for_memory() {
+    uint64_t quarter = memory::stats().ram_bytes / 4;
+    return quarter < redis::kMaxBulkLengthCeiling ? quarter : redis::kMaxBulkLengthCeiling;
+}
+
+redis::ServerOptions redis_options(const BootConfig& config) {
+    redis::ServerOptions options;
+    redis::EngineOptions& engine = options.engine;
+    engine.max_clients = count_option(config, "redis.maxclients", connection_limit_for_memory());
+    engine.max_bulk_length =
+        count_option(config, "redis.proto-max-bulk-len", bulk_limit_for_memory());
+    // A client's unparsed input may hold one maximal value and its command around it.
+    engine.max_query_buffer =
+        count_option(config, "redis.client-query-buffer-limit", engine.max_bulk_length + 64 * 1024);
+    return options;
+}
+
 }  // namespace
 
 int app_main(const BootInfo& info) {
@@ -94,6 +116,10 @@ int app_main(const BootInfo& info) {
         LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
     if (auto web = apps::start_web(web_options(config)); !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));
+    auto* redis = new (std::nothrow) redis::Server(redis_options(config));
+    if (!redis) LOG_ERROR("redis: no memory for the server");
+    else if (auto started = redis->start(); !started)
+        LOG_ERROR("redis: cannot start: %s", error_name(started.error()));
     apps::mark_memory_baseline();
     sched::run_forever();
 }

@@ -1,0 +1,165 @@
+// Dispatch: name lookup, arity, MULTI queueing, counters. The commands themselves live in the
+// commands_*.cpp files by family.
+#include "apps/redis/engine.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
+#include "apps/redis/clock.hpp"
+#include "apps/redis/config.hpp"
+#include "apps/redis/transaction.hpp"
+
+namespace coronet::redis {
+namespace {
+
+// Error replies are one line: Redis replaces CR and LF in what it echoes back with spaces.
+void error_line(Reply& reply, char* text, size_t length) {
+    for (size_t i = 0; i < length; ++i)
+        if (text[i] == '\r' || text[i] == '\n') text[i] = ' ';
+    reply.error({text, length});
+}
+
+void unknown_command(Reply& reply, const Arguments& args) {
+    char text[512];
+    size_t length = 0;
+    auto add = [&](std::string_view piece, size_t limit) {
+        if (piece.size() > limit) piece = piece.substr(0, limit);
+        if (piece.size() > sizeof text - length) piece = piece.substr(0, sizeof text - length);
+        std::memcpy(text + length, piece.data(), piece.size());
+        length += piece.size();
+    };
+    add("ERR unknown command '", SIZE_MAX);
+    // Like Redis's "%.128s": up to 128 bytes, stopping at a NUL.
+    std::string_view name = args[0];
+    if (const void* nul = std::memchr(name.data(), 0, name.size()))
+        name = name.substr(0, static_cast<const char*>(nul) - name.data());
+    add(name, 128);
+    add("', with args beginning with: ", SIZE_MAX);
+    size_t listed = 0;
+    for (size_t i = 1; i < args.size() && listed < 128; ++i) {
+        size_t before = length;
+        add("'", SIZE_MAX);
+        std::string_view arg = args[i];
+        if (const void* nul = std::memchr(arg.data(), 0, arg.size()))
+            arg = arg.substr(0, static_cast<const char*>(nul) - arg.data());
+        add(arg, 128 - listed);
+        add("' ", SIZE_MAX);
+        listed += length - before;
+    }
+    error_line(reply, text, length);
+}
+
+void wrong_arity(Reply& reply, const Command& command) {
+    char text[160];
+    int n = snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command",
+                     command.name);
+    reply.error({text, static_cast<size_t>(n)});
+}
+
+void on_database_change(Database& database, std::string_view key, void* engine) {
+    static_cast<Engine*>(engine)->touch_watched(database.index(), key);
+}
+
+}  // namespace
+
+Database& Context::db() { return engine.keyspace().database(session.db); }
+
+Engine::Engine(const EngineOptions& options) : m_options(options) {
+    m_stats.start_ms = unix_time_ms();
+    m_lastsave_seconds = static_cast<uint64_t>(m_stats.start_ms / 1000);
+    for (size_t i = 0; i < kDatabases; ++i) {
+        Database& database = m_keyspace.database(i);
+        database.on_change = on_database_change;
+        database.on_change_context = this;
+    }
+    char number[24];
+    snprintf(number, sizeof number, "%u", options.port);
+    config_set("port", number);
+    snprintf(number, sizeof number, "%zu", options.max_clients);
+    config_set("maxclients", number);
+    snprintf(number, sizeof number, "%llu", static_cast<unsigned long long>(options.max_bulk_length));
+    config_set("proto-max-bulk-len", number);
+    snprintf(number, sizeof number, "%llu",
+             static_cast<unsigned long long>(options.max_query_buffer));
+    config_set("client-query-buffer-limit", number);
+    snprintf(number, sizeof number, "%llu", static_cast<unsigned long long>(options.max_memory));
+    config_set("maxmemory", number);
+}
+
+void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
+    Context context{*this, session, args, reply};
+    session.last_interaction_ms = unix_time_ms();
+    const Command* command = find_command(args[0]);
+    if (!command) {
+        if (session.in_multi) session.multi_failed = true;
+        ++m_stats.total_error_replies;
+        unknown_command(reply, args);
+        return;
+    }
+    int argc = static_cast<int>(args.size());
+    if ((command->arity > 0 && argc != command->arity) ||
+        (command->arity < 0 && argc < -command->arity)) {
+        if (session.in_multi) session.multi_failed = true;
+        ++m_stats.total_error_replies;
+        wrong_arity(reply, *command);
+        return;
+    }
+    if (session.in_multi && !(command->flags & kNoMulti)) {
+        if (!queue_command(session, *command, args)) {
+            session.multi_failed = true;
+            reply.error("ERR out of memory queueing the command");
+            return;
+        }
+        reply.simple("QUEUED");
+        return;
+    }
+    run(context, *command);
+}
+
+void Engine::run(Context& context, const Command& command) {
+    context.session.last_command = command.name;
+    ++m_stats.total_commands_processed;
+    command.handler(context);
+}
+
+void Engine::attach(Session& session) {
+    session.id = m_next_client_id++;
+    session.created_ms = session.last_interaction_ms = unix_time_ms();
+    session.next = m_clients;
+    if (m_clients) m_clients->previous = &session;
+    m_clients = &session;
+    ++m_client_count;
+    ++m_stats.total_connections_received;
+}
+
+void Engine::detach(Session& session) {
+    discard(session);
+    unwatch(session);
+    if (session.previous) session.previous->next = session.next;
+    else m_clients = session.next;
+    if (session.next) session.next->previous = session.previous;
+    session.previous = session.next = nullptr;
+    --m_client_count;
+}
+
+Session* Engine::find_client(uint64_t id) {
+    for (Session* s = m_clients; s; s = s->next)
+        if (s->id == id) return s;
+    return nullptr;
+}
+
+ConfigParameter* Engine::config(std::string_view name) { return config_find(name); }
+
+ConfigParameter* Engine::config_parameters(size_t& count) { return config_table(count); }
+
+void Engine::reset_stats() {
+    int64_t start = m_stats.start_ms;
+    uint64_t received = m_stats.total_connections_received;
+    m_stats = {};
+    m_stats.start_ms = start;
+    (void)received;  // Redis resets this one too
+    keyspace_stats() = {};
+}
+
+}  // namespace coronet::redis

@@ -1,0 +1,91 @@
+// The Redis app's server-wide state and its dispatcher: the keyspace, the client list, the
+// configuration CONFIG GET/SET sees, the counters INFO reports, and execute(), which checks a
+// command's name and arity, queues it inside MULTI, and runs it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "apps/redis/arguments.hpp"
+#include "apps/redis/command.hpp"
+#include "apps/redis/keyspace.hpp"
+#include "apps/redis/reply.hpp"
+#include "apps/redis/session.hpp"
+
+namespace coronet::redis {
+
+struct EngineOptions {
+    uint16_t port = 6379;
+    size_t max_clients = 10000;
+    uint64_t max_bulk_length = 512ULL << 20;  // proto-max-bulk-len
+    uint64_t max_query_buffer = 1ULL << 30;   // client-query-buffer-limit
+    uint64_t max_memory = 0;                  // maxmemory (0: no limit)
+};
+
+struct EngineStats {
+    uint64_t total_connections_received;
+    uint64_t total_commands_processed;
+    uint64_t rejected_connections;
+    uint64_t total_net_input_bytes;
+    uint64_t total_net_output_bytes;
+    uint64_t total_error_replies;
+    uint64_t unexpected_error_replies;
+    int64_t start_ms;
+};
+
+struct ConfigParameter;
+
+class Engine {
+public:
+    explicit Engine(const EngineOptions& options);
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    Keyspace& keyspace() { return m_keyspace; }
+    const EngineOptions& options() const { return m_options; }
+    EngineStats& stats() { return m_stats; }
+
+    // Runs one command (args non-empty) for `session`, writing its reply.
+    void execute(Session& session, const Arguments& args, Reply& reply);
+
+    void attach(Session& session);
+    void detach(Session& session);
+    Session* clients() { return m_clients; }
+    size_t client_count() const { return m_client_count; }
+    Session* find_client(uint64_t id);
+
+    // CONFIG: the current value of a parameter, or nullptr when Redis has no such parameter.
+    ConfigParameter* config(std::string_view name);
+    ConfigParameter* config_parameters(size_t& count);
+
+    // WATCH bookkeeping (apps/redis/transactions.cpp).
+    void watch(Session& session, std::string_view key);
+    void unwatch(Session& session);
+    void touch_watched(size_t db, std::string_view key);
+    void touch_all_watched(size_t db);  // FLUSHDB, SWAPDB
+    void discard(Session& session);     // drop a MULTI queue
+    void exec(Context& context);        // EXEC
+
+    // DEBUG SET-ACTIVE-EXPIRE: whether the active cycle runs.
+    bool active_expire = true;
+
+    uint64_t lastsave_seconds() const { return m_lastsave_seconds; }
+    void reset_stats();
+
+    // Runs a command for EXEC (no MULTI check, counted like any other).
+    void run(Context& context, const Command& command);
+
+private:
+
+    EngineOptions m_options;
+    Keyspace m_keyspace;
+    EngineStats m_stats{};
+    Session* m_clients = nullptr;
+    size_t m_client_count = 0;
+    uint64_t m_next_client_id = 1;
+    uint64_t m_lastsave_seconds = 0;
+    WatchedKey* m_watched_keys = nullptr;  // every watched (db, key) with its sessions
+};
+
+}  // namespace coronet::redis

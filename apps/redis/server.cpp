@@ -1,0 +1,118 @@
+// The connection loop (parse, execute, consume; replies gathered until the connection waits
+// for input, so a pipelined batch leaves in one write) and the active expiry cycle.
+#include "apps/redis/server.hpp"
+
+#include "apps/redis/command_parser.hpp"
+#include "kernel/log.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "net/buffered_stream.hpp"
+#include "net/serve.hpp"
+#include "net/tcp.hpp"
+
+namespace coronet::redis {
+
+Server::Server(const ServerOptions& options) : m_options(options), m_engine(options.engine) {
+    m_limits.max_bulk_length = options.engine.max_bulk_length;
+}
+
+Result<void> Server::start() {
+    net::ServeOptions serve{
+        .name = "redis", .port = m_options.engine.port, .stack_size = kConnectionStackSize};
+    serve.listen.max_connections = m_options.engine.max_clients;
+    m_listener = TRY(net::serve(serve, serve_connection, this));
+    TRY_VOID(sched::spawn(expire_loop, this, {.name = "redis-expire", .detached = true}));
+    LOG_INFO("redis: listening on tcp port %u (at most %zu connections)", m_options.engine.port,
+             m_options.engine.max_clients);
+    return {};
+}
+
+void Server::serve_connection(net::TcpStream& stream, void* server) {
+    static_cast<Server*>(server)->serve(stream);
+}
+
+void Server::serve(net::TcpStream& stream) {
+    net::BufferedStream io(stream, {.max_input = m_options.engine.max_query_buffer,
+                                    .send_timeout_ns = m_options.send_timeout_ns,
+                                    .linger_ns = m_options.linger_ns});
+    Session session;
+    net::format_endpoint(stream.peer(), session.address, sizeof session.address);
+    net::format_endpoint(stream.local(), session.local_address, sizeof session.local_address);
+    m_engine.attach(session);
+    Reply reply(io.output());
+    CommandParser parser(m_limits);
+    Arguments args;
+    EngineStats& stats = m_engine.stats();
+    uint64_t output_before = io.output().total();
+    bool abort = false;
+    while (!session.killed) {
+        ParseStatus status = parser.parse(io.input(), args);
+        if (status == ParseStatus::Done) {
+            if (!args.empty()) m_engine.execute(session, args, reply);
+            io.consume(parser.command_length());
+            parser.reset();
+            args.clear();
+            if (reply.failed()) {
+                abort = true;
+                break;
+            }
+            if (session.close_after_reply) break;
+            continue;
+        }
+        if (status == ParseStatus::Error) {
+            ++m_protocol_errors;
+            ++stats.total_error_replies;
+            LOG_DEBUG("redis: client %s: %s", session.address, parser.error());
+            reply.error(parser.error());
+            break;
+        }
+        if (io.input().empty()) args.release();  // an idle client holds no argument storage
+        auto n = io.fill(sched::kForever);
+        if (!n) {
+            if (n.error() == Error::LimitReached)
+                LOG_WARN("redis: closing client %s that reached max query buffer length",
+                         session.address);
+            abort = n.error() == Error::OutOfMemory;
+            break;
+        }
+        if (*n == 0) break;
+        stats.total_net_input_bytes += *n;
+    }
+    stats.total_net_output_bytes += io.output().total() - output_before;
+    m_engine.detach(session);
+    if (abort || reply.failed()) io.abort();
+    else io.close_gracefully();
+}
+
+void Server::expire_loop(void* argument) {
+    auto* server = static_cast<Server*>(argument);
+    for (;;) {
+        sched::sleep_for(kExpireInterval);
+        if (!server->m_engine.active_expire) continue;
+        for (size_t i = 0; i < kDatabases; ++i) {
+            Database& db = server->m_engine.keyspace().database(i);
+            for (size_t round = 0; round < kExpireRounds && db.volatile_count() > 0; ++round) {
+                if (db.expire_some(kExpireSamples) < kExpireSamples / 4) break;
+            }
+        }
+    }
+}
+
+ServerStats Server::stats() {
+    ServerStats stats{};
+    if (m_listener) {
+        net::TcpListener::Stats connections = m_listener->stats();
+        stats.connections_total = connections.accepted;
+        stats.connections_refused = connections.refused;
+    }
+    stats.clients = m_engine.client_count();
+    stats.commands = m_engine.stats().total_commands_processed;
+    stats.keys = m_engine.keyspace().total_keys();
+    KeyspaceStats& keys = keyspace_stats();
+    stats.expired_keys = keys.expired_keys;
+    stats.keyspace_hits = keys.keyspace_hits;
+    stats.keyspace_misses = keys.keyspace_misses;
+    stats.protocol_errors = m_protocol_errors;
+    return stats;
+}
+
+}  // namespace coronet::redis
