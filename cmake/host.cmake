@@ -79,6 +79,15 @@ if(CORONET_CLANGXX AND CORONET_CLANG)
             -artifact_prefix=${_fuzz_run}/
     WORKING_DIRECTORY ${_fuzz_run})
   set_tests_properties(fuzz.http_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
+  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/redis_parser)
+  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
+  add_test(NAME fuzz.redis_parser
+    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/redis_parser_fuzz
+            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/redis_parser
+            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
+            -artifact_prefix=${_fuzz_run}/
+    WORKING_DIRECTORY ${_fuzz_run})
+  set_tests_properties(fuzz.redis_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
 else()
   message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()

@@ -10,7 +10,7 @@ namespace coronet {
 namespace {
 
 constexpr size_t kInitialSize = 16;
-constexpr size_t kMovesPerOperation = 1;  // buckets rehashed by each find/insert/remove
+constexpr size_t kMovesPerOperation = 1;    // buckets rehashed by each find/insert/remove
 constexpr size_t kEmptyVisitsPerMove = 10;  // empty buckets a step may skip over
 
 uint64_t multiply_fold(uint64_t a, uint64_t b) {
@@ -56,7 +56,8 @@ uint64_t hash_bytes(std::string_view bytes, uint64_t seed) {
         n -= 8;
     }
     uint64_t tail = 0;
-    for (size_t i = 0; i < n; ++i) tail |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    for (size_t i = 0; i < n; ++i)
+        tail |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
     h = multiply_fold(h ^ tail ^ kB, kA ^ (n << 56));
     return multiply_fold(h, kC);
 }
@@ -89,10 +90,10 @@ bool HashIndex::insert(Link* link) {
     else maybe_resize();
     if (!m_table[0].buckets) return false;  // not even the first table could be had
     Link** bucket = bucket_of(link->hash);
-    Table& table = rehashing() && bucket >= m_table[1].buckets &&
-                           bucket < m_table[1].buckets + m_table[1].size
-                       ? m_table[1]
-                       : m_table[0];
+    Table& table =
+        rehashing() && bucket >= m_table[1].buckets && bucket < m_table[1].buckets + m_table[1].size
+            ? m_table[1]
+            : m_table[0];
     link->next = *bucket;
     *bucket = link;
     ++table.used;
@@ -194,8 +195,7 @@ bool HashIndex::rehash_step(size_t count) {
 }
 
 void HashIndex::clear(void (*drop)(Link*, void*), void* context) {
-    while (!clear_some(SIZE_MAX, drop, context)) {
-    }
+    while (!clear_some(SIZE_MAX, drop, context)) {}
 }
 
 bool HashIndex::clear_some(size_t budget, void (*drop)(Link*, void*), void* context) {

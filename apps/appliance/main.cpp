@@ -114,12 +114,15 @@ int app_main(const BootInfo& info) {
     LOG_INFO("net: lwIP %s up", net::stack_version());
     if (auto echo = apps::start_echo(echo_options(config)); !echo)
         LOG_ERROR("echo: cannot listen: %s", error_name(echo.error()));
-    if (auto web = apps::start_web(web_options(config)); !web)
-        LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     auto* redis = new (std::nothrow) redis::Server(redis_options(config));
-    if (!redis) LOG_ERROR("redis: no memory for the server");
-    else if (auto started = redis->start(); !started)
+    if (!redis) {
+        LOG_ERROR("redis: no memory for the server");
+    } else if (auto started = redis->start(); !started) {
         LOG_ERROR("redis: cannot start: %s", error_name(started.error()));
+        redis = nullptr;  // its listener may be half made: /status does not report it
+    }
+    if (auto web = apps::start_web(web_options(config), redis); !web)
+        LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     apps::mark_memory_baseline();
     sched::run_forever();
 }

@@ -1,4 +1,4 @@
-// Status document: uptime, HTTP counters, scheduler, memory and per-device network counters.
+// Status document: uptime, HTTP and Redis counters, scheduler, memory and per-device network counters.
 #include "apps/appliance/status.hpp"
 
 #include <initializer_list>
@@ -48,7 +48,8 @@ void pool(JsonWriter& json, std::string_view name, const net::PoolStats& p) {
 
 void mark_memory_baseline() { g_heap_at_start = memory::stats().heap_used; }
 
-std::string_view status_json(http::Server& server, char* buffer, size_t capacity) {
+std::string_view status_json(const StatusSources& sources, char* buffer, size_t capacity) {
+    http::Server& server = *sources.http;
     JsonWriter json(buffer, capacity);
     json.begin_object();
     json.member("board", kBoard.name);
@@ -69,6 +70,23 @@ std::string_view status_json(http::Server& server, char* buffer, size_t capacity
                FIELD(http, responses_5xx),
                FIELD(http, timeouts),
            });
+
+    if (sources.redis) {
+        redis::ServerStats redis = sources.redis->stats();
+        object(json, "redis",
+               {
+                   FIELD(redis, clients),
+                   FIELD(redis, connections_total),
+                   FIELD(redis, connections_refused),
+                   FIELD(redis, commands),
+                   FIELD(redis, keys),
+                   FIELD(redis, expired_keys),
+                   FIELD(redis, evicted_keys),
+                   FIELD(redis, keyspace_hits),
+                   FIELD(redis, keyspace_misses),
+                   FIELD(redis, protocol_errors),
+               });
+    }
 
     sched::Stats sched = sched::stats();
     object(json, "coroutines",

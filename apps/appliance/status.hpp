@@ -5,16 +5,23 @@
 #include <string_view>
 
 #include "apps/http/server.hpp"
+#include "apps/redis/server.hpp"
 
 namespace coronet::apps {
 
-inline constexpr size_t kStatusJsonCapacity = 4096;
+inline constexpr size_t kStatusJsonCapacity = 6144;
+
+// The apps whose counters the document shows (the Redis server is absent when it did not start).
+struct StatusSources {
+    http::Server* http = nullptr;
+    redis::Server* redis = nullptr;
+};
 
 // Remembers the heap in use with every app up and no connection yet: what connections add to
 // it afterwards is their state (bytes_per_connection).
 void mark_memory_baseline();
 
 // Writes the status document into `buffer`; returns it, or an empty view if it did not fit.
-std::string_view status_json(http::Server& server, char* buffer, size_t capacity);
+std::string_view status_json(const StatusSources& sources, char* buffer, size_t capacity);
 
 }  // namespace coronet::apps

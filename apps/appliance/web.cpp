@@ -19,13 +19,13 @@ constexpr std::string_view kHello = "Hello, world!\n";
 Result<void> hello(http::Exchange& exchange) { return exchange.response.send(kHello); }
 
 Result<void> status(http::Exchange& exchange) {
-    auto* server = static_cast<http::Server*>(exchange.context);
+    auto* sources = static_cast<StatusSources*>(exchange.context);
     auto* buffer = static_cast<char*>(malloc(kStatusJsonCapacity));
     if (!buffer) {
         exchange.response.set_status(503);
         return exchange.response.send("Service Unavailable: out of memory\n");
     }
-    std::string_view json = status_json(*server, buffer, kStatusJsonCapacity);
+    std::string_view json = status_json(*sources, buffer, kStatusJsonCapacity);
     Result<void> sent = Error::None;
     if (json.empty()) {
         exchange.response.set_status(500);
@@ -55,14 +55,16 @@ Result<void> echo(http::Exchange& exchange) {
 
 }  // namespace
 
-Result<void> start_web(const http::ServerOptions& options) {
+Result<void> start_web(const http::ServerOptions& options, redis::Server* redis) {
     auto* router = new (std::nothrow) http::Router();
     if (!router) return Error::OutOfMemory;
     auto* server = new (std::nothrow) http::Server(*router, options);
     if (!server) return Error::OutOfMemory;
+    auto* sources = new (std::nothrow) StatusSources{server, redis};
+    if (!sources) return Error::OutOfMemory;
 
     TRY_VOID(router->add(http::Method::Get, "/", hello));
-    TRY_VOID(router->add(http::Method::Get, "/status", status, server));
+    TRY_VOID(router->add(http::Method::Get, "/status", status, sources));
     TRY_VOID(router->add(http::Method::Get, "/dashboard", dashboard));
     TRY_VOID(router->add(http::Method::Post, "/echo", echo));
     TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "apps/http/server.hpp"
+#include "apps/redis/server.hpp"
 #include "lib/result.hpp"
 
 namespace coronet::apps {
 
 // Starts the web server with the routes above; the composition root chose the options (boot
-// options http.max_connections, http.max_body, http.*_timeout_ms).
-Result<void> start_web(const http::ServerOptions& options);
+// options http.max_connections, http.max_body, http.*_timeout_ms). `/status` also reports the
+// Redis server when there is one.
+Result<void> start_web(const http::ServerOptions& options, redis::Server* redis);
 
 }  // namespace coronet::apps

@@ -341,6 +341,8 @@ ParseStatus CommandParser::parse(std::string_view buffer, Arguments& arguments) 
             continue;  // the first byte belongs to the line
         case State::Inline: {
             // Only as far as a line within the limit could reach: its content, a '\r', a '\n'.
+            // Redis counts what arrived without a '\n', so a line just over the limit may pass
+            // there if it arrives whole; here only the line's own length counts.
             size_t window = limit < SIZE_MAX - 2 ? limit + 2 : SIZE_MAX;
             size_t window_end = end - m_line_start > window ? m_line_start + window : end;
             const void* newline = memchr(data + i, '\n', window_end - i);

@@ -381,12 +381,12 @@ void persist_command(Context& c) {
 const char* encoding_of(const Entry* entry) {
     int64_t ignored;
     switch (entry->type) {
-        case Type::String:
-            if (entry->value_length <= 20 && parse_int64(entry->string(), ignored)) return "int";
-            return entry->value_length <= 44 ? "embstr" : "raw";
-        case Type::List: return "quicklist";
-        case Type::Hash: return "hashtable";
-        case Type::Set: return "hashtable";
+    case Type::String:
+        if (entry->value_length <= 20 && parse_int64(entry->string(), ignored)) return "int";
+        return entry->value_length <= 44 ? "embstr" : "raw";
+    case Type::List: return "quicklist";
+    case Type::Hash: return "hashtable";
+    case Type::Set: return "hashtable";
     }
     return "raw";
 }
@@ -401,8 +401,8 @@ void object_command(Context& c) {
         c.reply.simple("REFCOUNT <key>");
         return;
     }
-    bool known = is_word(sub, "encoding") || is_word(sub, "idletime") ||
-                 is_word(sub, "refcount") || is_word(sub, "freq");
+    bool known = is_word(sub, "encoding") || is_word(sub, "idletime") || is_word(sub, "refcount") ||
+                 is_word(sub, "freq");
     if (!known || c.argc() != 3) {
         char text[200];
         int n = snprintf(text, sizeof text,

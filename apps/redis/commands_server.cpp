@@ -15,8 +15,7 @@ namespace {
 void unknown_subcommand(Context& c, const char* command) {
     char text[256];
     std::string_view sub = c.arg(1);
-    int n = snprintf(text, sizeof text,
-                     "ERR unknown subcommand '%.*s'. Try %s HELP.",
+    int n = snprintf(text, sizeof text, "ERR unknown subcommand '%.*s'. Try %s HELP.",
                      static_cast<int>(sub.size() > 128 ? 128 : sub.size()), sub.data(), command);
     for (int i = 0; i < n; ++i)
         if (text[i] == '\r' || text[i] == '\n') text[i] = ' ';
@@ -25,8 +24,8 @@ void unknown_subcommand(Context& c, const char* command) {
 
 void subcommand_arity(Context& c, const char* full_name) {
     char text[160];
-    int n = snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command",
-                     full_name);
+    int n =
+        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", full_name);
     c.reply.error({text, static_cast<size_t>(n)});
 }
 
@@ -141,7 +140,8 @@ void auth_command(Context& c) {
 bool set_name(Context& c, std::string_view name) {
     for (char ch : name) {
         if (ch < '!' || ch > '~') {
-            c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+            c.reply.error(
+                "ERR Client names cannot contain spaces, newlines or special characters.");
             return false;
         }
     }
@@ -244,11 +244,11 @@ void config_command(Context& c) {
             if (!c.engine.config(c.arg(i))) {
                 char text[200];
                 std::string_view name = c.arg(i);
-                int n = snprintf(text, sizeof text,
-                                 "ERR Unknown option or number of arguments for CONFIG SET - "
-                                 "'%.*s'",
-                                 static_cast<int>(name.size() > 128 ? 128 : name.size()),
-                                 name.data());
+                int n =
+                    snprintf(text, sizeof text,
+                             "ERR Unknown option or number of arguments for CONFIG SET - "
+                             "'%.*s'",
+                             static_cast<int>(name.size() > 128 ? 128 : name.size()), name.data());
                 c.reply.error({text, static_cast<size_t>(n)});
                 return;
             }
@@ -282,8 +282,8 @@ void command_info(Context& c, const Command& command) {
     c.reply.integer(command.first_key);
     c.reply.integer(command.last_key);
     c.reply.integer(command.key_step);
-    c.reply.set(0);  // ACL categories
-    c.reply.set(0);  // tips
+    c.reply.set(0);    // ACL categories
+    c.reply.set(0);    // tips
     c.reply.array(0);  // key specs
     c.reply.array(0);  // subcommands
 }

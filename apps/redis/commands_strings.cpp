@@ -57,8 +57,8 @@ bool store_string(Context& c, std::string_view key, std::string_view value, int6
                   bool keep_ttl) {
     Database& db = c.db();
     Entry* entry = db.find(key);
-    Result<Entry*> stored = entry ? db.assign_string(entry, value, keep_ttl)
-                                  : db.create_string(key, value);
+    Result<Entry*> stored =
+        entry ? db.assign_string(entry, value, keep_ttl) : db.create_string(key, value);
     if (!stored) {
         c.reply.error(errors::kOutOfMemory);
         return false;
@@ -68,8 +68,16 @@ bool store_string(Context& c, std::string_view key, std::string_view value, int6
 }
 
 void set_command(Context& c) {
-    enum : unsigned { kNx = 1, kXx = 2, kGet = 4, kEx = 8, kPx = 16, kExAt = 32, kPxAt = 64,
-                      kKeepTtl = 128 };
+    enum : unsigned {
+        kNx = 1,
+        kXx = 2,
+        kGet = 4,
+        kEx = 8,
+        kPx = 16,
+        kExAt = 32,
+        kPxAt = 64,
+        kKeepTtl = 128
+    };
     unsigned flags = 0;
     size_t expire_index = 0;
     for (size_t i = 3; i < c.argc(); ++i) {
@@ -83,8 +91,8 @@ void set_command(Context& c) {
         else if (has_next && !(flags & expiry_flags) &&
                  (is_word(option, "ex") || is_word(option, "px") || is_word(option, "exat") ||
                   is_word(option, "pxat"))) {
-            flags |= is_word(option, "ex")   ? kEx
-                     : is_word(option, "px") ? kPx
+            flags |= is_word(option, "ex")     ? kEx
+                     : is_word(option, "px")   ? kPx
                      : is_word(option, "exat") ? kExAt
                                                : kPxAt;
             expire_index = ++i;
@@ -94,9 +102,8 @@ void set_command(Context& c) {
         }
     }
     int64_t at_ms = kNoExpiry;
-    if (expire_index &&
-        !expiry_argument(c, expire_index, (flags & (kEx | kExAt)) ? 1000 : 1,
-                         (flags & (kExAt | kPxAt)) != 0, at_ms))
+    if (expire_index && !expiry_argument(c, expire_index, (flags & (kEx | kExAt)) ? 1000 : 1,
+                                         (flags & (kExAt | kPxAt)) != 0, at_ms))
         return;
     Database& db = c.db();
     Entry* entry = db.find(c.arg(1));
@@ -291,8 +298,7 @@ Entry* grow_zeroed(Context& c, Entry* entry, std::string_view key, uint64_t leng
             return nullptr;
         }
         entry = *grown;
-        std::memset(entry->value_bytes() + entry->value_length, 0,
-                    length - entry->value_length);
+        std::memset(entry->value_bytes() + entry->value_length, 0, length - entry->value_length);
         entry->value_length = static_cast<uint32_t>(length);
     }
     return entry;

@@ -52,8 +52,8 @@ void unknown_command(Reply& reply, const Arguments& args) {
 
 void wrong_arity(Reply& reply, const Command& command) {
     char text[160];
-    int n = snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command",
-                     command.name);
+    int n =
+        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", command.name);
     reply.error({text, static_cast<size_t>(n)});
 }
 
@@ -78,7 +78,8 @@ Engine::Engine(const EngineOptions& options) : m_options(options) {
     config_set("port", number);
     snprintf(number, sizeof number, "%zu", options.max_clients);
     config_set("maxclients", number);
-    snprintf(number, sizeof number, "%llu", static_cast<unsigned long long>(options.max_bulk_length));
+    snprintf(number, sizeof number, "%llu",
+             static_cast<unsigned long long>(options.max_bulk_length));
     config_set("proto-max-bulk-len", number);
     snprintf(number, sizeof number, "%llu",
              static_cast<unsigned long long>(options.max_query_buffer));

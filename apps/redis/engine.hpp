@@ -77,7 +77,6 @@ public:
     void run(Context& context, const Command& command);
 
 private:
-
     EngineOptions m_options;
     Keyspace m_keyspace;
     EngineStats m_stats{};

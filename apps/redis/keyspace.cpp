@@ -27,10 +27,10 @@ KeyspaceStats& keyspace_stats() { return g_stats; }
 
 const char* type_name(Type type) {
     switch (type) {
-        case Type::String: return "string";
-        case Type::List: return "list";
-        case Type::Hash: return "hash";
-        case Type::Set: return "set";
+    case Type::String: return "string";
+    case Type::List: return "list";
+    case Type::Hash: return "hash";
+    case Type::Set: return "set";
     }
     return "none";
 }

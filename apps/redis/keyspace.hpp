@@ -56,8 +56,7 @@ public:
     Entry* peek(std::string_view key) { return reinterpret_cast<Entry*>(m_index.find(key)); }
     bool is_expired(const Entry* entry) const { return expired(entry); }
     // A new string entry (the key must be absent), room for `capacity` value bytes.
-    Result<Entry*> create_string(std::string_view key, std::string_view value,
-                                 size_t capacity = 0);
+    Result<Entry*> create_string(std::string_view key, std::string_view value, size_t capacity = 0);
     // A new entry of another type owning `collection`.
     Result<Entry*> create_collection(std::string_view key, Type type, Collection* collection);
     // Sets a string value on a live entry of any type (SET replaces whatever was there),

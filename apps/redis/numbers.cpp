@@ -77,7 +77,8 @@ bool parse_double(std::string_view text, double& value) {
 size_t format_int64(int64_t value, char* out) {
     char digits[20];
     size_t n = 0;
-    uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+    uint64_t magnitude =
+        value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
     do {
         digits[n++] = static_cast<char>('0' + magnitude % 10);
         magnitude /= 10;

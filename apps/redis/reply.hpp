@@ -28,8 +28,8 @@ public:
     void null();        // $-1 / _
     void null_array();  // *-1 / _
     void array(size_t count);
-    void map(size_t pairs);  // RESP2: an array of 2 * pairs
-    void set(size_t count);  // RESP2: an array
+    void map(size_t pairs);   // RESP2: an array of 2 * pairs
+    void set(size_t count);   // RESP2: an array
     void push(size_t count);  // RESP2: an array (pub/sub messages)
     // A double as Redis formats it (%.17g; inf, -inf): a RESP3 double or a RESP2 bulk string.
     void double_value(double value);
@@ -37,7 +37,7 @@ public:
     // A bulk string of the decimal value (INCRBYFLOAT's, GETRANGE of numbers).
     void bulk_decimal(int64_t value);
     void verbatim(std::string_view text);  // RESP3 =txt:..., RESP2 bulk (INFO, CLIENT INFO)
-    void raw(std::string_view bytes);       // already encoded
+    void raw(std::string_view bytes);      // already encoded
 
     // Bytes gathered and not yet written (for the output buffer limit).
     size_t pending() const { return m_output.pending(); }

@@ -14,7 +14,7 @@
 namespace coronet::net {
 class TcpListener;
 class TcpStream;
-}
+}  // namespace coronet::net
 
 namespace coronet::redis {
 

@@ -203,19 +203,21 @@ void write_info(Context& c) {
     };
     if (wants(c, "server", true)) {
         section("Server");
-        text.add("redis_version:%s\r\nredis_mode:standalone\r\nos:Coronet %s\r\n"
-                 "arch_bits:64\r\nmultiplexing_api:coronet\r\nprocess_id:1\r\n"
-                 "tcp_port:%u\r\nserver_time_usec:%lld\r\nuptime_in_seconds:%lld\r\n"
-                 "uptime_in_days:%lld\r\nhz:10\r\nexecutable:/coronet\r\nconfig_file:\r\n",
-                 kRedisCompatibleVersion, CORONET_VERSION, engine.options().port,
-                 static_cast<long long>(unix_time_us()), static_cast<long long>(uptime),
-                 static_cast<long long>(uptime / 86400));
+        text.add(
+            "redis_version:%s\r\nredis_mode:standalone\r\nos:Coronet %s\r\n"
+            "arch_bits:64\r\nmultiplexing_api:coronet\r\nprocess_id:1\r\n"
+            "tcp_port:%u\r\nserver_time_usec:%lld\r\nuptime_in_seconds:%lld\r\n"
+            "uptime_in_days:%lld\r\nhz:10\r\nexecutable:/coronet\r\nconfig_file:\r\n",
+            kRedisCompatibleVersion, CORONET_VERSION, engine.options().port,
+            static_cast<long long>(unix_time_us()), static_cast<long long>(uptime),
+            static_cast<long long>(uptime / 86400));
     }
     if (wants(c, "clients", true)) {
         section("Clients");
-        text.add("connected_clients:%zu\r\nmaxclients:%zu\r\nblocked_clients:0\r\n"
-                 "tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-                 engine.client_count(), engine.options().max_clients);
+        text.add(
+            "connected_clients:%zu\r\nmaxclients:%zu\r\nblocked_clients:0\r\n"
+            "tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+            engine.client_count(), engine.options().max_clients);
     }
     if (wants(c, "memory", true)) {
         memory::Stats m = memory::stats();
@@ -223,41 +225,44 @@ void write_info(Context& c) {
         human_bytes(m.heap_used, used, sizeof used);
         human_bytes(m.ram_bytes, total, sizeof total);
         section("Memory");
-        text.add("used_memory:%llu\r\nused_memory_human:%s\r\nused_memory_rss:%llu\r\n"
-                 "used_memory_peak:%llu\r\ntotal_system_memory:%llu\r\n"
-                 "total_system_memory_human:%s\r\nmaxmemory:%llu\r\nmaxmemory_policy:%s\r\n"
-                 "mem_allocator:picolibc\r\n",
-                 static_cast<unsigned long long>(m.heap_used), used,
-                 static_cast<unsigned long long>(m.heap_bytes),
-                 static_cast<unsigned long long>(m.heap_bytes),
-                 static_cast<unsigned long long>(m.ram_bytes), total,
-                 static_cast<unsigned long long>(engine.options().max_memory),
-                 engine.config("maxmemory-policy")->value);
+        text.add(
+            "used_memory:%llu\r\nused_memory_human:%s\r\nused_memory_rss:%llu\r\n"
+            "used_memory_peak:%llu\r\ntotal_system_memory:%llu\r\n"
+            "total_system_memory_human:%s\r\nmaxmemory:%llu\r\nmaxmemory_policy:%s\r\n"
+            "mem_allocator:picolibc\r\n",
+            static_cast<unsigned long long>(m.heap_used), used,
+            static_cast<unsigned long long>(m.heap_bytes),
+            static_cast<unsigned long long>(m.heap_bytes),
+            static_cast<unsigned long long>(m.ram_bytes), total,
+            static_cast<unsigned long long>(engine.options().max_memory),
+            engine.config("maxmemory-policy")->value);
     }
     if (wants(c, "persistence", true)) {
         section("Persistence");
-        text.add("loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
-                 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\n"
-                 "aof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-                 static_cast<unsigned long long>(engine.lastsave_seconds()));
+        text.add(
+            "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
+            "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%llu\r\n"
+            "aof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+            static_cast<unsigned long long>(engine.lastsave_seconds()));
     }
     if (wants(c, "stats", true)) {
         section("Stats");
-        text.add("total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
-                 "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\n"
-                 "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
-                 "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
-                 "keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
-                 "total_error_replies:%llu\r\n",
-                 static_cast<unsigned long long>(stats.total_connections_received),
-                 static_cast<unsigned long long>(stats.total_commands_processed),
-                 static_cast<unsigned long long>(stats.total_net_input_bytes),
-                 static_cast<unsigned long long>(stats.total_net_output_bytes),
-                 static_cast<unsigned long long>(stats.rejected_connections),
-                 static_cast<unsigned long long>(keys.expired_keys),
-                 static_cast<unsigned long long>(keys.keyspace_hits),
-                 static_cast<unsigned long long>(keys.keyspace_misses),
-                 static_cast<unsigned long long>(stats.total_error_replies));
+        text.add(
+            "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+            "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\n"
+            "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
+            "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
+            "keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+            "total_error_replies:%llu\r\n",
+            static_cast<unsigned long long>(stats.total_connections_received),
+            static_cast<unsigned long long>(stats.total_commands_processed),
+            static_cast<unsigned long long>(stats.total_net_input_bytes),
+            static_cast<unsigned long long>(stats.total_net_output_bytes),
+            static_cast<unsigned long long>(stats.rejected_connections),
+            static_cast<unsigned long long>(keys.expired_keys),
+            static_cast<unsigned long long>(keys.keyspace_hits),
+            static_cast<unsigned long long>(keys.keyspace_misses),
+            static_cast<unsigned long long>(stats.total_error_replies));
     }
     if (wants(c, "replication", true)) {
         section("Replication");
@@ -278,8 +283,7 @@ void write_info(Context& c) {
         for (size_t i = 0; i < kDatabases; ++i) {
             Database& db = engine.keyspace().database(i);
             if (db.size() == 0) continue;
-            text.add("db%zu:keys=%zu,expires=%zu,avg_ttl=0\r\n", i, db.size(),
-                     db.volatile_count());
+            text.add("db%zu:keys=%zu,expires=%zu,avg_ttl=0\r\n", i, db.size(), db.volatile_count());
         }
     }
     if (text.failed()) {
@@ -341,7 +345,8 @@ void run_debug(Context& c) {
         c.reply.ok();
     } else if (is_word(sub, "help")) {
         c.reply.array(1);
-        c.reply.simple("DEBUG SLEEP <seconds> | SET-ACTIVE-EXPIRE <0|1> | POPULATE <count> [prefix] [size]");
+        c.reply.simple(
+            "DEBUG SLEEP <seconds> | SET-ACTIVE-EXPIRE <0|1> | POPULATE <count> [prefix] [size]");
     } else {
         char text[200];
         int n = snprintf(text, sizeof text, "ERR unknown subcommand '%.*s'. Try DEBUG HELP.",

@@ -317,6 +317,22 @@
       const value = numberAt(status, path);
       show(id, value, formatCount(value));
     }
+    // The Redis app (absent from /status when it did not start).
+    const redisRate = rateOf("redis.commands");
+    show("redis-ops-rate", redisRate, isNumber(redisRate) ? `${formatRate(redisRate)} ops/s` : DASH);
+    for (const [id, path] of [
+      ["redis-clients", "redis.clients"],
+      ["redis-commands", "redis.commands"],
+      ["redis-keys", "redis.keys"],
+      ["redis-expired", "redis.expired_keys"],
+      ["redis-evicted", "redis.evicted_keys"],
+    ]) {
+      const value = numberAt(status, path);
+      show(id, value, formatCount(value));
+    }
+    const hits = numberAt(status, "redis.keyspace_hits");
+    const misses = numberAt(status, "redis.keyspace_misses");
+    show("redis-hits", hits, isNumber(hits) && isNumber(misses) ? `${formatCount(hits)} / ${formatCount(misses)}` : DASH);
     // Interrupts a driver found lost (it polled anyway): summed over the devices.
     const missed = Array.isArray(status.net)
       ? status.net.map((d) => numberAt(d, "interrupts_missed")).reduce((a, b) => (isNumber(a) && isNumber(b) ? a + b : undefined), 0)
