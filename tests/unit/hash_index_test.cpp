@@ -63,8 +63,7 @@ TEST(HashIndex, FindsEveryKeyWhileGrowingAndShrinking) {
     EXPECT_EQ(table.index.size(), 10u);
     for (int i = 19990; i < 20000; ++i)
         EXPECT_NE(table.index.find("key:" + std::to_string(i)), nullptr);
-    while (table.index.rehash_step(100)) {
-    }
+    while (table.index.rehash_step(100)) {}
     EXPECT_LE(table.index.bucket_count(), 64u) << "the table shrank back";
 }
 
@@ -74,15 +73,14 @@ TEST(HashIndex, ScanVisitsEveryStableKeyThroughResizes) {
     std::set<std::string> seen;
     uint64_t cursor = 0;
     int step = 0;
-    // Between scan calls the table grows to 20 times its size and then shrinks again, so walks
-    // cross rehashes in both directions.
     do {
         cursor = table.index.scan(cursor, collect, &seen);
         ++step;
         if (step < 40) {
             for (int i = 0; i < 500; ++i) table.add("extra:" + std::to_string(step * 500 + i));
         } else {
-            for (int i = 0; i < 2000; ++i) table.remove("extra:" + std::to_string((step - 40) * 2000 + i));
+            for (int i = 0; i < 2000; ++i)
+                table.remove("extra:" + std::to_string((step - 40) * 2000 + i));
         }
     } while (cursor != 0 && step < 100000);
     ASSERT_EQ(cursor, 0u);
