@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "apps/redis/clock.hpp"
+#include "apps/redis/collection.hpp"
 #include "apps/redis/config.hpp"
 #include "apps/redis/lookup.hpp"
 
@@ -115,7 +116,12 @@ void scan_command(Context& c) {
             c.reply.error("ERR invalid cursor");
             return;
         }
-        cursor = cursor * 10 + static_cast<uint64_t>(ch - '0');
+        uint64_t digit = static_cast<uint64_t>(ch - '0');
+        if (cursor > (UINT64_MAX - digit) / 10) {
+            c.reply.error("ERR invalid cursor");
+            return;
+        }
+        cursor = cursor * 10 + digit;
     }
     KeysWalk walk{"*", true, unix_time_ms(), {}};
     int64_t count = 10;
@@ -261,11 +267,13 @@ void copy_command(Context& c) {
         }
         to.remove(existing);
     }
-    if (source->type != Type::String) {
-        c.reply.error("ERR COPY of this type is not supported yet");
-        return;
+    Result<Entry*> copied = Error::OutOfMemory;
+    if (source->type == Type::String) {
+        copied = to.create_string(c.arg(2), source->string());
+    } else if (Collection* clone = source->collection()->clone()) {
+        copied = to.create_collection(c.arg(2), source->type, clone);
+        if (!copied) delete clone;
     }
-    auto copied = to.create_string(c.arg(2), source->string());
     if (!copied) {
         c.reply.error(errors::kOutOfMemory);
         return;

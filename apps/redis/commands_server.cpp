@@ -58,8 +58,12 @@ void select_command(Context& c) {
 
 void swapdb_command(Context& c) {
     int64_t a, b;
-    if (!parse_int64(c.arg(1), a) || !parse_int64(c.arg(2), b)) {
+    if (!parse_int64(c.arg(1), a)) {
         c.reply.error("ERR invalid first DB index");
+        return;
+    }
+    if (!parse_int64(c.arg(2), b)) {
+        c.reply.error("ERR invalid second DB index");
         return;
     }
     if (a < 0 || a >= static_cast<int64_t>(kDatabases) || b < 0 ||

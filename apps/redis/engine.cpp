@@ -50,10 +50,14 @@ void unknown_command(Reply& reply, const Arguments& args) {
     error_line(reply, text, length);
 }
 
+bool is_exec(const Command& command) { return std::strcmp(command.name, "exec") == 0; }
+
 void wrong_arity(Reply& reply, const Command& command) {
     char text[160];
-    int n =
-        snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command", command.name);
+    // A refused EXEC also ends the transaction, and says so (as Redis's execCommandAbort does).
+    const char* prefix = is_exec(command) ? "EXECABORT Transaction discarded because of: " : "ERR ";
+    int n = snprintf(text, sizeof text, "%swrong number of arguments for '%s' command", prefix,
+                     command.name);
     reply.error({text, static_cast<size_t>(n)});
 }
 
@@ -104,6 +108,10 @@ void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
         if (session.in_multi) session.multi_failed = true;
         ++m_stats.total_error_replies;
         wrong_arity(reply, *command);
+        if (is_exec(*command)) {
+            discard(session);
+            unwatch(session);
+        }
         return;
     }
     if (session.in_multi && !(command->flags & kNoMulti)) {

@@ -66,7 +66,66 @@ bool parse_float(std::string_view text, Float& value, Parse parse) {
 
 }  // namespace
 
+namespace {
+
+// Decimal text with at most 19 significant digits and a power of ten up to 27 away: the digits
+// and the power are exact in a long double (5^27 < 2^64), so one multiplication or division
+// gives the correctly rounded value, as glibc's strtold (which Redis uses) does. picolibc's
+// strtold rounds through a double, which would make INCRBYFLOAT drift from Redis's results.
+bool parse_plain_decimal(std::string_view text, long double& value) {
+    size_t i = 0, n = text.size();
+    bool negative = false;
+    if (i < n && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+    uint64_t mantissa = 0;
+    int digits = 0, exponent = 0;
+    bool any = false, point = false;
+    for (; i < n; ++i) {
+        char ch = text[i];
+        if (ch == '.' && !point) {
+            point = true;
+            continue;
+        }
+        if (ch < '0' || ch > '9') break;
+        any = true;
+        if (mantissa == 0 && ch == '0') {
+            if (point) --exponent;
+            continue;
+        }
+        if (digits == 19) return false;
+        mantissa = mantissa * 10 + static_cast<uint64_t>(ch - '0');
+        ++digits;
+        if (point) --exponent;
+    }
+    if (!any) return false;
+    if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        bool negative_exponent = false;
+        if (i < n && (text[i] == '-' || text[i] == '+')) negative_exponent = text[i++] == '-';
+        int e = 0;
+        bool exponent_digits = false;
+        for (; i < n && text[i] >= '0' && text[i] <= '9'; ++i) {
+            exponent_digits = true;
+            if (e > 10000) return false;
+            e = e * 10 + (text[i] - '0');
+        }
+        if (!exponent_digits) return false;
+        exponent += negative_exponent ? -e : e;
+    }
+    if (i != n) return false;
+    if (mantissa == 0) exponent = 0;
+    if (exponent < -27 || exponent > 27) return false;
+    long double power = 1;
+    for (int k = 0; k < (exponent < 0 ? -exponent : exponent); ++k) power *= 10;
+    long double result = static_cast<long double>(mantissa);
+    result = exponent < 0 ? result / power : result * power;
+    value = negative ? -result : result;
+    return true;
+}
+
+}  // namespace
+
 bool parse_long_double(std::string_view text, long double& value) {
+    if (parse_plain_decimal(text, value)) return true;
     return parse_float(text, value, [](const char* s, char** e) { return strtold(s, e); });
 }
 
@@ -95,12 +154,66 @@ size_t format_long_double(long double value, char* out) {
         std::strcpy(out, text);
         return std::strlen(text);
     }
-    int n = snprintf(out, kLongDoubleTextMax, "%.17Lf", value);
-    if (n <= 0) return 0;
-    size_t length = static_cast<size_t>(n) < kLongDoubleTextMax ? n : kLongDoubleTextMax - 1;
-    if (std::memchr(out, '.', length)) {
-        while (length > 0 && out[length - 1] == '0') --length;
-        if (length > 0 && out[length - 1] == '.') --length;
+    bool negative = value < 0;
+    long double magnitude = negative ? -value : value;
+    size_t length = 0;
+    if (magnitude < 9.2e18L) {  // the integer part fits an int64
+        // Exact digits (Redis prints with glibc's exact "%.17Lf"; picolibc's long double
+        // printing is only good to about 20 significant digits): the integer part as an
+        // integer, the fraction as m / 2^k, its 17 decimals by long division, rounded half to
+        // even on what remains.
+        auto integer = static_cast<uint64_t>(magnitude);
+        long double fraction = magnitude - static_cast<long double>(integer);
+        unsigned __int128 remainder = 0, denominator = 1;
+        if (fraction != 0) {
+            int exponent;
+            long double normal = frexpl(fraction, &exponent);  // fraction = normal * 2^exponent
+            auto mantissa = static_cast<uint64_t>(ldexpl(normal, 64));
+            int k = 64 - exponent;
+            if (k > 120) {
+                mantissa = k - 120 >= 64 ? 0 : mantissa >> (k - 120);
+                k = 120;
+            }
+            remainder = mantissa;
+            denominator = static_cast<unsigned __int128>(1) << k;
+        }
+        char digits[17];
+        for (char& digit : digits) {
+            remainder *= 10;
+            digit = static_cast<char>('0' + static_cast<int>(remainder / denominator));
+            remainder %= denominator;
+        }
+        unsigned __int128 twice = remainder * 2;
+        if (twice > denominator || (twice == denominator && ((digits[16] - '0') & 1))) {
+            int i = 16;
+            for (; i >= 0; --i) {
+                if (digits[i] == '9') {
+                    digits[i] = '0';
+                } else {
+                    ++digits[i];
+                    break;
+                }
+            }
+            if (i < 0) ++integer;
+        }
+        if (negative) out[length++] = '-';
+        length += format_int64(static_cast<int64_t>(integer), out + length);
+        size_t last = 17;
+        while (last > 0 && digits[last - 1] == '0') --last;
+        if (last > 0) {
+            out[length++] = '.';
+            std::memcpy(out + length, digits, last);
+            length += last;
+        }
+    } else {
+        int n = snprintf(out, kLongDoubleTextMax, "%.17Lf", value);
+        if (n <= 0) return 0;
+        length = static_cast<size_t>(n) < kLongDoubleTextMax ? static_cast<size_t>(n)
+                                                             : kLongDoubleTextMax - 1;
+        if (std::memchr(out, '.', length)) {
+            while (length > 0 && out[length - 1] == '0') --length;
+            if (length > 0 && out[length - 1] == '.') --length;
+        }
     }
     if (length == 2 && out[0] == '-' && out[1] == '0') {  // "-0" reads as 0
         out[0] = '0';
