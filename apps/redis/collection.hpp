@@ -11,6 +11,8 @@ public:
     virtual ~Collection() = default;
     // Elements (list items, hash fields, set members).
     virtual size_t size() const = 0;
+    // A deep copy (COPY), or nullptr when memory runs out.
+    virtual Collection* clone() const = 0;
 };
 
 }  // namespace coronet::redis

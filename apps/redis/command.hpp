@@ -34,9 +34,9 @@ enum CommandFlag : uint32_t {
     kReadOnly = 1 << 1,
     kAdmin = 1 << 2,
     kFast = 1 << 3,
-    kDenyOom = 1 << 4,     // refused with -OOM when over maxmemory
-    kNoMulti = 1 << 5,     // run at once even inside MULTI (EXEC, DISCARD, WATCH's errors)
-    kPubSub = 1 << 6,      // allowed in RESP2 subscriber mode
+    kDenyOom = 1 << 4,  // refused with -OOM when over maxmemory
+    kNoMulti = 1 << 5,  // run at once even inside MULTI (EXEC, DISCARD, WATCH's errors)
+    kPubSub = 1 << 6,   // allowed in RESP2 subscriber mode
     kNoScript = 1 << 7,
     kBlocking = 1 << 8,
 };
@@ -80,5 +80,9 @@ struct CommandFamily {
 extern const CommandFamily kServerCommands;
 extern const CommandFamily kKeyCommands;
 extern const CommandFamily kStringCommands;
+extern const CommandFamily kListCommands;
+extern const CommandFamily kHashCommands;
+extern const CommandFamily kSetCommands;
+extern const CommandFamily kSortedSetCommands;
 
 }  // namespace coronet::redis

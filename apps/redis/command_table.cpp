@@ -10,8 +10,10 @@ namespace coronet::redis {
 namespace {
 
 constexpr size_t kSlots = 512;  // a power of two, well above the command count
-const CommandFamily* const kFamilies[] = {&kServerCommands, &kKeyCommands, &kStringCommands,
-                                          &kTransactionCommands};
+const CommandFamily* const kFamilies[] = {
+    &kServerCommands, &kKeyCommands, &kStringCommands,    &kListCommands,
+    &kHashCommands,   &kSetCommands, &kSortedSetCommands, &kTransactionCommands,
+};
 
 const Command* g_slots[kSlots];
 const Command* g_all[kSlots];

@@ -95,7 +95,7 @@ void keys_command(Context& c) {
 }
 
 bool parse_type(std::string_view text, Type& type) {
-    for (Type t : {Type::String, Type::List, Type::Hash, Type::Set}) {
+    for (Type t : {Type::String, Type::List, Type::Hash, Type::Set, Type::SortedSet}) {
         if (is_word(text, type_name(t))) {
             type = t;
             return true;
@@ -395,6 +395,7 @@ const char* encoding_of(const Entry* entry) {
     case Type::List: return "quicklist";
     case Type::Hash: return "hashtable";
     case Type::Set: return "hashtable";
+    case Type::SortedSet: return "skiplist";
     }
     return "raw";
 }

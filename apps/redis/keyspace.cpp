@@ -31,6 +31,7 @@ const char* type_name(Type type) {
     case Type::List: return "list";
     case Type::Hash: return "hash";
     case Type::Set: return "set";
+    case Type::SortedSet: return "zset";
     }
     return "none";
 }

@@ -16,7 +16,7 @@ namespace coronet::redis {
 inline constexpr size_t kDatabases = 16;
 inline constexpr int64_t kNoExpiry = 0;
 
-enum class Type : uint8_t { String, List, Hash, Set };
+enum class Type : uint8_t { String, List, Hash, Set, SortedSet };
 const char* type_name(Type type);
 
 class Collection;  // a list, hash or set (apps/redis/collection.hpp)
