@@ -169,6 +169,21 @@ foreach(file IN LISTS _board_files)
     ${board}.http_small_memory ${board}.http_ipv6 PROPERTIES
     LABELS "http;net;${board};${arch}" TIMEOUT 600)
 
+  # The Redis server (tools/harness/redis_clients.py): redis-cli (RESP3, --pipe mass insertion)
+  # through QEMU user networking; over tap, the command families the server implements replayed
+  # against a reference redis-server started in the test's namespace with the replies compared
+  # byte for byte, redis-benchmark plain and pipelined, python3-redis, and malformed input.
+  set(REDIS_TEST ${NET_TEST} --board ${board} --client redis)
+  add_test(NAME ${board}.redis_cli COMMAND ${REDIS_TEST} --net user --scenario cli)
+  add_test(NAME ${board}.redis_differential COMMAND ${REDIS_TEST} --net tap
+    --scenario "differential --families connection,strings,keyspace,lists,hashes,sets,transactions,resp3,random")
+  add_test(NAME ${board}.redis_benchmark COMMAND ${REDIS_TEST} --net tap --scenario "benchmark --requests 20000")
+  add_test(NAME ${board}.redis_library COMMAND ${REDIS_TEST} --net tap --scenario library)
+  add_test(NAME ${board}.redis_bad_input COMMAND ${REDIS_TEST} --net tap --scenario bad_input)
+  set_tests_properties(${board}.redis_cli ${board}.redis_differential ${board}.redis_benchmark
+    ${board}.redis_library ${board}.redis_bad_input PROPERTIES
+    LABELS "redis;net;${board};${arch}" TIMEOUT 600)
+
   # Many connections (tools/harness/many_connections.py: several client processes, each from
   # its own source address on the tap): 2 000 idle keep-alive connections all accepted, then
   # each answered; 10 000 each doing a request a second for a minute in 256 MiB, every request

@@ -131,11 +131,23 @@ Result<void> TcpStream::wait_readable(sched::Deadline deadline, Reclaim reclaim)
         c->reclaim_lists = lists;
     }
     Result<void> waited;
-    while (waited && !c->received && !c->peer_closed && c->error == Error::None && !c->reclaimed)
+    while (waited && !c->received && !c->peer_closed && c->error == Error::None && !c->reclaimed &&
+           !c->interrupted)
         waited = c->readers.wait(deadline);
     c->stop_being_reclaimable();
     if (c->reclaimed) return Error::Closed;
+    if (c->interrupted && !c->received) {
+        c->interrupted = false;
+        return Error::Busy;
+    }
     return waited;
+}
+
+void TcpStream::interrupt() {
+    TcpConnection* c = m_connection;
+    if (!c) return;
+    c->interrupted = true;
+    c->readers.notify_all();
 }
 
 Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline deadline) {
@@ -145,6 +157,10 @@ Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline dead
     while (!c->received) {
         if (c->peer_closed) return size_t(0);
         if (c->error != Error::None) return c->error;
+        if (c->interrupted) {
+            c->interrupted = false;
+            return Error::Busy;
+        }
         TRY_VOID(c->readers.wait(deadline));
     }
     size_t copied = pbuf_copy_partial(c->received, buffer,

@@ -56,6 +56,11 @@ public:
                          sched::Deadline deadline = sched::kForever);
     Result<void> write_all(const void* data, size_t length,
                            sched::Deadline deadline = sched::kForever);
+    // Called from another coroutine: the coroutine waiting for input on this stream (in
+    // wait_readable() or read()) returns Error::Busy at once, or its next wait does; nothing is
+    // lost. How a server hands a connection work that did not come from its peer (a pub/sub
+    // message, a killed client).
+    void interrupt();
     // Sends FIN: the peer reads end of stream; we can still read.
     Result<void> shutdown();
     // Graceful close (unsent data still goes out); the stream becomes empty.

@@ -31,7 +31,8 @@ struct TcpConnection {
     sched::ListNode reclaim_node;
     ReclaimLists* reclaim_lists = nullptr;  // the list reclaim_node is on belongs to these
     bool reclaim_partial = false;           // ...and is their `partial` list
-    bool reclaimed = false;  // closed by the listener to make room: reads fail with Closed
+    bool reclaimed = false;    // closed by the listener to make room: reads fail with Closed
+    bool interrupted = false;  // TcpStream::interrupt(): the next wait for input returns Busy
 
     // A connection for a pcb lwIP has just accepted (or connected): the callbacks are installed.
     // nullptr when memory is exhausted (the caller aborts the pcb).

@@ -84,5 +84,7 @@ extern const CommandFamily kListCommands;
 extern const CommandFamily kHashCommands;
 extern const CommandFamily kSetCommands;
 extern const CommandFamily kSortedSetCommands;
+extern const CommandFamily kBlockingCommands;
+extern const CommandFamily kPubSubCommands;
 
 }  // namespace coronet::redis

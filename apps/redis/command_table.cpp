@@ -3,7 +3,9 @@
 #include <cctype>
 #include <cstring>
 
+#include "apps/redis/blocking.hpp"
 #include "apps/redis/command.hpp"
+#include "apps/redis/pubsub.hpp"
 #include "apps/redis/transaction.hpp"
 
 namespace coronet::redis {
@@ -11,8 +13,9 @@ namespace {
 
 constexpr size_t kSlots = 512;  // a power of two, well above the command count
 const CommandFamily* const kFamilies[] = {
-    &kServerCommands, &kKeyCommands, &kStringCommands,    &kListCommands,
-    &kHashCommands,   &kSetCommands, &kSortedSetCommands, &kTransactionCommands,
+    &kServerCommands,   &kKeyCommands,    &kStringCommands,    &kListCommands,
+    &kHashCommands,     &kSetCommands,    &kSortedSetCommands, &kTransactionCommands,
+    &kBlockingCommands, &kPubSubCommands,
 };
 
 const Command* g_slots[kSlots];

@@ -34,6 +34,13 @@ void ping_command(Context& c) {
         subcommand_arity(c, "ping");
         return;
     }
+    if (c.session.protocol == 2 && c.session.subscriptions() > 0) {
+        // A RESP2 subscriber's PING answers in the shape of a message.
+        c.reply.array(2);
+        c.reply.bulk("pong");
+        c.reply.bulk(c.argc() == 2 ? c.arg(1) : std::string_view{});
+        return;
+    }
     if (c.argc() == 2) c.reply.bulk(c.arg(1));
     else c.reply.simple("PONG");
 }
@@ -215,6 +222,7 @@ void hello_command(Context& c) {
 void reset_command(Context& c) {
     c.engine.discard(c.session);
     c.engine.unwatch(c.session);
+    c.engine.pubsub().leave_all(c.session);
     c.session.db = 0;
     c.session.protocol = 2;
     c.reply.set_protocol(2);

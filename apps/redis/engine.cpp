@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "apps/redis/clock.hpp"
@@ -61,21 +62,62 @@ void wrong_arity(Reply& reply, const Command& command) {
     reply.error({text, static_cast<size_t>(n)});
 }
 
-void on_database_change(Database& database, std::string_view key, void* engine) {
-    static_cast<Engine*>(engine)->touch_watched(database.index(), key);
+void on_database_change(Database& database, std::string_view key, void* context) {
+    auto* engine = static_cast<Engine*>(context);
+    engine->touch_watched(database.index(), key);
+    engine->blocking().key_changed(database.index(), key);
+}
+
+void on_database_expire(Database& database, std::string_view key, void* context) {
+    static_cast<Engine*>(context)->notify('x', "expired", database.index(), key);
+}
+
+// Whether notify-keyspace-events asks for events of class `type` (K or E must be there too).
+bool notification_wanted(const char* flags, char type, bool& keyspace, bool& keyevent) {
+    keyspace = std::strchr(flags, 'K') != nullptr;
+    keyevent = std::strchr(flags, 'E') != nullptr;
+    if (!keyspace && !keyevent) return false;
+    // 'A' is every class but the key-miss and new-key ones.
+    return std::strchr(flags, type) != nullptr || std::strchr(flags, 'A') != nullptr;
 }
 
 }  // namespace
 
+void Engine::notify(char type, const char* event, size_t db, std::string_view key) {
+    ConfigParameter* parameter = config_find("notify-keyspace-events");
+    bool keyspace, keyevent;
+    if (!parameter || !notification_wanted(parameter->value, type, keyspace, keyevent)) return;
+    char prefix[48];
+    if (keyspace) {
+        int n = snprintf(prefix, sizeof prefix, "__keyspace@%zu__:", db);
+        size_t total = static_cast<size_t>(n) + key.size();
+        char stack_channel[256];
+        char* channel =
+            total <= sizeof stack_channel ? stack_channel : static_cast<char*>(malloc(total));
+        if (channel) {
+            std::memcpy(channel, prefix, static_cast<size_t>(n));
+            std::memcpy(channel + n, key.data(), key.size());
+            m_pubsub.publish(*this, {channel, total}, event, nullptr, nullptr);
+            if (channel != stack_channel) free(channel);
+        }
+    }
+    if (keyevent) {
+        int n = snprintf(prefix, sizeof prefix, "__keyevent@%zu__:%s", db, event);
+        m_pubsub.publish(*this, {prefix, static_cast<size_t>(n)}, key, nullptr, nullptr);
+    }
+}
+
 Database& Context::db() { return engine.keyspace().database(session.db); }
 
 Engine::Engine(const EngineOptions& options) : m_options(options) {
+    m_pubsub.output_limit = options.pubsub_output_limit;
     m_stats.start_ms = unix_time_ms();
     m_lastsave_seconds = static_cast<uint64_t>(m_stats.start_ms / 1000);
     for (size_t i = 0; i < kDatabases; ++i) {
         Database& database = m_keyspace.database(i);
         database.on_change = on_database_change;
         database.on_change_context = this;
+        database.on_expire = on_database_expire;
     }
     char number[24];
     snprintf(number, sizeof number, "%u", options.port);
@@ -114,6 +156,16 @@ void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
         }
         return;
     }
+    if (session.protocol == 2 && session.subscriptions() > 0 && !(command->flags & kPubSub)) {
+        char text[200];
+        int n = snprintf(text, sizeof text,
+                         "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                         "QUIT / RESET are allowed in this context",
+                         command->name);
+        ++m_stats.total_error_replies;
+        reply.error({text, static_cast<size_t>(n)});
+        return;
+    }
     if (session.in_multi && !(command->flags & kNoMulti)) {
         if (!queue_command(session, *command, args)) {
             session.multi_failed = true;
@@ -124,6 +176,8 @@ void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
         return;
     }
     run(context, *command);
+    // Clients blocked on keys this command filled are served before anyone else runs.
+    m_blocking.serve(*this);
 }
 
 void Engine::run(Context& context, const Command& command) {
@@ -145,6 +199,7 @@ void Engine::attach(Session& session) {
 void Engine::detach(Session& session) {
     discard(session);
     unwatch(session);
+    m_pubsub.leave_all(session);
     if (session.previous) session.previous->next = session.next;
     else m_clients = session.next;
     if (session.next) session.next->previous = session.previous;
@@ -156,6 +211,16 @@ Session* Engine::find_client(uint64_t id) {
     for (Session* s = m_clients; s; s = s->next)
         if (s->id == id) return s;
     return nullptr;
+}
+
+void Engine::kill(Session& session, const Session* caller) {
+    session.killed = true;
+    if (&session == caller) {
+        session.close_after_reply = true;
+        return;
+    }
+    if (session.blocked) BlockingRegistry::cancel(*session.blocked);
+    else if (session.interrupt) session.interrupt(session.interrupt_context);
 }
 
 ConfigParameter* Engine::config(std::string_view name) { return config_find(name); }

@@ -8,8 +8,10 @@
 #include <string_view>
 
 #include "apps/redis/arguments.hpp"
+#include "apps/redis/blocking.hpp"
 #include "apps/redis/command.hpp"
 #include "apps/redis/keyspace.hpp"
+#include "apps/redis/pubsub.hpp"
 #include "apps/redis/reply.hpp"
 #include "apps/redis/session.hpp"
 
@@ -21,6 +23,9 @@ struct EngineOptions {
     uint64_t max_bulk_length = 512ULL << 20;  // proto-max-bulk-len
     uint64_t max_query_buffer = 1ULL << 30;   // client-query-buffer-limit
     uint64_t max_memory = 0;                  // maxmemory (0: no limit)
+    // client-output-buffer-limit for pub/sub clients: unsent messages past this disconnect
+    // the subscriber (Redis's default hard limit is 32 MB).
+    uint64_t pubsub_output_limit = 32ULL << 20;
 };
 
 struct EngineStats {
@@ -43,6 +48,10 @@ public:
     Engine& operator=(const Engine&) = delete;
 
     Keyspace& keyspace() { return m_keyspace; }
+    BlockingRegistry& blocking() { return m_blocking; }
+    PubSub& pubsub() { return m_pubsub; }
+    // Keyspace notifications (notify-keyspace-events): the `event` of class `type` on `key`.
+    void notify(char type, const char* event, size_t db, std::string_view key);
     const EngineOptions& options() const { return m_options; }
     EngineStats& stats() { return m_stats; }
 
@@ -54,6 +63,9 @@ public:
     Session* clients() { return m_clients; }
     size_t client_count() const { return m_client_count; }
     Session* find_client(uint64_t id);
+    // CLIENT KILL: the session's connection closes as soon as its coroutine runs (woken from a
+    // wait for input or from a blocking command).
+    void kill(Session& session, const Session* caller);
 
     // CONFIG: the current value of a parameter, or nullptr when Redis has no such parameter.
     ConfigParameter* config(std::string_view name);
@@ -79,6 +91,8 @@ public:
 private:
     EngineOptions m_options;
     Keyspace m_keyspace;
+    BlockingRegistry m_blocking;
+    PubSub m_pubsub;
     EngineStats m_stats{};
     Session* m_clients = nullptr;
     size_t m_client_count = 0;

@@ -56,6 +56,7 @@ Entry* Database::find(std::string_view key) {
     if (!entry) return nullptr;
     if (expired(entry)) {
         ++g_stats.expired_keys;
+        if (on_expire) on_expire(*this, entry->key(), on_change_context);
         remove(entry);
         return nullptr;
     }
@@ -268,6 +269,7 @@ size_t Database::expire_some(size_t samples) {
         Entry* entry = m_volatile[random_u64() % m_volatile_count];
         if (entry->expires_at_ms <= now) {
             ++g_stats.expired_keys;
+            if (on_expire) on_expire(*this, entry->key(), on_change_context);
             remove(entry);
             ++deleted;
         }

@@ -89,6 +89,8 @@ public:
     // Called (when set) on every key whose value changes or that is deleted: WATCH's hook.
     void (*on_change)(Database& database, std::string_view key, void* context) = nullptr;
     void* on_change_context = nullptr;
+    // Called (when set) just before an expired key is deleted (keyspace notifications).
+    void (*on_expire)(Database& database, std::string_view key, void* context) = nullptr;
     void touched(std::string_view key) {
         if (on_change) on_change(*this, key, on_change_context);
     }

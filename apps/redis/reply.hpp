@@ -39,6 +39,10 @@ public:
     void verbatim(std::string_view text);  // RESP3 =txt:..., RESP2 bulk (INFO, CLIENT INFO)
     void raw(std::string_view bytes);      // already encoded
 
+    // Writes what is gathered (before the client waits for something other than its input).
+    void flush() {
+        if (!m_failed && !m_output.flush()) m_failed = true;
+    }
     // Bytes gathered and not yet written (for the output buffer limit).
     size_t pending() const { return m_output.pending(); }
 

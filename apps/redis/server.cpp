@@ -2,6 +2,8 @@
 // for input, so a pipelined batch leaves in one write) and the active expiry cycle.
 #include "apps/redis/server.hpp"
 
+#include <cstdlib>
+
 #include "apps/redis/command_parser.hpp"
 #include "kernel/log.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -37,6 +39,8 @@ void Server::serve(net::TcpStream& stream) {
     Session session;
     net::format_endpoint(stream.peer(), session.address, sizeof session.address);
     net::format_endpoint(stream.local(), session.local_address, sizeof session.local_address);
+    session.interrupt = [](void* context) { static_cast<net::TcpStream*>(context)->interrupt(); };
+    session.interrupt_context = &stream;
     m_engine.attach(session);
     Reply reply(io.output());
     CommandParser parser(m_limits);
@@ -45,6 +49,17 @@ void Server::serve(net::TcpStream& stream) {
     uint64_t output_before = io.output().total();
     bool abort = false;
     while (!session.killed) {
+        if (session.push_length > 0) {
+            // Messages other clients published for this one. Writing may wait for the client,
+            // and publishers go on appending (or drop the buffer at the limit) meanwhile: the
+            // bytes being written are taken out of the session first.
+            char* messages = session.pushes;
+            size_t length = session.push_length;
+            session.pushes = nullptr;
+            session.push_length = session.push_capacity = 0;
+            reply.raw({messages, length});
+            free(messages);
+        }
         ParseStatus status = parser.parse(io.input(), args);
         if (status == ParseStatus::Done) {
             if (!args.empty()) m_engine.execute(session, args, reply);
@@ -67,6 +82,7 @@ void Server::serve(net::TcpStream& stream) {
         }
         if (io.input().empty()) args.release();  // an idle client holds no argument storage
         auto n = io.fill(sched::kForever);
+        if (!n && n.error() == Error::Busy) continue;  // interrupted: see what arrived
         if (!n) {
             if (n.error() == Error::LimitReached)
                 LOG_WARN("redis: closing client %s that reached max query buffer length",

@@ -134,8 +134,7 @@ void kill_clients(Context& c) {
     if (c.argc() == 3) {
         for (Session* s = c.engine.clients(); s; s = s->next) {
             if (c.arg(2) == s->address) {
-                s->killed = true;
-                if (s == &c.session) s->close_after_reply = true;
+                c.engine.kill(*s, &c.session);
                 c.reply.ok();
                 return;
             }
@@ -182,8 +181,7 @@ void kill_clients(Context& c) {
         if (!addr.empty() && addr != s->address) continue;
         if (!laddr.empty() && laddr != s->local_address) continue;
         if (skip_me && s == &c.session) continue;
-        s->killed = true;
-        if (s == &c.session) s->close_after_reply = true;
+        c.engine.kill(*s, &c.session);
         ++killed;
     }
     c.reply.integer(killed);

@@ -13,6 +13,9 @@ inline constexpr size_t kClientNameMax = 128;
 
 struct QueuedCommand;
 struct WatchedKey;
+struct Waiter;
+struct ChannelSubscription;
+struct PatternSubscription;
 
 struct Session {
     uint64_t id = 0;
@@ -38,6 +41,24 @@ struct Session {
     // WATCH
     WatchedKey* watched = nullptr;
     bool watch_touched = false;  // a watched key changed: EXEC answers null
+    bool in_exec = false;        // EXEC is running its queue: blocking commands do not block
+    Waiter* blocked = nullptr;   // while in a blocking command (blocking.cpp)
+
+    // Pub/sub (apps/redis/pubsub.cpp): what it listens to, and the messages other clients
+    // published for it, encoded for its protocol, which its own coroutine writes out.
+    ChannelSubscription* channels = nullptr;
+    PatternSubscription* patterns = nullptr;
+    size_t channel_count = 0;
+    size_t pattern_count = 0;
+    char* pushes = nullptr;
+    size_t push_length = 0;
+    size_t push_capacity = 0;
+    size_t subscriptions() const { return channel_count + pattern_count; }
+
+    // Wakes the session's coroutine while it waits for input (its stream's interrupt()), so
+    // that it sees work that did not come from its client: a kill, pub/sub messages.
+    void (*interrupt)(void* context) = nullptr;
+    void* interrupt_context = nullptr;
 
     // The engine's list of clients.
     Session* previous = nullptr;

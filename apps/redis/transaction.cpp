@@ -152,6 +152,7 @@ void Engine::exec(Context& context) {
     session.queue_head = session.queue_tail = nullptr;
     session.queued = 0;
     session.in_multi = false;
+    session.in_exec = true;
     reply.array(count);
     for (QueuedCommand* queued = queue; queued;) {
         Context inner{*this, session, queued->args, reply};
@@ -160,6 +161,7 @@ void Engine::exec(Context& context) {
         delete queued;
         queued = next;
     }
+    session.in_exec = false;
 }
 
 namespace {

@@ -1,0 +1,436 @@
+// Waiters are records on the blocked coroutine's stack, one queue node per key it waits on;
+// the registry maps (database, key) to the queue of nodes, oldest first. Serving pops for the
+// oldest waiter of a key while the key's list has items, writes the reply into the waiter's
+// own Reply (it is parked in its handler, its earlier replies already flushed), unlinks all its
+// nodes and wakes it.
+#include "apps/redis/blocking.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "apps/redis/engine.hpp"
+#include "apps/redis/list.hpp"
+#include "apps/redis/lookup.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "kernel/sched/wait_queue.hpp"
+
+namespace coronet::redis {
+
+enum class WaitKind : uint8_t { Pop, Move, MultiPop };
+
+struct WaitNode {
+    WaitNode* previous = nullptr;
+    WaitNode* next = nullptr;
+    Waiter* waiter = nullptr;
+    BlockingRegistry::KeyWaiters* owner = nullptr;
+};
+
+struct Waiter {
+    Session* session;
+    Reply* reply;
+    size_t db;
+    WaitKind kind;
+    bool left;     // the side popped
+    bool to_left;  // BLMOVE: the side pushed
+    std::string_view destination;
+    uint64_t count;  // BLMPOP
+    const std::string_view* keys;
+    size_t key_count;
+    WaitNode* nodes;
+    sched::Event event;
+    bool served = false;
+};
+
+struct BlockingRegistry::KeyWaiters {
+    HashIndex::Link link;
+    WaitNode* head = nullptr;
+    WaitNode* tail = nullptr;
+    size_t length;  // of the composite key below
+    char key[];     // the database number's byte, then the key
+    std::string_view composite() const { return {key, length}; }
+};
+
+namespace {
+
+std::string_view key_of(const HashIndex::Link* link) {
+    return reinterpret_cast<const BlockingRegistry::KeyWaiters*>(link)->composite();
+}
+
+// (database, key) as one byte string, in `buffer` when it fits, else on the heap.
+class CompositeKey {
+public:
+    CompositeKey(size_t db, std::string_view key) {
+        m_length = key.size() + 1;
+        m_data = m_length <= sizeof m_inline ? m_inline : static_cast<char*>(malloc(m_length));
+        if (!m_data) return;
+        m_data[0] = static_cast<char>(db);
+        std::memcpy(m_data + 1, key.data(), key.size());
+    }
+    ~CompositeKey() {
+        if (m_data != m_inline) free(m_data);
+    }
+    bool ok() const { return m_data != nullptr; }
+    std::string_view view() const { return {m_data, m_length}; }
+
+private:
+    char m_inline[256];
+    char* m_data;
+    size_t m_length;
+};
+
+List& list_of(Entry* entry) { return *static_cast<List*>(entry->collection()); }
+
+}  // namespace
+
+BlockingRegistry::BlockingRegistry() : m_keys(key_of) {}
+
+BlockingRegistry::~BlockingRegistry() {
+    for (size_t i = 0; i < m_ready_count; ++i) free(m_ready[i].key);
+    free(m_ready);
+}
+
+BlockingRegistry::KeyWaiters* BlockingRegistry::find(size_t db, std::string_view key) {
+    CompositeKey composite(db, key);
+    if (!composite.ok()) return nullptr;
+    return reinterpret_cast<KeyWaiters*>(m_keys.find(composite.view()));
+}
+
+bool BlockingRegistry::add(Waiter& waiter) {
+    for (size_t i = 0; i < waiter.key_count; ++i) {
+        CompositeKey composite(waiter.db, waiter.keys[i]);
+        if (!composite.ok()) {
+            remove(waiter);
+            return false;
+        }
+        auto* queue = reinterpret_cast<KeyWaiters*>(m_keys.find(composite.view()));
+        if (!queue) {
+            queue = static_cast<KeyWaiters*>(malloc(sizeof(KeyWaiters) + composite.view().size()));
+            if (!queue) {
+                remove(waiter);
+                return false;
+            }
+            new (queue) KeyWaiters{};
+            queue->length = composite.view().size();
+            std::memcpy(queue->key, composite.view().data(), queue->length);
+            queue->link.hash = m_keys.hash(composite.view());
+            if (!m_keys.insert(&queue->link)) {
+                free(queue);
+                remove(waiter);
+                return false;
+            }
+        }
+        WaitNode& node = waiter.nodes[i];
+        node.waiter = &waiter;
+        node.owner = queue;
+        node.previous = queue->tail;
+        node.next = nullptr;
+        if (queue->tail) queue->tail->next = &node;
+        else queue->head = &node;
+        queue->tail = &node;
+    }
+    ++m_waiters;
+    return true;
+}
+
+void BlockingRegistry::remove(Waiter& waiter) {
+    bool counted = false;
+    for (size_t i = 0; i < waiter.key_count; ++i) {
+        WaitNode& node = waiter.nodes[i];
+        KeyWaiters* queue = node.owner;
+        if (!queue) continue;
+        counted = true;
+        if (node.previous) node.previous->next = node.next;
+        else queue->head = node.next;
+        if (node.next) node.next->previous = node.previous;
+        else queue->tail = node.previous;
+        node = {};
+        if (!queue->head) {
+            m_keys.remove(&queue->link);
+            free(queue);
+        }
+    }
+    if (counted) --m_waiters;
+}
+
+void BlockingRegistry::cancel(Waiter& waiter) { waiter.event.set(); }
+
+void BlockingRegistry::key_changed(size_t db, std::string_view key) {
+    if (m_waiters == 0 || !find(db, key)) return;
+    for (size_t i = 0; i < m_ready_count; ++i)
+        if (m_ready[i].db == db && std::string_view{m_ready[i].key, m_ready[i].length} == key)
+            return;
+    if (m_ready_count == m_ready_capacity) {
+        size_t capacity = m_ready_capacity ? m_ready_capacity * 2 : 8;
+        auto* grown = static_cast<Ready*>(realloc(m_ready, capacity * sizeof(Ready)));
+        if (!grown) return;  // served when the key next changes, or at the waiter's timeout
+        m_ready = grown;
+        m_ready_capacity = capacity;
+    }
+    char* copy = static_cast<char*>(malloc(key.size() ? key.size() : 1));
+    if (!copy) return;
+    std::memcpy(copy, key.data(), key.size());
+    m_ready[m_ready_count++] = {db, copy, key.size()};
+}
+
+void BlockingRegistry::serve(Engine& engine) {
+    // Serving a BLMOVE pushes to its destination, which may make more keys ready: bounded,
+    // since each round serves at least one waiter or drops its key.
+    while (m_ready_count > 0) {
+        Ready ready = m_ready[--m_ready_count];
+        serve_key(engine, ready.db, {ready.key, ready.length});
+        free(ready.key);
+    }
+}
+
+bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key) {
+    Database& database = engine.keyspace().database(db);
+    for (;;) {
+        KeyWaiters* queue = find(db, key);
+        if (!queue) return false;
+        Entry* entry = database.find(key);
+        if (!entry || entry->type != Type::List || entry->collection()->size() == 0) return false;
+        Waiter& waiter = *queue->head->waiter;
+        Reply& reply = *waiter.reply;
+        List& list = list_of(entry);
+        if (waiter.kind == WaitKind::Move) {
+            Entry* target = database.find(waiter.destination);
+            if (target && target->type != Type::List) {
+                reply.error(errors::kWrongType);
+            } else {
+                List* target_list = target ? &list_of(target) : new (std::nothrow) List;
+                bool room = target_list && target_list->reserve(1);
+                if (room && !target) {
+                    room = static_cast<bool>(
+                        database.create_collection(waiter.destination, Type::List, target_list));
+                    if (room) entry = database.find(key);  // the index may have moved on
+                }
+                if (!room) {
+                    if (!target) delete target_list;
+                    reply.error(errors::kOutOfMemory);
+                } else {
+                    List& source = list_of(entry);
+                    ListItem* item = waiter.left ? source.pop_front() : source.pop_back();
+                    (void)(waiter.to_left ? target_list->push_front(item)
+                                          : target_list->push_back(item));
+                    reply.bulk(item->view());
+                    database.touched(waiter.destination);
+                    if (source.size() == 0) database.remove(entry);
+                    else database.touched(key);
+                }
+            }
+        } else {
+            reply.array(2);
+            reply.bulk(key);
+            uint64_t count = waiter.kind == WaitKind::MultiPop ? waiter.count : 1;
+            if (count > list.size()) count = list.size();
+            if (waiter.kind == WaitKind::MultiPop) reply.array(count);
+            for (uint64_t i = 0; i < count; ++i) {
+                ListItem* item = waiter.left ? list.pop_front() : list.pop_back();
+                reply.bulk(item->view());
+                ListItem::destroy(item);
+            }
+            if (list.size() == 0) database.remove(entry);
+            else database.touched(key);
+        }
+        waiter.served = true;
+        remove(waiter);
+        waiter.event.set();
+    }
+}
+
+namespace {
+
+bool timeout_argument(Context& c, size_t index, sched::Deadline& deadline) {
+    double seconds;
+    if (!parse_double(c.arg(index), seconds) || std::isinf(seconds)) {
+        c.reply.error("ERR timeout is not a float or out of range");
+        return false;
+    }
+    if (seconds < 0) {
+        c.reply.error("ERR timeout is negative");
+        return false;
+    }
+    deadline = seconds == 0 ? sched::kForever
+                            : sched::now() + static_cast<uint64_t>(seconds * 1e9);
+    return true;
+}
+
+// Parks the client until served, the deadline, or CLIENT KILL; answers the timeout itself.
+void wait_for(Context& c, Waiter& waiter, sched::Deadline deadline) {
+    WaitNode nodes[1];
+    WaitNode* heap_nodes = nullptr;
+    waiter.nodes = nodes;
+    if (waiter.key_count > 1) {
+        heap_nodes = static_cast<WaitNode*>(calloc(waiter.key_count, sizeof(WaitNode)));
+        if (!heap_nodes) {
+            c.reply.error(errors::kOutOfMemory);
+            return;
+        }
+        waiter.nodes = heap_nodes;
+    }
+    BlockingRegistry& registry = c.engine.blocking();
+    if (!registry.add(waiter)) {
+        free(heap_nodes);
+        c.reply.error(errors::kOutOfMemory);
+        return;
+    }
+    c.reply.flush();  // the replies before this command reach the client while it waits
+    c.session.blocked = &waiter;
+    (void)waiter.event.wait(deadline);
+    c.session.blocked = nullptr;
+    if (!waiter.served) {
+        registry.remove(waiter);
+        // Killed: the connection closes with no reply, as Redis closes it.
+        if (!c.session.killed) c.reply.null_array();
+    }
+    free(heap_nodes);
+}
+
+// BLPOP/BRPOP key [key ...] timeout
+void blocking_pop(Context& c, bool left) {
+    sched::Deadline deadline;
+    if (!timeout_argument(c, c.argc() - 1, deadline)) return;
+    for (size_t i = 1; i + 1 < c.argc(); ++i) {
+        Entry* entry;
+        if (!write_typed(c, c.arg(i), Type::List, entry)) return;
+        if (!entry) continue;
+        List& list = list_of(entry);
+        ListItem* item = left ? list.pop_front() : list.pop_back();
+        c.reply.array(2);
+        c.reply.bulk(c.arg(i));
+        c.reply.bulk(item->view());
+        ListItem::destroy(item);
+        if (list.size() == 0) c.db().remove(entry);
+        else c.db().touched(c.arg(i));
+        return;
+    }
+    if (c.session.in_exec) {  // inside a transaction nothing can arrive: answer at once
+        c.reply.null_array();
+        return;
+    }
+    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::Pop, left, false, {}, 1,
+                  &c.args.begin()[1], c.argc() - 2, nullptr, {}, false};
+    wait_for(c, waiter, deadline);
+}
+
+void blpop_command(Context& c) { blocking_pop(c, true); }
+void brpop_command(Context& c) { blocking_pop(c, false); }
+
+bool side(Context& c, size_t index, bool& left) {
+    if (is_word(c.arg(index), "left")) left = true;
+    else if (is_word(c.arg(index), "right")) left = false;
+    else {
+        c.reply.error(errors::kSyntax);
+        return false;
+    }
+    return true;
+}
+
+void blocking_move(Context& c, bool from_left, bool to_left, size_t timeout_index) {
+    sched::Deadline deadline;
+    if (!timeout_argument(c, timeout_index, deadline)) return;
+    Entry* source;
+    if (!write_typed(c, c.arg(1), Type::List, source)) return;
+    if (source) {
+        // The non-blocking form does the rest (and its errors) exactly as LMOVE.
+        const Command* lmove = find_command("lmove");
+        Arguments args;
+        if (!args.push("LMOVE") || !args.push(c.arg(1)) || !args.push(c.arg(2)) ||
+            !args.push(from_left ? "LEFT" : "RIGHT") || !args.push(to_left ? "LEFT" : "RIGHT")) {
+            c.reply.error(errors::kOutOfMemory);
+            return;
+        }
+        Context inner{c.engine, c.session, args, c.reply};
+        lmove->handler(inner);
+        return;
+    }
+    if (c.session.in_exec) {
+        c.reply.null();
+        return;
+    }
+    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::Move, from_left, to_left,
+                  c.arg(2), 1, &c.args.begin()[1], 1, nullptr, {}, false};
+    wait_for(c, waiter, deadline);
+}
+
+void blmove_command(Context& c) {
+    bool from_left, to_left;
+    if (!side(c, 3, from_left) || !side(c, 4, to_left)) return;
+    blocking_move(c, from_left, to_left, 5);
+}
+
+void brpoplpush_command(Context& c) { blocking_move(c, false, true, 3); }
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void blmpop_command(Context& c) {
+    sched::Deadline deadline;
+    if (!timeout_argument(c, 1, deadline)) return;
+    int64_t numkeys;
+    if (!parse_int64(c.arg(2), numkeys) || numkeys < 1) {
+        c.reply.error("ERR numkeys should be greater than 0");
+        return;
+    }
+    if (static_cast<uint64_t>(numkeys) >= c.argc() - 3) {
+        c.reply.error(errors::kSyntax);
+        return;
+    }
+    size_t side_index = 3 + static_cast<size_t>(numkeys);
+    bool left;
+    if (!side(c, side_index, left)) return;
+    int64_t count = -1;
+    for (size_t i = side_index + 1; i < c.argc(); ++i) {
+        if (count == -1 && is_word(c.arg(i), "count") && i + 1 < c.argc()) {
+            if (!parse_int64(c.arg(++i), count) || count < 1) {
+                c.reply.error("ERR count should be greater than 0");
+                return;
+            }
+        } else {
+            c.reply.error(errors::kSyntax);
+            return;
+        }
+    }
+    if (count == -1) count = 1;
+    for (size_t i = 3; i < side_index; ++i) {
+        Entry* entry;
+        if (!write_typed(c, c.arg(i), Type::List, entry)) return;
+        if (!entry) continue;
+        List& list = list_of(entry);
+        uint64_t n = static_cast<uint64_t>(count) < list.size() ? static_cast<uint64_t>(count)
+                                                                : list.size();
+        c.reply.array(2);
+        c.reply.bulk(c.arg(i));
+        c.reply.array(n);
+        for (uint64_t k = 0; k < n; ++k) {
+            ListItem* item = left ? list.pop_front() : list.pop_back();
+            c.reply.bulk(item->view());
+            ListItem::destroy(item);
+        }
+        if (list.size() == 0) c.db().remove(entry);
+        else c.db().touched(c.arg(i));
+        return;
+    }
+    if (c.session.in_exec) {
+        c.reply.null_array();
+        return;
+    }
+    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::MultiPop, left, false, {},
+                  static_cast<uint64_t>(count), &c.args.begin()[3], static_cast<size_t>(numkeys),
+                  nullptr, {}, false};
+    wait_for(c, waiter, deadline);
+}
+
+const Command kCommands[] = {
+    {"blpop", -3, kWrite | kBlocking, blpop_command, 1, -2, 1},
+    {"brpop", -3, kWrite | kBlocking, brpop_command, 1, -2, 1},
+    {"blmove", 6, kWrite | kDenyOom | kBlocking, blmove_command, 1, 2, 1},
+    {"brpoplpush", 4, kWrite | kDenyOom | kBlocking, brpoplpush_command, 1, 2, 1},
+    {"blmpop", -5, kWrite | kBlocking, blmpop_command, 0, 0, 0},
+};
+
+}  // namespace
+
+const CommandFamily kBlockingCommands{kCommands, sizeof kCommands / sizeof kCommands[0]};
+
+}  // namespace coronet::redis

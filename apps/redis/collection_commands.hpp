@@ -1,0 +1,154 @@
+// What the hash and set command families share: ending a write to a collection (a new one
+// enters the keyspace, an emptied one leaves it), HSCAN/SSCAN's cursor and options, and a
+// growable list of pointers for replies whose length is known only at the end.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "apps/redis/collection.hpp"
+#include "apps/redis/lookup.hpp"
+
+namespace coronet::redis {
+
+// Ends a write to the collection at `key`. A new one (`entry` nullptr) enters the keyspace
+// unless it is empty; an existing one is announced when `changed`, deleted when emptied.
+// `failed`: memory ran out part way (a new collection is dropped, an existing one keeps what
+// was done). False after answering OOM.
+inline bool commit_write(Context& c, std::string_view key, Type type, Entry* entry,
+                         Collection* collection, bool changed, bool failed = false) {
+    Database& db = c.db();
+    if (!entry) {
+        if (!failed && collection->size() == 0) {
+            delete collection;
+            return true;
+        }
+        if (!failed && db.create_collection(key, type, collection)) return true;
+        delete collection;
+        c.reply.error(errors::kOutOfMemory);
+        return false;
+    }
+    if (collection->size() == 0) db.remove(entry);
+    else if (changed) db.touched(key);
+    if (!failed) return true;
+    c.reply.error(errors::kOutOfMemory);
+    return false;
+}
+
+// "ERR wrong number of arguments for '<command>' command" (HSET/HMSET's odd pairs).
+inline void wrong_arguments(Context& c) {
+    char text[128];
+    int n = snprintf(text, sizeof text, "ERR wrong number of arguments for '%s' command",
+                     c.session.last_command);
+    c.reply.error({text, static_cast<size_t>(n)});
+}
+
+// A pointer per element, gathered before the reply's length is known.
+template <typename T>
+struct PointerList {
+    T** items = nullptr;
+    size_t count = 0, capacity = 0;
+    bool failed = false;
+
+    PointerList() = default;
+    PointerList(const PointerList&) = delete;
+    PointerList& operator=(const PointerList&) = delete;
+    ~PointerList() { free(items); }
+
+    bool reserve(size_t wanted) {
+        if (wanted <= capacity) return true;
+        auto** more = static_cast<T**>(realloc(items, wanted * sizeof(T*)));
+        if (!more) {
+            failed = true;
+            return false;
+        }
+        items = more;
+        capacity = wanted;
+        return true;
+    }
+    void add(T* item) {
+        if (count == capacity && !reserve(capacity ? capacity * 2 : 16)) return;
+        items[count++] = item;
+    }
+};
+
+// A SCAN cursor as Redis reads one (strtoul: an optional sign, a negative one wrapping; no
+// leading space, nothing after the digits, no overflow). False after answering the error.
+inline bool scan_cursor(Context& c, size_t index, uint64_t& cursor) {
+    std::string_view text = c.arg(index);
+    size_t i = 0;
+    bool negative = false;
+    if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+        negative = text[0] == '-';
+        i = 1;
+        if (text.size() == 1) {
+            c.reply.error("ERR invalid cursor");
+            return false;
+        }
+    }
+    uint64_t value = 0;
+    for (; i < text.size(); ++i) {
+        char ch = text[i];
+        if (ch < '0' || ch > '9' || value > (UINT64_MAX - static_cast<uint64_t>(ch - '0')) / 10) {
+            c.reply.error("ERR invalid cursor");
+            return false;
+        }
+        value = value * 10 + static_cast<uint64_t>(ch - '0');
+    }
+    cursor = negative ? 0 - value : value;
+    return true;
+}
+
+struct ScanOptions {
+    std::string_view pattern;
+    bool match_all = true;
+    size_t count = 10;
+};
+
+// MATCH and COUNT from `first` on; false after answering Redis's error.
+inline bool scan_options(Context& c, size_t first, ScanOptions& options) {
+    for (size_t i = first; i < c.argc(); i += 2) {
+        bool has_value = i + 1 < c.argc();
+        if (has_value && is_word(c.arg(i), "count")) {
+            int64_t count;
+            if (!int_argument(c, i + 1, count)) return false;
+            if (count < 1) {
+                c.reply.error(errors::kSyntax);
+                return false;
+            }
+            options.count = static_cast<size_t>(count);
+        } else if (has_value && is_word(c.arg(i), "match")) {
+            options.pattern = c.arg(i + 1);
+            options.match_all = options.pattern == "*";
+        } else {
+            c.reply.error(errors::kSyntax);
+            return false;
+        }
+    }
+    return true;
+}
+
+// The first element of a SCAN reply.
+inline void reply_cursor(Context& c, uint64_t cursor) {
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(cursor));
+    c.reply.array(2);
+    c.reply.bulk({digits, static_cast<size_t>(n)});
+}
+
+// A random-count argument as HRANDFIELD and SRANDMEMBER read it; false after the error.
+inline bool random_count(Context& c, size_t index, int64_t& count) {
+    if (!int_argument(c, index, count)) return false;
+    if (count == INT64_MIN) {
+        c.reply.error(
+            "ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace coronet::redis
