@@ -90,9 +90,26 @@ uint64_t bulk_limit_for_memory() {
     return quarter < redis::kMaxBulkLengthCeiling ? quarter : redis::kMaxBulkLengthCeiling;
 }
 
+// maxmemory's default: half the RAM, the rest left to connections, buffers and the other apps.
+constexpr uint64_t kRedisMemoryShareDivisor = 2;
+// A subscriber's unsent messages past this (or RAM / 16 on a small guest) disconnect it.
+constexpr uint64_t kPubSubOutputLimit = 32ULL << 20;
+
 redis::ServerOptions redis_options(const BootConfig& config) {
     redis::ServerOptions options;
     redis::EngineOptions& engine = options.engine;
+    uint64_t ram = memory::stats().ram_bytes;
+    engine.max_memory = ram / kRedisMemoryShareDivisor;
+    if (auto text = config.get("redis.maxmemory")) {
+        if (!redis::parse_memory_size(*text, engine.max_memory))
+            LOG_WARN("boot: redis.maxmemory wants a size (100mb, 1gb, bytes); default used");
+    }
+    if (auto text = config.get("redis.maxmemory-policy")) {
+        if (!redis::parse_policy(*text, engine.policy))
+            LOG_WARN("boot: redis.maxmemory-policy %.*s is not a policy; noeviction used",
+                     static_cast<int>(text->size()), text->data());
+    }
+    engine.pubsub_output_limit = ram / 16 < kPubSubOutputLimit ? ram / 16 : kPubSubOutputLimit;
     engine.max_clients = count_option(config, "redis.maxclients", connection_limit_for_memory());
     engine.max_bulk_length =
         count_option(config, "redis.proto-max-bulk-len", bulk_limit_for_memory());

@@ -252,8 +252,7 @@ bool timeout_argument(Context& c, size_t index, sched::Deadline& deadline) {
         c.reply.error("ERR timeout is negative");
         return false;
     }
-    deadline = seconds == 0 ? sched::kForever
-                            : sched::now() + static_cast<uint64_t>(seconds * 1e9);
+    deadline = seconds == 0 ? sched::kForever : sched::now() + static_cast<uint64_t>(seconds * 1e9);
     return true;
 }
 
@@ -310,8 +309,8 @@ void blocking_pop(Context& c, bool left) {
         c.reply.null_array();
         return;
     }
-    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::Pop, left, false, {}, 1,
-                  &c.args.begin()[1], c.argc() - 2, nullptr, {}, false};
+    Waiter waiter{&c.session, &c.reply,           c.session.db, WaitKind::Pop, left, false, {},
+                  1,          &c.args.begin()[1], c.argc() - 2, nullptr,       {},   false};
     wait_for(c, waiter, deadline);
 }
 
@@ -350,8 +349,19 @@ void blocking_move(Context& c, bool from_left, bool to_left, size_t timeout_inde
         c.reply.null();
         return;
     }
-    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::Move, from_left, to_left,
-                  c.arg(2), 1, &c.args.begin()[1], 1, nullptr, {}, false};
+    Waiter waiter{&c.session,
+                  &c.reply,
+                  c.session.db,
+                  WaitKind::Move,
+                  from_left,
+                  to_left,
+                  c.arg(2),
+                  1,
+                  &c.args.begin()[1],
+                  1,
+                  nullptr,
+                  {},
+                  false};
     wait_for(c, waiter, deadline);
 }
 
@@ -397,8 +407,8 @@ void blmpop_command(Context& c) {
         if (!write_typed(c, c.arg(i), Type::List, entry)) return;
         if (!entry) continue;
         List& list = list_of(entry);
-        uint64_t n = static_cast<uint64_t>(count) < list.size() ? static_cast<uint64_t>(count)
-                                                                : list.size();
+        uint64_t n =
+            static_cast<uint64_t>(count) < list.size() ? static_cast<uint64_t>(count) : list.size();
         c.reply.array(2);
         c.reply.bulk(c.arg(i));
         c.reply.array(n);
@@ -415,9 +425,19 @@ void blmpop_command(Context& c) {
         c.reply.null_array();
         return;
     }
-    Waiter waiter{&c.session, &c.reply, c.session.db, WaitKind::MultiPop, left, false, {},
-                  static_cast<uint64_t>(count), &c.args.begin()[3], static_cast<size_t>(numkeys),
-                  nullptr, {}, false};
+    Waiter waiter{&c.session,
+                  &c.reply,
+                  c.session.db,
+                  WaitKind::MultiPop,
+                  left,
+                  false,
+                  {},
+                  static_cast<uint64_t>(count),
+                  &c.args.begin()[3],
+                  static_cast<size_t>(numkeys),
+                  nullptr,
+                  {},
+                  false};
     wait_for(c, waiter, deadline);
 }
 

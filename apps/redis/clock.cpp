@@ -21,6 +21,10 @@ int64_t unix_time_ms() { return unix_time_us() / 1000; }
 
 uint32_t clock_seconds() { return static_cast<uint32_t>(ns_to_s(uptime_ns())); }
 
+uint32_t access_clock() {
+    return static_cast<uint32_t>(uptime_ns() / (kSecond / kAccessTicksPerSecond));
+}
+
 uint64_t random_u64() {
     // xorshift64*, seeded from the boot's timing on first use.
     if (g_random_state == 0) g_random_state = uptime_ns() | 1;

@@ -12,6 +12,10 @@ int64_t unix_time_ms();
 int64_t unix_time_us();
 // Seconds since boot, for idle times.
 uint32_t clock_seconds();
+// The access clock: ticks of kAccessTick since boot (wraps after about 16 months; differences
+// are taken modulo 2^32). LRU eviction compares keys by it, OBJECT IDLETIME reports it.
+inline constexpr uint32_t kAccessTicksPerSecond = 100;
+uint32_t access_clock();
 // Pseudo-random numbers for RANDOMKEY, SPOP and sampling (not for secrets).
 uint64_t random_u64();
 

@@ -429,7 +429,11 @@ void object_command(Context& c) {
     }
     if (is_word(sub, "encoding")) c.reply.bulk(encoding_of(entry));
     else if (is_word(sub, "refcount")) c.reply.integer(1);
-    else if (is_word(sub, "idletime")) c.reply.integer(clock_seconds() - entry->last_access);
+    else if (is_word(sub, "idletime"))
+        c.reply.integer((access_clock() - entry->last_access) / kAccessTicksPerSecond);
+    else if (c.engine.evictor().policy == EvictionPolicy::AllKeysLfu ||
+             c.engine.evictor().policy == EvictionPolicy::VolatileLfu)
+        c.reply.integer(decayed_frequency(entry));
     else
         c.reply.error(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "

@@ -265,7 +265,19 @@ void config_command(Context& c) {
                 return;
             }
         }
-        for (size_t i = 2; i < c.argc(); i += 2) config_set(c.arg(i), c.arg(i + 1));
+        for (size_t i = 2; i < c.argc(); i += 2) {
+            if (!c.engine.apply_config(c.arg(i), c.arg(i + 1))) {
+                char text[256];
+                std::string_view name = c.arg(i);
+                int n =
+                    snprintf(text, sizeof text,
+                             "ERR CONFIG SET failed (possibly related to argument '%.*s') - "
+                             "argument couldn't be parsed or is out of range",
+                             static_cast<int>(name.size() > 128 ? 128 : name.size()), name.data());
+                c.reply.error({text, static_cast<size_t>(n)});
+                return;
+            }
+        }
         c.reply.ok();
     } else if (is_word(sub, "resetstat")) {
         c.engine.reset_stats();

@@ -9,6 +9,7 @@
 
 #include "apps/redis/clock.hpp"
 #include "apps/redis/config.hpp"
+#include "apps/redis/numbers.hpp"
 #include "apps/redis/transaction.hpp"
 
 namespace coronet::redis {
@@ -131,7 +132,8 @@ Engine::Engine(const EngineOptions& options) : m_options(options) {
              static_cast<unsigned long long>(options.max_query_buffer));
     config_set("client-query-buffer-limit", number);
     snprintf(number, sizeof number, "%llu", static_cast<unsigned long long>(options.max_memory));
-    config_set("maxmemory", number);
+    apply_config("maxmemory", number);
+    apply_config("maxmemory-policy", policy_name(options.policy));
 }
 
 void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
@@ -165,6 +167,16 @@ void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
         ++m_stats.total_error_replies;
         reply.error({text, static_cast<size_t>(n)});
         return;
+    }
+    if (command->flags & kDenyOom) {
+        uint64_t incoming = 0;
+        for (std::string_view arg : args) incoming += arg.size();
+        if (!m_evictor.make_room(*this, incoming)) {
+            if (session.in_multi) session.multi_failed = true;
+            ++m_stats.total_error_replies;
+            reply.error(errors::kOutOfMemory);
+            return;
+        }
     }
     if (session.in_multi && !(command->flags & kNoMulti)) {
         if (!queue_command(session, *command, args)) {
@@ -226,6 +238,32 @@ void Engine::kill(Session& session, const Session* caller) {
 ConfigParameter* Engine::config(std::string_view name) { return config_find(name); }
 
 ConfigParameter* Engine::config_parameters(size_t& count) { return config_table(count); }
+
+bool Engine::apply_config(std::string_view name, std::string_view value) {
+    ConfigParameter* parameter = config_find(name);
+    if (!parameter) return false;
+    std::string_view canonical = parameter->name;
+    char normal[32];
+    if (canonical == "maxmemory") {
+        uint64_t bytes;
+        if (!parse_memory_size(value, bytes)) return false;
+        m_evictor.limit = bytes;
+        int n = snprintf(normal, sizeof normal, "%llu", static_cast<unsigned long long>(bytes));
+        value = {normal, static_cast<size_t>(n)};
+    } else if (canonical == "maxmemory-policy") {
+        EvictionPolicy policy;
+        if (!parse_policy(value, policy)) return false;
+        m_evictor.policy = policy;
+        set_frequency_tracking(policy == EvictionPolicy::AllKeysLfu ||
+                               policy == EvictionPolicy::VolatileLfu);
+        value = policy_name(policy);
+    } else if (canonical == "maxmemory-samples") {
+        int64_t samples;
+        if (!parse_int64(value, samples) || samples < 1 || samples > 64) return false;
+        m_evictor.samples = static_cast<size_t>(samples);
+    }
+    return config_set(canonical, value);
+}
 
 void Engine::reset_stats() {
     int64_t start = m_stats.start_ms;

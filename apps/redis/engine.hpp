@@ -10,6 +10,7 @@
 #include "apps/redis/arguments.hpp"
 #include "apps/redis/blocking.hpp"
 #include "apps/redis/command.hpp"
+#include "apps/redis/eviction.hpp"
 #include "apps/redis/keyspace.hpp"
 #include "apps/redis/pubsub.hpp"
 #include "apps/redis/reply.hpp"
@@ -20,9 +21,10 @@ namespace coronet::redis {
 struct EngineOptions {
     uint16_t port = 6379;
     size_t max_clients = 10000;
-    uint64_t max_bulk_length = 512ULL << 20;  // proto-max-bulk-len
-    uint64_t max_query_buffer = 1ULL << 30;   // client-query-buffer-limit
-    uint64_t max_memory = 0;                  // maxmemory (0: no limit)
+    uint64_t max_bulk_length = 512ULL << 20;             // proto-max-bulk-len
+    uint64_t max_query_buffer = 1ULL << 30;              // client-query-buffer-limit
+    uint64_t max_memory = 0;                             // maxmemory (0: no limit)
+    EvictionPolicy policy = EvictionPolicy::NoEviction;  // maxmemory-policy
     // client-output-buffer-limit for pub/sub clients: unsent messages past this disconnect
     // the subscriber (Redis's default hard limit is 32 MB).
     uint64_t pubsub_output_limit = 32ULL << 20;
@@ -50,6 +52,10 @@ public:
     Keyspace& keyspace() { return m_keyspace; }
     BlockingRegistry& blocking() { return m_blocking; }
     PubSub& pubsub() { return m_pubsub; }
+    Evictor& evictor() { return m_evictor; }
+    // CONFIG SET of a parameter the engine acts on: checks the value and applies it; false (the
+    // parameter unchanged) when the value is not valid for it.
+    bool apply_config(std::string_view name, std::string_view value);
     // Keyspace notifications (notify-keyspace-events): the `event` of class `type` on `key`.
     void notify(char type, const char* event, size_t db, std::string_view key);
     const EngineOptions& options() const { return m_options; }
@@ -93,6 +99,7 @@ private:
     Keyspace m_keyspace;
     BlockingRegistry m_blocking;
     PubSub m_pubsub;
+    Evictor m_evictor;
     EngineStats m_stats{};
     Session* m_clients = nullptr;
     size_t m_client_count = 0;

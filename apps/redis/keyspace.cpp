@@ -13,7 +13,24 @@ namespace coronet::redis {
 namespace {
 
 constexpr uint32_t kNotVolatile = UINT32_MAX;
+constexpr uint32_t kFrequencyLogFactor = 10;
 KeyspaceStats g_stats{};
+bool g_track_frequency = false;
+
+uint16_t minutes_now() { return static_cast<uint16_t>(clock_seconds() / 60); }
+
+void count_access(Entry* entry) {
+    entry->last_access = access_clock();
+    if (!g_track_frequency) return;
+    uint8_t counter = decayed_frequency(entry);
+    // Logarithmic: the more often a key was read, the less likely one more read counts.
+    if (counter < 255) {
+        uint32_t base = counter > kFrequencyInitial ? counter - kFrequencyInitial : 0;
+        if (random_u64() % (base * kFrequencyLogFactor + 1) == 0) ++counter;
+    }
+    entry->frequency = counter;
+    entry->frequency_minute = minutes_now();
+}
 
 std::string_view key_of(const HashIndex::Link* link) {
     return reinterpret_cast<const Entry*>(link)->key();
@@ -24,6 +41,13 @@ std::string_view key_of(const HashIndex::Link* link) {
 static_assert(offsetof(Entry, link) == 0, "an entry is found from its link");
 
 KeyspaceStats& keyspace_stats() { return g_stats; }
+
+void set_frequency_tracking(bool on) { g_track_frequency = on; }
+
+uint8_t decayed_frequency(const Entry* entry) {
+    uint16_t elapsed = static_cast<uint16_t>(minutes_now() - entry->frequency_minute);
+    return elapsed >= entry->frequency ? 0 : static_cast<uint8_t>(entry->frequency - elapsed);
+}
 
 const char* type_name(Type type) {
     switch (type) {
@@ -60,7 +84,7 @@ Entry* Database::find(std::string_view key) {
         remove(entry);
         return nullptr;
     }
-    entry->last_access = clock_seconds();
+    count_access(entry);
     return entry;
 }
 
@@ -74,8 +98,10 @@ Entry* Database::allocate(std::string_view key, size_t capacity) {
     entry->value_length = 0;
     entry->capacity = static_cast<uint32_t>(capacity);
     entry->volatile_slot = kNotVolatile;
-    entry->last_access = clock_seconds();
+    entry->last_access = access_clock();
     entry->type = Type::String;
+    entry->frequency = kFrequencyInitial;
+    entry->frequency_minute = minutes_now();
     std::memcpy(entry->bytes, key.data(), key.size());
     return entry;
 }
@@ -143,6 +169,8 @@ Result<Entry*> Database::assign_string(Entry* entry, std::string_view value, boo
         if (!moved) return Error::OutOfMemory;
         moved->expires_at_ms = entry->expires_at_ms;
         moved->volatile_slot = entry->volatile_slot;
+        moved->frequency = entry->frequency;
+        moved->frequency_minute = entry->frequency_minute;
         relink(entry, moved);
         free(entry);
         entry = moved;

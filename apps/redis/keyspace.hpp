@@ -28,9 +28,11 @@ struct Entry {
     uint32_t value_length;   // a string's bytes
     uint32_t capacity;       // bytes available for the value after the key
     uint32_t volatile_slot;  // index in Database::m_volatile while it has an expiry
-    uint32_t last_access;    // seconds since boot (OBJECT IDLETIME)
+    uint32_t last_access;    // access_clock() (OBJECT IDLETIME, LRU eviction)
     Type type;
-    char bytes[];  // the key, then the string's value (or a Collection*, unaligned)
+    uint8_t frequency;          // logarithmic access counter (OBJECT FREQ, LFU eviction)
+    uint16_t frequency_minute;  // minutes since boot when it last decayed (wraps)
+    char bytes[];               // the key, then the string's value (or a Collection*, unaligned)
 
     std::string_view key() const { return {bytes, key_length}; }
     std::string_view string() const { return {bytes + key_length, value_length}; }
@@ -39,6 +41,14 @@ struct Entry {
 };
 
 class Keyspace;
+
+// The LFU counter's starting value and its logarithmic growth (Redis's lfu-log-factor 10 and
+// lfu-decay-time 1 minute): a key read a million times reaches about 255.
+inline constexpr uint8_t kFrequencyInitial = 5;
+// Whether reads update the counter (the maxmemory policy is an LFU one).
+void set_frequency_tracking(bool on);
+// The counter after the decay for the minutes since it was last touched.
+uint8_t decayed_frequency(const Entry* entry);
 
 class Database {
 public:
@@ -85,6 +95,10 @@ public:
     size_t expire_some(size_t samples);
     uint64_t scan(uint64_t cursor, void (*visit)(Entry*, void*), void* context);
     Entry* random_entry(uint64_t random);
+    // One of the entries with an expiry (nullptr when none).
+    Entry* random_volatile(uint64_t random) {
+        return m_volatile_count ? m_volatile[random % m_volatile_count] : nullptr;
+    }
 
     // Called (when set) on every key whose value changes or that is deleted: WATCH's hook.
     void (*on_change)(Database& database, std::string_view key, void* context) = nullptr;

@@ -86,7 +86,10 @@ bool PubSub::subscribe(Session& session, std::string_view channel, bool& added) 
     if (!node) {
         node = static_cast<Channel*>(malloc(sizeof(Channel) + channel.size()));
         if (!node) return false;
-        *node = {{nullptr, m_channels.hash(channel)}, nullptr, 0, 0,
+        *node = {{nullptr, m_channels.hash(channel)},
+                 nullptr,
+                 0,
+                 0,
                  static_cast<uint32_t>(channel.size())};
         std::memcpy(node->name, channel.data(), channel.size());
         if (!m_channels.insert(&node->link)) {
@@ -152,7 +155,8 @@ bool PubSub::psubscribe(Session& session, std::string_view pattern, bool& added)
     added = false;
     for (PatternSubscription* p = session.patterns; p; p = p->next_in_session)
         if (p->view() == pattern) return true;
-    auto* node = static_cast<PatternSubscription*>(malloc(sizeof(PatternSubscription) + pattern.size()));
+    auto* node =
+        static_cast<PatternSubscription*>(malloc(sizeof(PatternSubscription) + pattern.size()));
     if (!node) return false;
     node->session = &session;
     node->length = static_cast<uint32_t>(pattern.size());
@@ -174,8 +178,7 @@ bool PubSub::punsubscribe(Session& session, std::string_view pattern) {
         PatternSubscription* node = *at;
         if (node->view() != pattern) continue;
         *at = node->next_in_session;
-        for (PatternSubscription** g = &m_patterns; *g;
-             g = &(*g)->next_global) {
+        for (PatternSubscription** g = &m_patterns; *g; g = &(*g)->next_global) {
             if (*g == node) {
                 *g = node->next_global;
                 break;
@@ -238,8 +241,8 @@ void PubSub::for_each_channel(void (*visit)(std::string_view, void*), void* cont
 }
 
 bool PubSub::deliver(Engine& engine, Session& target, std::string_view kind,
-                     std::string_view pattern, std::string_view channel,
-                     std::string_view message, Session* self, Reply* self_reply) {
+                     std::string_view pattern, std::string_view channel, std::string_view message,
+                     Session* self, Reply* self_reply) {
     bool with_pattern = !pattern.empty() || kind == "pmessage";
     size_t parts = with_pattern ? 4 : 3;
     if (&target == self && self_reply) {
@@ -284,8 +287,7 @@ size_t PubSub::publish(Engine& engine, std::string_view channel, std::string_vie
     }
     for (PatternSubscription* p = m_patterns; p; p = p->next_global) {
         if (!glob_match(p->view(), channel)) continue;
-        if (deliver(engine, *p->session, "pmessage", p->view(), channel, message, self,
-                    self_reply))
+        if (deliver(engine, *p->session, "pmessage", p->view(), channel, message, self, self_reply))
             ++received;
     }
     return received;
@@ -385,8 +387,7 @@ void punsubscribe_command(Context& c) {
 }
 
 void publish_command(Context& c) {
-    size_t received =
-        c.engine.pubsub().publish(c.engine, c.arg(1), c.arg(2), &c.session, &c.reply);
+    size_t received = c.engine.pubsub().publish(c.engine, c.arg(1), c.arg(2), &c.session, &c.reply);
     c.reply.integer(static_cast<int64_t>(received));
 }
 

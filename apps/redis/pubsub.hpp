@@ -56,9 +56,9 @@ public:
 
 private:
     // False when the target is gone (killed, or disconnected by this message).
-    bool deliver(Engine& engine, Session& target, std::string_view kind,
-                 std::string_view pattern, std::string_view channel, std::string_view message,
-                 Session* self, Reply* self_reply);
+    bool deliver(Engine& engine, Session& target, std::string_view kind, std::string_view pattern,
+                 std::string_view channel, std::string_view message, Session* self,
+                 Reply* self_reply);
 
     HashIndex m_channels;
     PatternSubscription* m_patterns = nullptr;  // every (pattern, session), oldest first

@@ -125,6 +125,7 @@ ServerStats Server::stats() {
     stats.keys = m_engine.keyspace().total_keys();
     KeyspaceStats& keys = keyspace_stats();
     stats.expired_keys = keys.expired_keys;
+    stats.evicted_keys = m_engine.evictor().evicted_keys;
     stats.keyspace_hits = keys.keyspace_hits;
     stats.keyspace_misses = keys.keyspace_misses;
     stats.protocol_errors = m_protocol_errors;

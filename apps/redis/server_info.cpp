@@ -232,7 +232,7 @@ void write_info(Context& c) {
             static_cast<unsigned long long>(m.heap_bytes),
             static_cast<unsigned long long>(m.heap_bytes),
             static_cast<unsigned long long>(m.ram_bytes), total,
-            static_cast<unsigned long long>(engine.options().max_memory),
+            static_cast<unsigned long long>(engine.evictor().limit),
             engine.config("maxmemory-policy")->value);
     }
     if (wants(c, "persistence", true)) {
@@ -249,8 +249,8 @@ void write_info(Context& c) {
             "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
             "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\n"
             "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
-            "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
-            "keyspace_misses:%llu\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+            "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
+            "keyspace_misses:%llu\r\npubsub_channels:%zu\r\npubsub_patterns:%zu\r\n"
             "total_error_replies:%llu\r\n",
             static_cast<unsigned long long>(stats.total_connections_received),
             static_cast<unsigned long long>(stats.total_commands_processed),
@@ -258,8 +258,10 @@ void write_info(Context& c) {
             static_cast<unsigned long long>(stats.total_net_output_bytes),
             static_cast<unsigned long long>(stats.rejected_connections),
             static_cast<unsigned long long>(keys.expired_keys),
+            static_cast<unsigned long long>(engine.evictor().evicted_keys),
             static_cast<unsigned long long>(keys.keyspace_hits),
-            static_cast<unsigned long long>(keys.keyspace_misses),
+            static_cast<unsigned long long>(keys.keyspace_misses), engine.pubsub().channel_count(),
+            engine.pubsub().pattern_count(),
             static_cast<unsigned long long>(stats.total_error_replies));
     }
     if (wants(c, "replication", true)) {

@@ -1374,9 +1374,119 @@ def bad_input(host: str, port: int, clients: int = 1000, redis_server: str = "re
               f"{baseline} before the bad input (margin {MEMORY_MARGIN >> 20} MiB)")
 
 
+# -- memory ---------------------------------------------------------------------------------------
+
+def _info_field(c: "RespConnection", section: str, field_name: str) -> str:
+    text = c.command("INFO", section).raw.decode(errors="replace")
+    match = re.search(rf"^{field_name}:(.*?)\r?$", text, re.M)
+    assert match, f"INFO {section} without {field_name}"
+    return match.group(1)
+
+
+def _fill(c: "RespConnection", prefix: str, count: int, size: int, ttl: Optional[int] = None) -> tuple[int, bytes]:
+    """SETs `count` keys of `size` bytes, pipelined; returns how many were stored and the first
+    error reply."""
+    stored, error = 0, b""
+    batch = 200
+    for start in range(0, count, batch):
+        commands = []
+        for i in range(start, min(count, start + batch)):
+            args = ["SET", f"{prefix}:{i}", b"v" * size] + (["EX", ttl] if ttl else [])
+            commands.append(encode(*args))
+        c.sock.sendall(b"".join(commands))
+        for _ in commands:
+            reply = c.reply()
+            if reply.raw == b"+OK\r\n":
+                stored += 1
+            elif not error:
+                error = reply.raw
+    return stored, error
+
+
+def memory(host: str, port: int, unbounded: bool = False) -> None:
+    """maxmemory: noeviction refuses writes with Redis's -OOM error while reads, deletes and the
+    data already there carry on; the eviction policies make room instead (LRU keeps what is
+    read, volatile-ttl takes keys with an expiry only), announced as keyspace events. With
+    `unbounded` (no maxmemory, a small guest): writes until malloc itself fails, which must
+    answer an error and leave everything else serving."""
+    with RespConnection(host, port) as c:
+        c.command("FLUSHALL")
+        if unbounded:
+            stored, error = _fill(c, "oom", 400000, 1024)
+            check(error.startswith(b"-OOM"), f"with no maxmemory, writes until the heap is gone: {stored} "
+                  f"SETs of 1 KiB stored, then {error.strip().decode(errors='replace')}", error)
+            check(c.command("PING").raw == b"+PONG\r\n" and c.command("GET", "oom:0").raw.startswith(b"$1024"),
+                  "the connection and the data survive the refusal")
+            c.command("FLUSHALL")
+            time.sleep(0.5)
+            again, error = _fill(c, "oom2", 1000, 1024)
+            check(again == 1000, "after FLUSHALL the memory is there again", error)
+            c.command("FLUSHALL")
+            return
+        original = _info_field(c, "memory", "maxmemory")
+        base = int(_info_field(c, "memory", "used_memory"))
+        limit = base + (4 << 20)
+        try:
+            c.command("CONFIG", "SET", "maxmemory", str(limit), "maxmemory-policy", "noeviction")
+            check(c.command("CONFIG", "GET", "maxmemory").raw.endswith(b"%d\r\n" % limit),
+                  f"CONFIG SET maxmemory {limit} (used_memory {base})")
+            stored, error = _fill(c, "ne", 20000, 1024)
+            check(error == b"-OOM command not allowed when used memory > 'maxmemory'.\r\n",
+                  f"noeviction: {stored} SETs of 1 KiB, then Redis's -OOM error", error)
+            check(stored > 1000 and c.command("DBSIZE").integer() == stored, f"the {stored} accepted keys are all there")
+            check(c.command("GET", "ne:0").raw.startswith(b"$1024") and c.command("DEL", "ne:1").integer() == 1,
+                  "reads and deletes still work over the limit")
+            c.command("FLUSHALL")
+
+            c.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "notify-keyspace-events", "Ee")
+            events = RespConnection(host, port)
+            events.command("SUBSCRIBE", "__keyevent@0__:evicted")
+            hot = [f"hot:{i}" for i in range(50)]
+            for key in hot:
+                c.command("SET", key, b"h" * 1024)
+            written = 0
+            for round_ in range(40):
+                stored, error = _fill(c, f"lru{round_}", 500, 1024)
+                written += stored
+                assert not error, f"allkeys-lru refused a write: {error!r}"
+                for key in hot:  # read often: the least recently used keys go first
+                    c.command("GET", key)
+            evicted = int(_info_field(c, "stats", "evicted_keys"))
+            kept = sum(1 for key in hot if c.command("EXISTS", key).integer() == 1)
+            check(evicted > 0 and c.command("DBSIZE").integer() < written,
+                  f"allkeys-lru: {written} SETs of 1 KiB all accepted, {evicted} keys evicted")
+            check(kept >= 45, f"the keys read all along stay ({kept} of {len(hot)})")
+            used = int(_info_field(c, "memory", "used_memory"))
+            check(used <= limit + (1 << 20), f"used_memory {used} stays near maxmemory {limit}")
+            events.sock.settimeout(TIMEOUT)
+            message = events.reply()
+            check(b"evicted" in message.raw, "notify-keyspace-events Ee announces evicted keys",
+                  clip(message.raw))
+            events.close()
+            c.command("FLUSHALL")
+
+            c.command("CONFIG", "SET", "maxmemory-policy", "volatile-ttl")
+            _fill(c, "persistent", 1000, 1024)
+            stored, error = _fill(c, "volatile", 8000, 1024, ttl=1000)
+            check(c.command("EXISTS", *[f"persistent:{i}" for i in range(1000)]).integer() == 1000,
+                  f"volatile-ttl: keys with an expiry make room ({stored} stored), keys without stay")
+            c.command("FLUSHALL")
+
+            c.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+            c.command("SET", "freq", "v")
+            for _ in range(100):
+                c.command("GET", "freq")
+            freq = c.command("OBJECT", "FREQ", "freq").integer()
+            check(freq is not None and freq > 5, f"allkeys-lfu: OBJECT FREQ counts reads ({freq})")
+        finally:
+            c.command("CONFIG", "SET", "maxmemory", original, "maxmemory-policy", "noeviction",
+                      "notify-keyspace-events", "")
+            c.command("FLUSHALL")
+
+
 # -- main -----------------------------------------------------------------------------------------
 
-SCENARIOS = ["differential", "cli", "benchmark", "library", "bad_input"]
+SCENARIOS = ["differential", "cli", "benchmark", "library", "bad_input", "memory", "memory_unbounded"]
 
 
 def main() -> int:
@@ -1404,6 +1514,10 @@ def main() -> int:
             benchmark(args.host, args.port, args.requests)
         elif name == "library":
             library(args.host, args.port)
+        elif name == "memory":
+            memory(args.host, args.port)
+        elif name == "memory_unbounded":
+            memory(args.host, args.port, unbounded=True)
         elif name == "bad_input":
             bad_input(args.host, args.port, args.clients, args.redis_server)
     return 0
