@@ -8,6 +8,7 @@
 #include "apps/redis/collection.hpp"
 #include "apps/redis/config.hpp"
 #include "apps/redis/lookup.hpp"
+#include "kernel/sched/scheduler.hpp"
 
 namespace coronet::redis {
 namespace {
@@ -85,13 +86,69 @@ void reply_keys(Context& c, const KeyList& keys) {
     for (size_t i = 0; i < keys.count; ++i) c.reply.bulk(keys.items[i]);
 }
 
+// KEYS over a big keyspace yields every this many buckets, so that it never holds the reactor
+// past the watchdog; the scan cursor stays valid across the keyspace changing meanwhile.
+constexpr size_t kKeysSlice = 4096;
+
+// KEYS's matches, copied (other clients run while KEYS yields: an entry may go meanwhile).
+struct KeysCopy {
+    std::string_view pattern;
+    bool match_all;
+    int64_t now;
+    char* bytes = nullptr;
+    size_t used = 0, capacity = 0;
+    size_t count = 0;
+    bool failed = false;
+    ~KeysCopy() { free(bytes); }
+    void add(std::string_view key) {
+        size_t needed = used + sizeof(uint32_t) + key.size();
+        if (needed > capacity) {
+            size_t grown = capacity ? capacity * 2 : 4096;
+            while (grown < needed) grown *= 2;
+            auto* more = static_cast<char*>(realloc(bytes, grown));
+            if (!more) {
+                failed = true;
+                return;
+            }
+            bytes = more;
+            capacity = grown;
+        }
+        auto length = static_cast<uint32_t>(key.size());
+        std::memcpy(bytes + used, &length, sizeof length);
+        std::memcpy(bytes + used + sizeof length, key.data(), key.size());
+        used = needed;
+        ++count;
+    }
+};
+
 void keys_command(Context& c) {
-    KeysWalk walk{c.arg(1), c.arg(1) == "*", unix_time_ms(), {}};
+    KeysCopy walk{c.arg(1), c.arg(1) == "*", unix_time_ms()};
     uint64_t cursor = 0;
+    size_t steps = 0;
+    size_t db = c.session.db;
     do {
-        cursor = c.db().scan(cursor, collect, &walk);
-    } while (cursor != 0);
-    reply_keys(c, walk.keys);
+        cursor = c.engine.keyspace().database(db).scan(
+            cursor,
+            [](Entry* entry, void* context) {
+                auto* w = static_cast<KeysCopy*>(context);
+                if (entry->expires_at_ms != kNoExpiry && entry->expires_at_ms <= w->now) return;
+                if (!w->match_all && !glob_match(w->pattern, entry->key())) return;
+                w->add(entry->key());
+            },
+            &walk);
+        if (++steps % kKeysSlice == 0) sched::yield();
+    } while (cursor != 0 && !walk.failed);
+    if (walk.failed) {
+        c.reply.error(errors::kOutOfMemory);
+        return;
+    }
+    c.reply.array(walk.count);
+    for (size_t at = 0; at < walk.used;) {
+        uint32_t length;
+        std::memcpy(&length, walk.bytes + at, sizeof length);
+        c.reply.bulk({walk.bytes + at + sizeof length, length});
+        at += sizeof length + length;
+    }
 }
 
 bool parse_type(std::string_view text, Type& type) {

@@ -95,15 +95,13 @@ bool flush_mode(Context& c) {
 
 void flushdb_command(Context& c) {
     if (!flush_mode(c)) return;
-    c.engine.touch_all_watched(c.session.db);
-    c.db().clear();
+    c.engine.flush(c.session.db);
     c.reply.ok();
 }
 
 void flushall_command(Context& c) {
     if (!flush_mode(c)) return;
-    for (size_t i = 0; i < kDatabases; ++i) c.engine.touch_all_watched(i);
-    c.engine.keyspace().clear();
+    for (size_t i = 0; i < kDatabases; ++i) c.engine.flush(i);
     c.reply.ok();
 }
 

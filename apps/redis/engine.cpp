@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "apps/redis/clock.hpp"
 #include "apps/redis/config.hpp"
@@ -263,6 +264,38 @@ bool Engine::apply_config(std::string_view name, std::string_view value) {
         m_evictor.samples = static_cast<size_t>(samples);
     }
     return config_set(canonical, value);
+}
+
+struct Engine::Grave {
+    Grave* next;
+    HashIndex entries;
+};
+
+void Engine::flush(size_t db) {
+    touch_all_watched(db);
+    Database& database = m_keyspace.database(db);
+    if (database.size() == 0) return;
+    auto* grave = new (std::nothrow)
+        Grave{nullptr, HashIndex([](const HashIndex::Link*) { return std::string_view{}; })};
+    if (!grave) {
+        database.clear();  // no memory for the bookkeeping: free them now
+        return;
+    }
+    database.clear_into(grave->entries);
+    grave->next = m_graves;
+    m_graves = grave;
+    m_flushed.set();
+}
+
+bool Engine::free_flushed(size_t budget) {
+    while (m_graves) {
+        Grave* grave = m_graves;
+        if (!Database::free_some(grave->entries, budget)) return false;
+        m_graves = grave->next;
+        delete grave;
+    }
+    m_flushed.reset();
+    return true;
 }
 
 void Engine::reset_stats() {

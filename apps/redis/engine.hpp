@@ -15,6 +15,7 @@
 #include "apps/redis/pubsub.hpp"
 #include "apps/redis/reply.hpp"
 #include "apps/redis/session.hpp"
+#include "kernel/sched/wait_queue.hpp"
 
 namespace coronet::redis {
 
@@ -53,6 +54,12 @@ public:
     BlockingRegistry& blocking() { return m_blocking; }
     PubSub& pubsub() { return m_pubsub; }
     Evictor& evictor() { return m_evictor; }
+    // FLUSHDB/FLUSHALL: the database is empty at once; its entries are freed in slices by
+    // free_flushed(), run by the server's lazy-free coroutine (woken through flushed()).
+    void flush(size_t db);
+    bool free_flushed(size_t budget);  // true when nothing is left to free
+    sched::Event& flushed() { return m_flushed; }
+
     // CONFIG SET of a parameter the engine acts on: checks the value and applies it; false (the
     // parameter unchanged) when the value is not valid for it.
     bool apply_config(std::string_view name, std::string_view value);
@@ -100,6 +107,9 @@ private:
     BlockingRegistry m_blocking;
     PubSub m_pubsub;
     Evictor m_evictor;
+    struct Grave;
+    Grave* m_graves = nullptr;  // flushed databases' entries still to free
+    sched::Event m_flushed;
     EngineStats m_stats{};
     Session* m_clients = nullptr;
     size_t m_client_count = 0;

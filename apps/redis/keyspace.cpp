@@ -262,14 +262,25 @@ Result<Entry*> Database::rename(Entry* entry, std::string_view new_key) {
     return moved;
 }
 
+static void drop_entry(HashIndex::Link* link, void*) {
+    auto* entry = reinterpret_cast<Entry*>(link);
+    if (entry->type != Type::String) delete entry->collection();
+    free(entry);
+}
+
+void Database::clear_into(HashIndex& graveyard) {
+    m_index.move_to(graveyard);
+    free(m_volatile);
+    m_volatile = nullptr;
+    m_volatile_count = m_volatile_capacity = 0;
+}
+
+bool Database::free_some(HashIndex& graveyard, size_t budget) {
+    return graveyard.clear_some(budget, drop_entry, nullptr);
+}
+
 void Database::clear() {
-    m_index.clear(
-        [](HashIndex::Link* link, void*) {
-            auto* entry = reinterpret_cast<Entry*>(link);
-            if (entry->type != Type::String) delete entry->collection();
-            free(entry);
-        },
-        nullptr);
+    m_index.clear(drop_entry, nullptr);
     free(m_volatile);
     m_volatile = nullptr;
     m_volatile_count = m_volatile_capacity = 0;

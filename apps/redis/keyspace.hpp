@@ -89,6 +89,12 @@ public:
     void set_expiry(Entry* entry, int64_t at_ms);
     // Deletes everything.
     void clear();
+    // Empties the database at once and hands its entries to `graveyard` (which must be empty)
+    // to be freed a slice at a time (free_some), so that flushing a million keys never holds
+    // the reactor.
+    void clear_into(HashIndex& graveyard);
+    // Frees up to `budget` entries of a graveyard; true when it is empty.
+    static bool free_some(HashIndex& graveyard, size_t budget);
     void swap(Database& other);
 
     // Active expiry: samples keys with a deadline, deleting expired ones; returns how many.

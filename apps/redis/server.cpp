@@ -23,6 +23,7 @@ Result<void> Server::start() {
     serve.listen.max_connections = m_options.engine.max_clients;
     m_listener = TRY(net::serve(serve, serve_connection, this));
     TRY_VOID(sched::spawn(expire_loop, this, {.name = "redis-expire", .detached = true}));
+    TRY_VOID(sched::spawn(lazy_free_loop, this, {.name = "redis-lazyfree", .detached = true}));
     LOG_INFO("redis: listening on tcp port %u (at most %zu connections)", m_options.engine.port,
              m_options.engine.max_clients);
     return {};
@@ -109,6 +110,20 @@ void Server::expire_loop(void* argument) {
             for (size_t round = 0; round < kExpireRounds && db.volatile_count() > 0; ++round) {
                 if (db.expire_some(kExpireSamples) < kExpireSamples / 4) break;
             }
+        }
+    }
+}
+
+void Server::lazy_free_loop(void* argument) {
+    Engine& engine = static_cast<Server*>(argument)->m_engine;
+    for (;;) {
+        (void)engine.flushed().wait();
+        for (;;) {
+            sched::Deadline slice_end = sched::now() + kLazyFreeSlice;
+            bool done;
+            while (!(done = engine.free_flushed(kLazyFreeBatch)) && sched::now() < slice_end) {}
+            if (done) break;
+            sched::yield();
         }
     }
 }

@@ -26,6 +26,10 @@ inline constexpr size_t kConnectionStackSize = 32 * 1024;
 inline constexpr uint64_t kExpireInterval = 100 * kMillisecond;
 inline constexpr size_t kExpireSamples = 20;
 inline constexpr size_t kExpireRounds = 16;
+// The lazy-free coroutine frees flushed keys in batches for at most this long before it lets
+// others run: well inside the watchdog's budget, whatever a free costs.
+inline constexpr uint64_t kLazyFreeSlice = 5 * kMillisecond;
+inline constexpr size_t kLazyFreeBatch = 128;
 
 struct ServerOptions {
     EngineOptions engine;
@@ -60,6 +64,7 @@ public:
 private:
     static void serve_connection(net::TcpStream& stream, void* server);
     static void expire_loop(void* server);
+    static void lazy_free_loop(void* server);
     void serve(net::TcpStream& stream);
 
     ServerOptions m_options;
