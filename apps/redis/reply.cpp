@@ -1,14 +1,65 @@
-// RESP encoding over Output: headers are a type byte, a decimal and CRLF.
+// RESP encoding into a growable buffer: headers are a type byte, a decimal and CRLF.
 #include "apps/redis/reply.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "apps/redis/numbers.hpp"
 
 namespace coronet::redis {
 
+namespace {
+
+constexpr size_t kInitialCapacity = 4 * 1024;
+// A buffer grown past this by a big reply is freed once written, not kept.
+constexpr size_t kKeptCapacity = 64 * 1024;
+
+}  // namespace
+
 void Reply::put(std::string_view bytes) {
-    if (m_failed) return;
-    if (!m_output.append(bytes)) m_failed = true;
+    if (m_failed || bytes.empty()) return;
+    size_t needed = m_length + bytes.size();
+    if (needed > m_capacity) {
+        size_t capacity = m_capacity ? m_capacity : kInitialCapacity;
+        while (capacity < needed) capacity *= 2;
+        auto* grown = static_cast<char*>(realloc(m_data, capacity));
+        if (!grown) {
+            // No memory for the reply: the client cannot be answered correctly any more.
+            m_failed = true;
+            return;
+        }
+        m_data = grown;
+        m_capacity = capacity;
+    }
+    std::memcpy(m_data + m_length, bytes.data(), bytes.size());
+    m_length = needed;
+}
+
+void Reply::flush() {
+    if (m_length == 0 || m_failed) return;
+    // The bytes are taken out first: while the write waits for the client, a blocking
+    // command's server (another coroutine) may append this client's next reply.
+    char* data = m_data;
+    size_t length = m_length;
+    size_t capacity = m_capacity;
+    m_data = nullptr;
+    m_length = m_capacity = 0;
+    if (!m_sink.write_all(data, length)) m_failed = true;
+    m_total += length;
+    if (m_data == nullptr && capacity <= kKeptCapacity) {
+        m_data = data;
+        m_capacity = capacity;
+    } else {
+        free(data);
+    }
+}
+
+void Reply::release() {
+    free(m_data);
+    m_data = nullptr;
+    m_length = m_capacity = 0;
 }
 
 void Reply::header(char kind, uint64_t count) {
@@ -69,11 +120,8 @@ void Reply::set(size_t count) { header(m_resp3 ? '~' : '*', count); }
 void Reply::push(size_t count) { header(m_resp3 ? '>' : '*', count); }
 
 void Reply::double_value(double value) {
-    char buffer[64];
-    int n;
-    if (std::isinf(value)) n = snprintf(buffer, sizeof buffer, "%s", value > 0 ? "inf" : "-inf");
-    else n = snprintf(buffer, sizeof buffer, "%.17g", value);
-    std::string_view text{buffer, static_cast<size_t>(n)};
+    char buffer[kDoubleTextMax];
+    std::string_view text{buffer, format_double(value, buffer)};
     if (m_resp3) {
         put(",");
         put(text);

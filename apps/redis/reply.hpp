@@ -1,6 +1,9 @@
-// Replies in RESP2 or RESP3, gathered into the connection's Output. Types RESP3 added (null,
-// map, set, double, push) fall back to their RESP2 forms on a RESP2 connection, as Redis does.
-// A failed write is remembered (the connection is over) rather than checked at every call.
+// Replies in RESP2 or RESP3, gathered in the connection's reply buffer. Types RESP3 added
+// (null, map, set, double, push) fall back to their RESP2 forms on a RESP2 connection, as Redis
+// does. Nothing is written while a command runs: a command (or a whole EXEC) is never cut in two
+// by a write that waits for the client, so no other client can run in the middle of it. The
+// buffer goes out between commands (flush()), and a failed write is remembered (the connection
+// is over) rather than checked at every call.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +16,11 @@ namespace coronet::redis {
 
 class Reply {
 public:
-    explicit Reply(Output& output) : m_output(output) {}
+    // Writes go to `sink` (the connection's stream) when flushed.
+    explicit Reply(Sink& sink) : m_sink(sink) {}
+    Reply(const Reply&) = delete;
+    Reply& operator=(const Reply&) = delete;
+    ~Reply() { release(); }
 
     void set_protocol(int version) { m_resp3 = version == 3; }
     bool resp3() const { return m_resp3; }
@@ -39,18 +46,23 @@ public:
     void verbatim(std::string_view text);  // RESP3 =txt:..., RESP2 bulk (INFO, CLIENT INFO)
     void raw(std::string_view bytes);      // already encoded
 
-    // Writes what is gathered (before the client waits for something other than its input).
-    void flush() {
-        if (!m_failed && !m_output.flush()) m_failed = true;
-    }
-    // Bytes gathered and not yet written (for the output buffer limit).
-    size_t pending() const { return m_output.pending(); }
+    // Writes what is gathered: between commands, and before the client waits for something.
+    void flush();
+    // Gives the buffer back (the connection goes idle).
+    void release();
+    // Bytes gathered and not yet written.
+    size_t pending() const { return m_length; }
+    uint64_t total() const { return m_total; }  // bytes written over the connection's life
 
 private:
     void header(char kind, uint64_t count);
     void put(std::string_view bytes);
 
-    Output& m_output;
+    Sink& m_sink;
+    char* m_data = nullptr;
+    size_t m_length = 0;
+    size_t m_capacity = 0;
+    uint64_t m_total = 0;
     bool m_resp3 = false;
     bool m_failed = false;
 };

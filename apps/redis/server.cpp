@@ -43,11 +43,10 @@ void Server::serve(net::TcpStream& stream) {
     session.interrupt = [](void* context) { static_cast<net::TcpStream*>(context)->interrupt(); };
     session.interrupt_context = &stream;
     m_engine.attach(session);
-    Reply reply(io.output());
+    Reply reply(io);
     CommandParser parser(m_limits);
     Arguments args;
     EngineStats& stats = m_engine.stats();
-    uint64_t output_before = io.output().total();
     bool abort = false;
     while (!session.killed) {
         if (session.push_length > 0) {
@@ -67,6 +66,8 @@ void Server::serve(net::TcpStream& stream) {
             io.consume(parser.command_length());
             parser.reset();
             args.clear();
+            // A pipelined batch is answered with one write, but a big one goes out as it grows.
+            if (reply.pending() >= kReplyFlushThreshold) reply.flush();
             if (reply.failed()) {
                 abort = true;
                 break;
@@ -81,7 +82,15 @@ void Server::serve(net::TcpStream& stream) {
             reply.error(parser.error());
             break;
         }
-        if (io.input().empty()) args.release();  // an idle client holds no argument storage
+        reply.flush();
+        if (reply.failed()) {
+            abort = true;
+            break;
+        }
+        if (io.input().empty()) {  // an idle client holds no argument or reply storage
+            args.release();
+            reply.release();
+        }
         auto n = io.fill(sched::kForever);
         if (!n && n.error() == Error::Busy) continue;  // interrupted: see what arrived
         if (!n) {
@@ -94,7 +103,8 @@ void Server::serve(net::TcpStream& stream) {
         if (*n == 0) break;
         stats.total_net_input_bytes += *n;
     }
-    stats.total_net_output_bytes += io.output().total() - output_before;
+    reply.flush();  // the last replies (QUIT's, a protocol error's) before the close
+    stats.total_net_output_bytes += reply.total();
     m_engine.detach(session);
     if (abort || reply.failed()) io.abort();
     else io.close_gracefully();

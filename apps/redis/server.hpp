@@ -31,6 +31,9 @@ inline constexpr size_t kExpireRounds = 16;
 inline constexpr uint64_t kLazyFreeSlice = 5 * kMillisecond;
 inline constexpr size_t kLazyFreeBatch = 128;
 
+// Replies gathered past this are written before the next pipelined command runs.
+inline constexpr size_t kReplyFlushThreshold = 64 * 1024;
+
 struct ServerOptions {
     EngineOptions engine;
     uint64_t send_timeout_ns = 60 * kSecond;  // a client that takes no replies for this long

@@ -1019,6 +1019,7 @@ def _library(host: str, port: int) -> None:
     check(final == 2 * per_client, f"WATCH/MULTI/EXEC from 2 clients: counter {final} = {2 * per_client} "
           f"({sum(retries)} retries on WatchError)", final)
 
+    exec_atomicity(host, port)
     _library_pubsub(redis, r, options)
     _library_blocking(redis, r, options)
 
@@ -1040,6 +1041,47 @@ def _next_message(pubsub, timeout: float = TIMEOUT) -> dict:
         if message is not None:
             return message
     raise AssertionError(f"no pub/sub message within {timeout} s")
+
+
+def exec_atomicity(host: str, port: int) -> None:
+    """EXEC runs its queue with nothing in between, even when its reply is big and the client
+    reads it slowly: another client hammering the same key must not get in."""
+    with RespConnection(host, port) as c:
+        c.command("DEL", "atom:big", "atom:k")
+        for start in range(0, 20000, 1000):
+            c.command("RPUSH", "atom:big", *[b"x" * 100 for _ in range(1000)])
+    slow = socket.create_connection((host, port), timeout=TIMEOUT)
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.sendall(encode("MULTI") + encode("SET", "atom:k", "mine") + encode("LRANGE", "atom:big", 0, -1)
+                 + encode("GET", "atom:k") + encode("EXEC"))
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with RespConnection(host, port) as other:
+            while not stop.is_set():
+                other.command("SET", "atom:k", "theirs")
+
+    th = threading.Thread(target=hammer)
+    th.start()
+    time.sleep(0.5)  # the EXEC's 2 MB reply meets a client that is not reading yet
+    buffer = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            buffer += chunk
+            time.sleep(0.0005)
+            if buffer.endswith(b"$4\r\nmine\r\n") or buffer.endswith(b"$6\r\ntheirs\r\n"):
+                break
+    finally:
+        stop.set()
+        th.join(30)
+        slow.close()
+    check(buffer.endswith(b"$4\r\nmine\r\n"),
+          "EXEC with a 2 MB reply read slowly: its GET still sees its own SET (nothing ran in between)",
+          clip(buffer[-60:]))
 
 
 def _library_pubsub(redis, r, options: dict) -> None:
