@@ -131,6 +131,11 @@ inline bool scan_options(Context& c, size_t first, ScanOptions& options) {
     return true;
 }
 
+// Buckets one call may visit: ten times COUNT, as Redis, for when most of them are empty.
+inline size_t scan_step_limit(const ScanOptions& options) {
+    return options.count > SIZE_MAX / 10 ? SIZE_MAX : options.count * 10;
+}
+
 // The first element of a SCAN reply.
 inline void reply_cursor(Context& c, uint64_t cursor) {
     char digits[24];

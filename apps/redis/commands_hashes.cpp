@@ -266,7 +266,7 @@ void hscan_command(Context& c) {
     HashScan walk;
     if (!scan_options(c, 3, walk.options)) return;
     Hash* hash = hash_of(entry);
-    size_t steps = 0, limit = walk.options.count * 10;
+    size_t steps = 0, limit = scan_step_limit(walk.options);
     do {
         cursor = hash->scan(
             cursor,

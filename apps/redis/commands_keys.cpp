@@ -6,6 +6,7 @@
 
 #include "apps/redis/clock.hpp"
 #include "apps/redis/collection.hpp"
+#include "apps/redis/collection_commands.hpp"
 #include "apps/redis/config.hpp"
 #include "apps/redis/lookup.hpp"
 #include "kernel/sched/scheduler.hpp"
@@ -67,10 +68,12 @@ struct KeysWalk {
     KeyList keys;
     bool has_type = false;
     Type type = Type::String;
+    size_t visited = 0;  // SCAN's COUNT counts keys visited, before MATCH and TYPE filter them
 };
 
 void collect(Entry* entry, void* context) {
     auto* walk = static_cast<KeysWalk*>(context);
+    ++walk->visited;
     if (entry->expires_at_ms != kNoExpiry && entry->expires_at_ms <= walk->now) return;
     if (walk->has_type && entry->type != walk->type) return;
     if (!walk->match_all && !glob_match(walk->pattern, entry->key())) return;
@@ -163,23 +166,7 @@ bool parse_type(std::string_view text, Type& type) {
 
 void scan_command(Context& c) {
     uint64_t cursor = 0;
-    std::string_view text = c.arg(1);
-    if (text.empty() || text.size() > 20) {
-        c.reply.error("ERR invalid cursor");
-        return;
-    }
-    for (char ch : text) {
-        if (ch < '0' || ch > '9') {
-            c.reply.error("ERR invalid cursor");
-            return;
-        }
-        uint64_t digit = static_cast<uint64_t>(ch - '0');
-        if (cursor > (UINT64_MAX - digit) / 10) {
-            c.reply.error("ERR invalid cursor");
-            return;
-        }
-        cursor = cursor * 10 + digit;
-    }
+    if (!scan_cursor(c, 1, cursor)) return;
     KeysWalk walk{"*", true, unix_time_ms(), {}};
     int64_t count = 10;
     for (size_t i = 2; i < c.argc(); i += 2) {
@@ -212,7 +199,7 @@ void scan_command(Context& c) {
     size_t visits = 0, limit = static_cast<size_t>(count) * 10;
     do {
         cursor = c.db().scan(cursor, collect, &walk);
-    } while (cursor != 0 && walk.keys.count < static_cast<size_t>(count) && ++visits < limit);
+    } while (cursor != 0 && walk.visited < static_cast<size_t>(count) && ++visits < limit);
     char digits[24];
     int n = snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(cursor));
     c.reply.array(2);

@@ -395,7 +395,7 @@ void sscan_command(Context& c) {
     SetScan walk;
     if (!scan_options(c, 3, walk.options)) return;
     Set* set = set_of(entry);
-    size_t steps = 0, limit = walk.options.count * 10;
+    size_t steps = 0, limit = scan_step_limit(walk.options);
     do {
         cursor = set->scan(
             cursor,

@@ -37,12 +37,12 @@ bool is_volatile(EvictionPolicy policy) {
 // Lower is evicted first.
 uint64_t rank(EvictionPolicy policy, const Entry* entry) {
     switch (policy) {
-        case EvictionPolicy::AllKeysLru:
-        case EvictionPolicy::VolatileLru: return UINT32_MAX - (access_clock() - entry->last_access);
-        case EvictionPolicy::AllKeysLfu:
-        case EvictionPolicy::VolatileLfu: return decayed_frequency(entry);
-        case EvictionPolicy::VolatileTtl: return static_cast<uint64_t>(entry->expires_at_ms);
-        default: return 0;
+    case EvictionPolicy::AllKeysLru:
+    case EvictionPolicy::VolatileLru: return UINT32_MAX - (access_clock() - entry->last_access);
+    case EvictionPolicy::AllKeysLfu:
+    case EvictionPolicy::VolatileLfu: return decayed_frequency(entry);
+    case EvictionPolicy::VolatileTtl: return static_cast<uint64_t>(entry->expires_at_ms);
+    default: return 0;
     }
 }
 
@@ -83,9 +83,9 @@ bool parse_memory_size(std::string_view text, uint64_t& bytes) {
         const char* name;
         uint64_t factor;
     };
-    constexpr Unit kUnits[] = {{"", 1},          {"b", 1},
-                               {"k", 1000},      {"kb", 1024},
-                               {"m", 1000000},   {"mb", 1024 * 1024},
+    constexpr Unit kUnits[] = {{"", 1},           {"b", 1},
+                               {"k", 1000},       {"kb", 1024},
+                               {"m", 1000000},    {"mb", 1024 * 1024},
                                {"g", 1000000000}, {"gb", 1024ULL * 1024 * 1024}};
     for (const Unit& u : kUnits) {
         std::string_view name = u.name;

@@ -26,8 +26,7 @@ Hash::Hash() : m_index(name_of, random_u64()) {}
 
 Hash::~Hash() { m_index.clear(free_field, nullptr); }
 
-Hash::Field* Hash::make_field(std::string_view name, std::string_view value,
-                              uint64_t hash) const {
+Hash::Field* Hash::make_field(std::string_view name, std::string_view value, uint64_t hash) const {
     if (name.size() > UINT32_MAX || value.size() > UINT32_MAX) return nullptr;
     auto* field = static_cast<Field*>(malloc(sizeof(Field) + name.size() + value.size()));
     if (!field) return nullptr;
@@ -74,7 +73,8 @@ Collection* Hash::clone() const {
     bool failed = false;
     for_each([&](const Field* field) {
         if (failed) return;
-        Field* twin = copy->make_field(field->name(), field->value(), copy->m_index.hash(field->name()));
+        Field* twin =
+            copy->make_field(field->name(), field->value(), copy->m_index.hash(field->name()));
         if (!twin || !copy->m_index.insert(&twin->link)) {
             free(twin);
             failed = true;
