@@ -120,6 +120,7 @@ Engine::Engine(const EngineOptions& options) : m_options(options) {
         database.on_change = on_database_change;
         database.on_change_context = this;
         database.on_expire = on_database_expire;
+        database.on_large_free = doom;
     }
     char number[24];
     snprintf(number, sizeof number, "%u", options.port);
@@ -287,10 +288,33 @@ void Engine::flush(size_t db) {
     m_flushed.set();
 }
 
+void Engine::doom(Collection* collection, void* context) {
+    auto* engine = static_cast<Engine*>(context);
+    if (engine->m_doomed_count == engine->m_doomed_capacity) {
+        size_t capacity = engine->m_doomed_capacity ? engine->m_doomed_capacity * 2 : 8;
+        auto* grown =
+            static_cast<Collection**>(realloc(engine->m_doomed, capacity * sizeof(Collection*)));
+        if (!grown) {
+            delete collection;  // no room to remember it: free it now
+            return;
+        }
+        engine->m_doomed = grown;
+        engine->m_doomed_capacity = capacity;
+    }
+    engine->m_doomed[engine->m_doomed_count++] = collection;
+    engine->m_flushed.set();
+}
+
 bool Engine::free_flushed(size_t budget) {
+    while (m_doomed_count > 0) {
+        Collection* collection = m_doomed[m_doomed_count - 1];
+        if (!collection->release_some(budget)) return false;
+        delete collection;
+        --m_doomed_count;
+    }
     while (m_graves) {
         Grave* grave = m_graves;
-        if (!Database::free_some(grave->entries, budget)) return false;
+        if (!Database::free_some(grave->entries, budget, doom, this)) return false;
         m_graves = grave->next;
         delete grave;
     }

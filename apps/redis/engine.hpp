@@ -9,6 +9,7 @@
 
 #include "apps/redis/arguments.hpp"
 #include "apps/redis/blocking.hpp"
+#include "apps/redis/collection.hpp"
 #include "apps/redis/command.hpp"
 #include "apps/redis/eviction.hpp"
 #include "apps/redis/keyspace.hpp"
@@ -109,6 +110,10 @@ private:
     Evictor m_evictor;
     struct Grave;
     Grave* m_graves = nullptr;  // flushed databases' entries still to free
+    // Big collections of deleted keys still to free (kLazyFreeElements).
+    Collection** m_doomed = nullptr;
+    size_t m_doomed_count = 0, m_doomed_capacity = 0;
+    static void doom(Collection* collection, void* engine);
     sched::Event m_flushed;
     EngineStats m_stats{};
     Session* m_clients = nullptr;

@@ -26,6 +26,8 @@ Hash::Hash() : m_index(name_of, random_u64()) {}
 
 Hash::~Hash() { m_index.clear(free_field, nullptr); }
 
+bool Hash::release_some(size_t budget) { return m_index.clear_some(budget, free_field, nullptr); }
+
 Hash::Field* Hash::make_field(std::string_view name, std::string_view value, uint64_t hash) const {
     if (name.size() > UINT32_MAX || value.size() > UINT32_MAX) return nullptr;
     auto* field = static_cast<Field*>(malloc(sizeof(Field) + name.size() + value.size()));

@@ -27,6 +27,7 @@ public:
 
     Hash();
     ~Hash() override;
+    bool release_some(size_t budget) override;
     Hash(const Hash&) = delete;
     Hash& operator=(const Hash&) = delete;
 

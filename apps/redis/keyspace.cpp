@@ -183,7 +183,12 @@ Result<Entry*> Database::assign_string(Entry* entry, std::string_view value, boo
 }
 
 void Database::free_entry(Entry* entry) {
-    if (entry->type != Type::String) delete entry->collection();
+    if (entry->type != Type::String) {
+        Collection* collection = entry->collection();
+        if (on_large_free && collection->size() > kLazyFreeElements)
+            on_large_free(collection, on_change_context);
+        else delete collection;
+    }
     free(entry);
 }
 
@@ -262,9 +267,21 @@ Result<Entry*> Database::rename(Entry* entry, std::string_view new_key) {
     return moved;
 }
 
-static void drop_entry(HashIndex::Link* link, void*) {
+struct LargeFree {
+    void (*hand_over)(Collection*, void*);
+    void* context;
+};
+
+// Frees an entry; a big collection goes to `large` (a LargeFree*) when there is one.
+static void drop_entry(HashIndex::Link* link, void* large) {
     auto* entry = reinterpret_cast<Entry*>(link);
-    if (entry->type != Type::String) delete entry->collection();
+    if (entry->type != Type::String) {
+        Collection* collection = entry->collection();
+        auto* to = static_cast<LargeFree*>(large);
+        if (to && to->hand_over && collection->size() > kLazyFreeElements)
+            to->hand_over(collection, to->context);
+        else delete collection;
+    }
     free(entry);
 }
 
@@ -275,8 +292,10 @@ void Database::clear_into(HashIndex& graveyard) {
     m_volatile_count = m_volatile_capacity = 0;
 }
 
-bool Database::free_some(HashIndex& graveyard, size_t budget) {
-    return graveyard.clear_some(budget, drop_entry, nullptr);
+bool Database::free_some(HashIndex& graveyard, size_t budget, void (*hand_over)(Collection*, void*),
+                         void* context) {
+    LargeFree large{hand_over, context};
+    return graveyard.clear_some(budget, drop_entry, &large);
 }
 
 void Database::clear() {

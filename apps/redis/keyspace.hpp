@@ -14,6 +14,8 @@
 namespace coronet::redis {
 
 inline constexpr size_t kDatabases = 16;
+// A deleted key's collection with more elements than this is freed in slices, not at once.
+inline constexpr size_t kLazyFreeElements = 1024;
 inline constexpr int64_t kNoExpiry = 0;
 
 enum class Type : uint8_t { String, List, Hash, Set, SortedSet };
@@ -93,8 +95,10 @@ public:
     // to be freed a slice at a time (free_some), so that flushing a million keys never holds
     // the reactor.
     void clear_into(HashIndex& graveyard);
-    // Frees up to `budget` entries of a graveyard; true when it is empty.
-    static bool free_some(HashIndex& graveyard, size_t budget);
+    // Frees up to `budget` entries of a graveyard; true when it is empty. Big collections go
+    // to `hand_over` (to be freed in slices too) when it is set.
+    static bool free_some(HashIndex& graveyard, size_t budget,
+                          void (*hand_over)(Collection*, void*), void* context);
     void swap(Database& other);
 
     // Active expiry: samples keys with a deadline, deleting expired ones; returns how many.
@@ -109,6 +113,9 @@ public:
     // Called (when set) on every key whose value changes or that is deleted: WATCH's hook.
     void (*on_change)(Database& database, std::string_view key, void* context) = nullptr;
     void* on_change_context = nullptr;
+    // Called (when set) with the collection of a deleted key when it is bigger than
+    // kLazyFreeElements: the callee frees it later, in slices (else it is deleted at once).
+    void (*on_large_free)(Collection* collection, void* context) = nullptr;
     // Called (when set) just before an expired key is deleted (keyspace notifications).
     void (*on_expire)(Database& database, std::string_view key, void* context) = nullptr;
     void touched(std::string_view key) {

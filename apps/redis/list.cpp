@@ -26,6 +26,11 @@ List::~List() {
     free(m_ring);
 }
 
+bool List::release_some(size_t budget) {
+    for (; budget > 0 && m_size > 0; --budget) ListItem::destroy(pop_back());
+    return m_size == 0;
+}
+
 Collection* List::clone() const {
     auto* copy = new (std::nothrow) List;
     if (!copy) return nullptr;

@@ -31,6 +31,7 @@ public:
 
     size_t size() const override { return m_size; }
     Collection* clone() const override;
+    bool release_some(size_t budget) override;
 
     // Room for `extra` more items, so that the pushes after it cannot fail; false when the
     // ring cannot grow.

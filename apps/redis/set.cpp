@@ -35,6 +35,8 @@ Set::Set() : m_index(name_of, random_u64()) {}
 
 Set::~Set() { m_index.clear(free_member, nullptr); }
 
+bool Set::release_some(size_t budget) { return m_index.clear_some(budget, free_member, nullptr); }
+
 Result<bool> Set::add(std::string_view name) {
     uint64_t hash = m_index.hash(name);
     if (m_index.find(name, hash)) return false;

@@ -25,6 +25,7 @@ public:
 
     Set();
     ~Set() override;
+    bool release_some(size_t budget) override;
     Set(const Set&) = delete;
     Set& operator=(const Set&) = delete;
 

@@ -1526,9 +1526,38 @@ def memory(host: str, port: int, unbounded: bool = False) -> None:
             c.command("FLUSHALL")
 
 
+def big_delete(host: str, port: int, members: int = 200000) -> None:
+    """DEL of big collections: the key is gone at once, the memory comes back (freed in slices
+    by the appliance, so the time DEL takes is printed, not asserted)."""
+    with RespConnection(host, port) as c:
+        c.command("FLUSHALL")
+        time.sleep(1)
+        base = used_memory(host, port)
+        for kind, command, element in (("set", "SADD", lambda j: [f"m{j}"]),
+                                       ("hash", "HSET", lambda j: [f"f{j}", "v"]),
+                                       ("list", "RPUSH", lambda j: [f"e{j}"])):
+            key = f"big:{kind}"
+            for start in range(0, members, 1000):
+                args: list[Arg] = [command, key]
+                for j in range(start, start + 1000):
+                    args += element(j)
+                c.command(*args)
+            started = time.monotonic()
+            deleted = c.command("DEL", key).integer()
+            seconds = time.monotonic() - started
+            check(deleted == 1 and c.command("EXISTS", key).integer() == 0,
+                  f"DEL of a {members}-element {kind}: gone at once ({seconds * 1000:.0f} ms)")
+        deadline = time.monotonic() + 60
+        while used_memory(host, port) > base + MEMORY_MARGIN and time.monotonic() < deadline:
+            time.sleep(0.5)
+        after = used_memory(host, port)
+        check(after <= base + MEMORY_MARGIN, f"their memory comes back: used_memory {after}, {base} before")
+
+
 # -- main -----------------------------------------------------------------------------------------
 
-SCENARIOS = ["differential", "cli", "benchmark", "library", "bad_input", "memory", "memory_unbounded"]
+SCENARIOS = ["differential", "cli", "benchmark", "library", "bad_input", "memory", "memory_unbounded",
+             "big_delete"]
 
 
 def main() -> int:
@@ -1558,6 +1587,8 @@ def main() -> int:
             library(args.host, args.port)
         elif name == "memory":
             memory(args.host, args.port)
+        elif name == "big_delete":
+            big_delete(args.host, args.port)
         elif name == "memory_unbounded":
             memory(args.host, args.port, unbounded=True)
         elif name == "bad_input":
