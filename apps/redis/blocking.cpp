@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 
+#include "apps/redis/collection_commands.hpp"
 #include "apps/redis/engine.hpp"
 #include "apps/redis/list.hpp"
 #include "apps/redis/lookup.hpp"
@@ -377,31 +378,11 @@ void brpoplpush_command(Context& c) { blocking_move(c, false, true, 3); }
 void blmpop_command(Context& c) {
     sched::Deadline deadline;
     if (!timeout_argument(c, 1, deadline)) return;
-    int64_t numkeys;
-    if (!parse_int64(c.arg(2), numkeys) || numkeys < 1) {
-        c.reply.error("ERR numkeys should be greater than 0");
-        return;
-    }
-    if (static_cast<uint64_t>(numkeys) >= c.argc() - 3) {
-        c.reply.error(errors::kSyntax);
-        return;
-    }
-    size_t side_index = 3 + static_cast<size_t>(numkeys);
-    bool left;
-    if (!side(c, side_index, left)) return;
-    int64_t count = -1;
-    for (size_t i = side_index + 1; i < c.argc(); ++i) {
-        if (count == -1 && is_word(c.arg(i), "count") && i + 1 < c.argc()) {
-            if (!parse_int64(c.arg(++i), count) || count < 1) {
-                c.reply.error("ERR count should be greater than 0");
-                return;
-            }
-        } else {
-            c.reply.error(errors::kSyntax);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
+    MultiPop pop;
+    if (!multi_pop_arguments(c, 2, "left", "right", pop)) return;
+    bool left = pop.first_side;
+    uint64_t count = pop.count;
+    size_t side_index = pop.first_key + pop.key_count;
     for (size_t i = 3; i < side_index; ++i) {
         Entry* entry;
         if (!write_typed(c, c.arg(i), Type::List, entry)) return;
@@ -432,9 +413,9 @@ void blmpop_command(Context& c) {
                   left,
                   false,
                   {},
-                  static_cast<uint64_t>(count),
-                  &c.args.begin()[3],
-                  static_cast<size_t>(numkeys),
+                  count,
+                  &c.args.begin()[pop.first_key],
+                  pop.key_count,
                   nullptr,
                   {},
                   false};

@@ -156,4 +156,50 @@ inline bool random_count(Context& c, size_t index, int64_t& count) {
     return true;
 }
 
+// The tail of LMPOP, BLMPOP, ZMPOP and BZMPOP: numkeys key [key ...] SIDE [COUNT count], SIDE
+// being `first_side` or `second_side` (LEFT/RIGHT, MIN/MAX); false after Redis's error.
+struct MultiPop {
+    size_t first_key = 0;
+    size_t key_count = 0;
+    bool first_side = true;
+    uint64_t count = 1;
+};
+
+inline bool multi_pop_arguments(Context& c, size_t numkeys_index, std::string_view first_side,
+                                std::string_view second_side, MultiPop& out) {
+    int64_t numkeys;
+    if (!parse_int64(c.arg(numkeys_index), numkeys) || numkeys < 1) {
+        c.reply.error("ERR numkeys should be greater than 0");
+        return false;
+    }
+    // The side follows the keys.
+    if (static_cast<uint64_t>(numkeys) >= c.argc() - numkeys_index - 1) {
+        c.reply.error(errors::kSyntax);
+        return false;
+    }
+    size_t side_index = numkeys_index + 1 + static_cast<size_t>(numkeys);
+    if (is_word(c.arg(side_index), first_side)) out.first_side = true;
+    else if (is_word(c.arg(side_index), second_side)) out.first_side = false;
+    else {
+        c.reply.error(errors::kSyntax);
+        return false;
+    }
+    int64_t count = -1;
+    for (size_t i = side_index + 1; i < c.argc(); ++i) {
+        if (count == -1 && is_word(c.arg(i), "count") && i + 1 < c.argc()) {
+            if (!parse_int64(c.arg(++i), count) || count < 1) {
+                c.reply.error("ERR count should be greater than 0");
+                return false;
+            }
+        } else {
+            c.reply.error(errors::kSyntax);
+            return false;
+        }
+    }
+    out.first_key = numkeys_index + 1;
+    out.key_count = static_cast<size_t>(numkeys);
+    out.count = count == -1 ? 1 : static_cast<uint64_t>(count);
+    return true;
+}
+
 }  // namespace coronet::redis

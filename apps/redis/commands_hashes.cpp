@@ -149,12 +149,10 @@ void hincrby_command(Context& c) {
         c.reply.error("ERR hash value is not an integer");
         return;
     }
-    if ((increment < 0 && value < 0 && increment < INT64_MIN - value) ||
-        (increment > 0 && value > 0 && increment > INT64_MAX - value)) {
+    if (!checked_add(value, increment, value)) {
         c.reply.error(errors::kOverflow);
         return;
     }
-    value += increment;
     char digits[24];
     size_t length = format_int64(value, digits);
     if (store_field(c, entry, {digits, length})) c.reply.integer(value);

@@ -337,14 +337,7 @@ void expire_generic(Context& c, int64_t unit_ms, bool absolute) {
         else if (is_word(option, "xx")) flags |= kXx;
         else if (is_word(option, "gt")) flags |= kGt;
         else if (is_word(option, "lt")) flags |= kLt;
-        else {
-            char text[160];
-            int n = snprintf(text, sizeof text, "ERR Unsupported option %.*s",
-                             static_cast<int>(option.size() > 100 ? 100 : option.size()),
-                             option.data());
-            c.reply.error({text, static_cast<size_t>(n)});
-            return;
-        }
+        else return error_quoting(c, "ERR Unsupported option ", option, {});
     }
     if ((flags & kNx) && (flags & (kXx | kGt | kLt))) {
         c.reply.error("ERR NX and XX, GT or LT options at the same time are not compatible");
@@ -456,15 +449,9 @@ void object_command(Context& c) {
     }
     bool known = is_word(sub, "encoding") || is_word(sub, "idletime") || is_word(sub, "refcount") ||
                  is_word(sub, "freq");
-    if (!known || c.argc() != 3) {
-        char text[200];
-        int n = snprintf(text, sizeof text,
-                         "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try "
-                         "OBJECT HELP.",
-                         static_cast<int>(sub.size() > 64 ? 64 : sub.size()), sub.data());
-        c.reply.error({text, static_cast<size_t>(n)});
-        return;
-    }
+    if (!known || c.argc() != 3)
+        return error_quoting(c, "ERR unknown subcommand or wrong number of arguments for '", sub,
+                             "'. Try OBJECT HELP.");
     Entry* entry = c.db().peek(c.arg(2));
     if (entry && c.db().is_expired(entry)) entry = c.db().find(c.arg(2));
     if (!entry) {

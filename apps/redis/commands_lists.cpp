@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <new>
 
+#include "apps/redis/collection_commands.hpp"
 #include "apps/redis/list.hpp"
 #include "apps/redis/lookup.hpp"
 
@@ -400,32 +401,11 @@ void lmove_command(Context& c) {
 void rpoplpush_command(Context& c) { move_generic(c, false, true); }
 
 void lmpop_command(Context& c) {
-    int64_t numkeys;
-    if (!parse_int64(c.arg(1), numkeys) || numkeys < 1) {
-        c.reply.error("ERR numkeys should be greater than 0");
-        return;
-    }
-    // The side follows the keys.
-    if (static_cast<uint64_t>(numkeys) >= c.argc() - 2) {
-        c.reply.error(errors::kSyntax);
-        return;
-    }
-    size_t side_index = 2 + static_cast<size_t>(numkeys);
-    bool left;
-    if (!side_argument(c, side_index, left)) return;
-    int64_t count = -1;
-    for (size_t i = side_index + 1; i < c.argc(); ++i) {
-        if (count == -1 && is_word(c.arg(i), "count") && i + 1 < c.argc()) {
-            if (!parse_int64(c.arg(++i), count) || count < 1) {
-                c.reply.error("ERR count should be greater than 0");
-                return;
-            }
-        } else {
-            c.reply.error(errors::kSyntax);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
+    MultiPop pop;
+    if (!multi_pop_arguments(c, 1, "left", "right", pop)) return;
+    bool left = pop.first_side;
+    uint64_t count = pop.count;
+    size_t side_index = pop.first_key + pop.key_count;
     for (size_t i = 2; i < side_index; ++i) {
         std::string_view key = c.arg(i);
         Entry* entry = c.db().find(key);
@@ -436,7 +416,7 @@ void lmpop_command(Context& c) {
         }
         c.reply.array(2);
         c.reply.bulk(key);
-        pop_items(c, list_of(entry), left, static_cast<uint64_t>(count));
+        pop_items(c, list_of(entry), left, count);
         changed(c, entry, key);
         return;
     }

@@ -12,14 +12,9 @@
 namespace coronet::redis {
 namespace {
 
-void unknown_subcommand(Context& c, const char* command) {
-    char text[256];
-    std::string_view sub = c.arg(1);
-    int n = snprintf(text, sizeof text, "ERR unknown subcommand '%.*s'. Try %s HELP.",
-                     static_cast<int>(sub.size() > 128 ? 128 : sub.size()), sub.data(), command);
-    for (int i = 0; i < n; ++i)
-        if (text[i] == '\r' || text[i] == '\n') text[i] = ' ';
-    c.reply.error({text, static_cast<size_t>(n)});
+// "ERR unknown subcommand 'x'. Try CONFIG HELP." (`try_help` is the part after the name).
+void unknown_subcommand(Context& c, std::string_view try_help) {
+    error_quoting(c, "ERR unknown subcommand '", c.arg(1), try_help);
 }
 
 void subcommand_arity(Context& c, const char* full_name) {
@@ -188,13 +183,7 @@ void hello_command(Context& c) {
             name = c.arg(++i);
             has_name = true;
         } else {
-            char text[200];
-            std::string_view option = c.arg(i);
-            int n = snprintf(text, sizeof text, "ERR Syntax error in HELLO option '%.*s'",
-                             static_cast<int>(option.size() > 128 ? 128 : option.size()),
-                             option.data());
-            c.reply.error({text, static_cast<size_t>(n)});
-            return;
+            return error_quoting(c, "ERR Syntax error in HELLO option '", c.arg(i), "'");
         }
     }
     if (has_name && !set_name(c, name)) return;
@@ -251,30 +240,16 @@ void config_command(Context& c) {
     } else if (is_word(sub, "set")) {
         if (c.argc() < 4 || c.argc() % 2 != 0) return subcommand_arity(c, "config|set");
         for (size_t i = 2; i < c.argc(); i += 2) {
-            if (!c.engine.config(c.arg(i))) {
-                char text[200];
-                std::string_view name = c.arg(i);
-                int n =
-                    snprintf(text, sizeof text,
-                             "ERR Unknown option or number of arguments for CONFIG SET - "
-                             "'%.*s'",
-                             static_cast<int>(name.size() > 128 ? 128 : name.size()), name.data());
-                c.reply.error({text, static_cast<size_t>(n)});
-                return;
-            }
+            if (!c.engine.config(c.arg(i)))
+                return error_quoting(c,
+                                     "ERR Unknown option or number of arguments for CONFIG SET - '",
+                                     c.arg(i), "'");
         }
         for (size_t i = 2; i < c.argc(); i += 2) {
-            if (!c.engine.apply_config(c.arg(i), c.arg(i + 1))) {
-                char text[256];
-                std::string_view name = c.arg(i);
-                int n =
-                    snprintf(text, sizeof text,
-                             "ERR CONFIG SET failed (possibly related to argument '%.*s') - "
-                             "argument couldn't be parsed or is out of range",
-                             static_cast<int>(name.size() > 128 ? 128 : name.size()), name.data());
-                c.reply.error({text, static_cast<size_t>(n)});
-                return;
-            }
+            if (!c.engine.apply_config(c.arg(i), c.arg(i + 1)))
+                return error_quoting(c, "ERR CONFIG SET failed (possibly related to argument '",
+                                     c.arg(i),
+                                     "') - argument couldn't be parsed or is out of range");
         }
         c.reply.ok();
     } else if (is_word(sub, "resetstat")) {
@@ -283,7 +258,7 @@ void config_command(Context& c) {
     } else if (is_word(sub, "rewrite")) {
         c.reply.error("ERR The server is running without a config file");
     } else {
-        unknown_subcommand(c, "CONFIG");
+        unknown_subcommand(c, "'. Try CONFIG HELP.");
     }
 }
 
@@ -340,7 +315,7 @@ void command_command(Context& c) {
         // hints) take as "nothing known" and carry on.
         c.reply.map(0);
     } else {
-        unknown_subcommand(c, "COMMAND");
+        unknown_subcommand(c, "'. Try COMMAND HELP.");
     }
 }
 
@@ -359,14 +334,7 @@ void client_command(Context& c) {
         char* target = is_word(attribute, "lib-name")  ? s.lib_name
                        : is_word(attribute, "lib-ver") ? s.lib_version
                                                        : nullptr;
-        if (!target) {
-            char text[200];
-            int n = snprintf(text, sizeof text, "ERR Unrecognized option '%.*s'",
-                             static_cast<int>(attribute.size() > 128 ? 128 : attribute.size()),
-                             attribute.data());
-            c.reply.error({text, static_cast<size_t>(n)});
-            return;
-        }
+        if (!target) return error_quoting(c, "ERR Unrecognized option '", attribute, "'");
         if (value.size() > kClientNameMax) value = value.substr(0, kClientNameMax);
         std::memcpy(target, value.data(), value.size());
         target[value.size()] = '\0';
@@ -385,7 +353,7 @@ void client_command(Context& c) {
         c.reply.array(1);
         c.reply.simple("CLIENT <subcommand>: ID GETNAME SETNAME SETINFO INFO LIST KILL");
     } else {
-        unknown_subcommand(c, "CLIENT");
+        unknown_subcommand(c, "'. Try CLIENT HELP.");
     }
 }
 

@@ -335,12 +335,10 @@ void incr_generic(Context& c, int64_t increment) {
         c.reply.error(errors::kNotInteger);
         return;
     }
-    if ((increment < 0 && value < 0 && increment < INT64_MIN - value) ||
-        (increment > 0 && value > 0 && increment > INT64_MAX - value)) {
+    if (!checked_add(value, increment, value)) {
         c.reply.error(errors::kOverflow);
         return;
     }
-    value += increment;
     char digits[24];
     size_t length = format_int64(value, digits);
     Result<Entry*> stored = entry ? db.assign_string(entry, {digits, length}, true)

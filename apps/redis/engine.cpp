@@ -10,6 +10,7 @@
 
 #include "apps/redis/clock.hpp"
 #include "apps/redis/config.hpp"
+#include "apps/redis/lookup.hpp"
 #include "apps/redis/numbers.hpp"
 #include "apps/redis/transaction.hpp"
 
@@ -107,6 +108,18 @@ void Engine::notify(char type, const char* event, size_t db, std::string_view ke
         int n = snprintf(prefix, sizeof prefix, "__keyevent@%zu__:%s", db, event);
         m_pubsub.publish(*this, {prefix, static_cast<size_t>(n)}, key, nullptr, nullptr);
     }
+}
+
+void error_quoting(Context& c, std::string_view before, std::string_view quoted,
+                   std::string_view after) {
+    char text[512];
+    size_t length = 0;
+    for (std::string_view piece : {before, quoted.substr(0, 128), after}) {
+        size_t n = piece.size() < sizeof text - length ? piece.size() : sizeof text - length;
+        std::memcpy(text + length, piece.data(), n);
+        length += n;
+    }
+    error_line(c.reply, text, length);
 }
 
 Database& Context::db() { return engine.keyspace().database(session.db); }

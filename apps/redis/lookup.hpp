@@ -57,6 +57,11 @@ inline bool is_word(std::string_view text, std::string_view lower) {
     return true;
 }
 
+// An error that quotes what the client sent: `before`, then `quoted` (at most 128 bytes, CR
+// and LF as spaces, as Redis keeps its error replies to one line), then `after`.
+void error_quoting(Context& c, std::string_view before, std::string_view quoted,
+                   std::string_view after);
+
 // "ERR invalid expire time in '<command>' command".
 void invalid_expire_time(Context& c);
 

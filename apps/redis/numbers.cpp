@@ -133,6 +133,20 @@ bool parse_double(std::string_view text, double& value) {
     return parse_float(text, value, [](const char* s, char** e) { return strtod(s, e); });
 }
 
+bool parse_double_loose(std::string_view text, double& value) {
+    size_t end = text.find('\0');
+    if (end != std::string_view::npos) text = text.substr(0, end);
+    char buffer[kLongDoubleTextMax + 1];
+    if (text.size() > kLongDoubleTextMax) return false;
+    std::memcpy(buffer, text.data(), text.size());
+    buffer[text.size()] = '\0';
+    char* stop = nullptr;
+    double parsed = strtod(buffer, &stop);
+    if (stop != buffer + text.size() || std::isnan(parsed)) return false;
+    value = parsed;
+    return true;
+}
+
 size_t format_int64(int64_t value, char* out) {
     char digits[20];
     size_t n = 0;
@@ -220,6 +234,191 @@ size_t format_long_double(long double value, char* out) {
         length = 1;
     }
     return length;
+}
+
+namespace {
+
+// An unsigned integer of up to kBigLimbs 32-bit limbs (least significant first): room for the
+// exact value of any double scaled to an integer, at most 2^53 * 5^1126 < 2^2670.
+constexpr size_t kBigLimbs = 84;
+constexpr size_t kExactDigitsMax = 810;
+
+struct BigInteger {
+    uint32_t limbs[kBigLimbs];
+    size_t size = 0;  // limbs in use, the top one non-zero
+
+    explicit BigInteger(uint64_t value) {
+        for (; value; value >>= 32) limbs[size++] = static_cast<uint32_t>(value);
+    }
+    void multiply(uint32_t factor) {
+        uint64_t carry = 0;
+        for (size_t i = 0; i < size; ++i) {
+            uint64_t product = static_cast<uint64_t>(limbs[i]) * factor + carry;
+            limbs[i] = static_cast<uint32_t>(product);
+            carry = product >> 32;
+        }
+        if (carry) limbs[size++] = static_cast<uint32_t>(carry);
+    }
+    void shift_left(unsigned bits) {
+        if (unsigned rest = bits % 32) {
+            uint32_t carry = 0;
+            for (size_t i = 0; i < size; ++i) {
+                uint32_t limb = limbs[i];
+                limbs[i] = (limb << rest) | carry;
+                carry = limb >> (32 - rest);
+            }
+            if (carry) limbs[size++] = carry;
+        }
+        if (size_t words = bits / 32) {
+            std::memmove(limbs + words, limbs, size * sizeof limbs[0]);
+            std::memset(limbs, 0, words * sizeof limbs[0]);
+            size += words;
+        }
+    }
+    // Divides in place, returning the remainder.
+    uint32_t divide(uint32_t divisor) {
+        uint64_t remainder = 0;
+        for (size_t i = size; i-- > 0;) {
+            uint64_t current = (remainder << 32) | limbs[i];
+            limbs[i] = static_cast<uint32_t>(current / divisor);
+            remainder = current % divisor;
+        }
+        while (size && limbs[size - 1] == 0) --size;
+        return static_cast<uint32_t>(remainder);
+    }
+    // Writes the decimal digits (most significant first; the number is used up) and returns
+    // how many.
+    size_t take_digits(char* out) {
+        constexpr uint32_t kGroup = 1000000000;  // nine digits at a time
+        uint32_t groups[kExactDigitsMax / 9 + 1];
+        size_t count = 0;
+        while (size) groups[count++] = divide(kGroup);
+        size_t length = 0;
+        for (size_t g = count; g-- > 0;) {
+            char nine[9];
+            uint32_t group = groups[g];
+            for (int i = 8; i >= 0; --i, group /= 10) nine[i] = static_cast<char>('0' + group % 10);
+            size_t skip = 0;
+            if (g == count - 1)
+                while (skip < 8 && nine[skip] == '0') ++skip;
+            std::memcpy(out + length, nine + skip, 9 - skip);
+            length += 9 - skip;
+        }
+        return length;
+    }
+};
+
+}  // namespace
+
+size_t format_double(double value, char* out) {
+    // Redis prints with glibc's "%.17g", which is exact: 17 significant digits of the double's
+    // exact decimal value, rounded half to even. picolibc's printf gives the shortest digits
+    // that read back the same instead, so the digits are worked out here.
+    if (std::isnan(value)) {
+        std::memcpy(out, "nan", 3);
+        return 3;
+    }
+    size_t length = 0;
+    if (std::signbit(value)) {
+        out[length++] = '-';
+        value = -value;
+    }
+    if (std::isinf(value)) {
+        std::memcpy(out + length, "inf", 3);
+        return length + 3;
+    }
+    if (value == 0) {
+        out[length++] = '0';
+        return length;
+    }
+    if (value < 1e17 && value == std::floor(value))  // an integer "%.17g" prints whole
+        return length + format_int64(static_cast<int64_t>(value), out + length);
+    // value = mantissa * 2^exponent exactly, as an integer times a power of ten.
+    int exponent;
+    double fraction = std::frexp(value, &exponent);
+    auto mantissa = static_cast<uint64_t>(std::ldexp(fraction, 53));
+    exponent -= 53;
+    BigInteger number(mantissa);
+    int scale = 0;  // value = number * 10^scale
+    if (exponent > 0) {
+        number.shift_left(static_cast<unsigned>(exponent));
+    } else {
+        // m / 2^k = m * 5^k / 10^k; 5^13 is the largest power that fits a limb.
+        for (int left = -exponent; left > 0; left -= 13) {
+            uint32_t power = 1;
+            for (int i = 0; i < (left < 13 ? left : 13); ++i) power *= 5;
+            number.multiply(power);
+        }
+        scale = exponent;
+    }
+    char exact[kExactDigitsMax];
+    size_t count = number.take_digits(exact);
+    int decimal_exponent = static_cast<int>(count) - 1 + scale;  // of the first digit
+    char digits[17];
+    for (size_t i = 0; i < 17; ++i) digits[i] = i < count ? exact[i] : '0';
+    if (count > 17) {
+        bool rest = false;
+        for (size_t i = 18; i < count && !rest; ++i) rest = exact[i] != '0';
+        char next = exact[17];
+        if (next > '5' || (next == '5' && (rest || ((digits[16] - '0') & 1)))) {
+            int i = 16;
+            for (; i >= 0 && digits[i] == '9'; --i) digits[i] = '0';
+            if (i >= 0) {
+                ++digits[i];
+            } else {
+                digits[0] = '1';
+                ++decimal_exponent;
+            }
+        }
+    }
+    size_t significant = 17;
+    while (significant > 1 && digits[significant - 1] == '0') --significant;
+    if (decimal_exponent < -4 || decimal_exponent >= 17) {
+        out[length++] = digits[0];
+        if (significant > 1) {
+            out[length++] = '.';
+            std::memcpy(out + length, digits + 1, significant - 1);
+            length += significant - 1;
+        }
+        out[length++] = 'e';
+        out[length++] = decimal_exponent < 0 ? '-' : '+';
+        int magnitude = decimal_exponent < 0 ? -decimal_exponent : decimal_exponent;
+        if (magnitude < 10) out[length++] = '0';
+        length += format_int64(magnitude, out + length);
+    } else if (decimal_exponent >= 0) {
+        auto whole = static_cast<size_t>(decimal_exponent) + 1;
+        std::memcpy(out + length, digits, whole);
+        length += whole;
+        if (significant > whole) {
+            out[length++] = '.';
+            std::memcpy(out + length, digits + whole, significant - whole);
+            length += significant - whole;
+        }
+    } else {
+        out[length++] = '0';
+        out[length++] = '.';
+        for (int i = 0; i < -decimal_exponent - 1; ++i) out[length++] = '0';
+        std::memcpy(out + length, digits, significant);
+        length += significant;
+    }
+    return length;
+}
+
+size_t format_double_compact(double value, char* out) {
+    constexpr double kLimit = static_cast<double>(INT64_MAX / 2);
+    if (value == 0) {
+        if (std::signbit(value)) {
+            std::memcpy(out, "-0", 2);
+            return 2;
+        }
+        out[0] = '0';
+        return 1;
+    }
+    if (value >= -kLimit && value <= kLimit) {
+        auto integer = static_cast<int64_t>(value);
+        if (static_cast<double>(integer) == value) return format_int64(integer, out);
+    }
+    return format_double(value, out);
 }
 
 }  // namespace coronet::redis

@@ -325,65 +325,47 @@ void psubscribe_command(Context& c) {
     }
 }
 
-void unsubscribe_command(Context& c) {
+// UNSUBSCRIBE / PUNSUBSCRIBE: the names given, or every one the session has (a reply each; one
+// with a null name when it has none).
+void leave(Context& c, std::string_view kind, size_t& count,
+           std::string_view (*first)(const Session&),
+           bool (PubSub::*remove)(Session&, std::string_view)) {
     PubSub& pubsub = c.engine.pubsub();
-    if (c.argc() == 1) {
-        if (c.session.channel_count == 0) {
-            subscription_reply(c, "unsubscribe", {}, true);
-            return;
-        }
-        while (c.session.channel_count > 0) {
-            // The name must outlive the channel node unsubscribe() may free.
-            std::string_view name = PubSub::first_channel(c.session);
-            char stack_copy[256];
-            char* copy = name.size() <= sizeof stack_copy ? stack_copy
-                                                          : static_cast<char*>(malloc(name.size()));
-            if (!copy) {
-                c.reply.error(errors::kOutOfMemory);
-                return;
-            }
-            std::memcpy(copy, name.data(), name.size());
-            std::string_view kept{copy, name.size()};
-            pubsub.unsubscribe(c.session, kept);
-            subscription_reply(c, "unsubscribe", kept, false);
-            if (copy != stack_copy) free(copy);
+    if (c.argc() > 1) {
+        for (size_t i = 1; i < c.argc(); ++i) {
+            (pubsub.*remove)(c.session, c.arg(i));
+            subscription_reply(c, kind, c.arg(i), false);
         }
         return;
     }
-    for (size_t i = 1; i < c.argc(); ++i) {
-        pubsub.unsubscribe(c.session, c.arg(i));
-        subscription_reply(c, "unsubscribe", c.arg(i), false);
+    if (count == 0) {
+        subscription_reply(c, kind, {}, true);
+        return;
+    }
+    while (count > 0) {
+        // The name must outlive the node remove() frees.
+        std::string_view name = first(c.session);
+        char stack_copy[256];
+        char* copy =
+            name.size() <= sizeof stack_copy ? stack_copy : static_cast<char*>(malloc(name.size()));
+        if (!copy) {
+            c.reply.error(errors::kOutOfMemory);
+            return;
+        }
+        std::memcpy(copy, name.data(), name.size());
+        std::string_view kept{copy, name.size()};
+        (pubsub.*remove)(c.session, kept);
+        subscription_reply(c, kind, kept, false);
+        if (copy != stack_copy) free(copy);
     }
 }
 
+void unsubscribe_command(Context& c) {
+    leave(c, "unsubscribe", c.session.channel_count, PubSub::first_channel, &PubSub::unsubscribe);
+}
+
 void punsubscribe_command(Context& c) {
-    PubSub& pubsub = c.engine.pubsub();
-    if (c.argc() == 1) {
-        if (c.session.pattern_count == 0) {
-            subscription_reply(c, "punsubscribe", {}, true);
-            return;
-        }
-        while (c.session.pattern_count > 0) {
-            std::string_view name = PubSub::first_pattern(c.session);
-            char stack_copy[256];
-            char* copy = name.size() <= sizeof stack_copy ? stack_copy
-                                                          : static_cast<char*>(malloc(name.size()));
-            if (!copy) {
-                c.reply.error(errors::kOutOfMemory);
-                return;
-            }
-            std::memcpy(copy, name.data(), name.size());
-            std::string_view kept{copy, name.size()};
-            pubsub.punsubscribe(c.session, kept);
-            subscription_reply(c, "punsubscribe", kept, false);
-            if (copy != stack_copy) free(copy);
-        }
-        return;
-    }
-    for (size_t i = 1; i < c.argc(); ++i) {
-        pubsub.punsubscribe(c.session, c.arg(i));
-        subscription_reply(c, "punsubscribe", c.arg(i), false);
-    }
+    leave(c, "punsubscribe", c.session.pattern_count, PubSub::first_pattern, &PubSub::punsubscribe);
 }
 
 void publish_command(Context& c) {
@@ -442,12 +424,8 @@ void pubsub_command(Context& c) {
         c.reply.simple("NUMPAT");
         c.reply.simple("NUMSUB [<channel> ...]");
     } else {
-        char text[200];
-        int n = snprintf(text, sizeof text,
-                         "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try "
-                         "PUBSUB HELP.",
-                         static_cast<int>(sub.size() > 64 ? 64 : sub.size()), sub.data());
-        c.reply.error({text, static_cast<size_t>(n)});
+        error_quoting(c, "ERR unknown subcommand or wrong number of arguments for '", sub,
+                      "'. Try PUBSUB HELP.");
     }
 }
 

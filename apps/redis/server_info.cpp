@@ -351,10 +351,7 @@ void run_debug(Context& c) {
         c.reply.simple(
             "DEBUG SLEEP <seconds> | SET-ACTIVE-EXPIRE <0|1> | POPULATE <count> [prefix] [size]");
     } else {
-        char text[200];
-        int n = snprintf(text, sizeof text, "ERR unknown subcommand '%.*s'. Try DEBUG HELP.",
-                         static_cast<int>(sub.size() > 128 ? 128 : sub.size()), sub.data());
-        c.reply.error({text, static_cast<size_t>(n)});
+        error_quoting(c, "ERR unknown subcommand '", sub, "'. Try DEBUG HELP.");
     }
 }
 
