@@ -335,6 +335,23 @@ bool Engine::free_flushed(size_t budget) {
     return true;
 }
 
+void Engine::sample_ops(uint64_t now_ns) {
+    uint64_t count = m_stats.total_commands_processed;
+    if (m_ops_last_ns != 0 && now_ns > m_ops_last_ns) {
+        uint64_t done = count >= m_ops_last_count ? count - m_ops_last_count : 0;
+        m_ops_rates[m_ops_index] = done * 1000000000ULL / (now_ns - m_ops_last_ns);
+        m_ops_index = (m_ops_index + 1) % kOpsSamples;
+    }
+    m_ops_last_count = count;
+    m_ops_last_ns = now_ns;
+}
+
+uint64_t Engine::ops_per_second() const {
+    uint64_t sum = 0;
+    for (uint64_t rate : m_ops_rates) sum += rate;
+    return sum / kOpsSamples;
+}
+
 void Engine::reset_stats() {
     int64_t start = m_stats.start_ms;
     uint64_t received = m_stats.total_connections_received;

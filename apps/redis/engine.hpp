@@ -96,6 +96,12 @@ public:
     // DEBUG SET-ACTIVE-EXPIRE: whether the active cycle runs.
     bool active_expire = true;
 
+    // INFO's instantaneous_ops_per_sec: the server samples the command count every 100 ms
+    // (sample_ops) and the rate is the average over the last kOpsSamples samples.
+    static constexpr size_t kOpsSamples = 16;
+    void sample_ops(uint64_t now_ns);
+    uint64_t ops_per_second() const;
+
     uint64_t lastsave_seconds() const { return m_lastsave_seconds; }
     void reset_stats();
 
@@ -109,6 +115,9 @@ private:
     PubSub m_pubsub;
     Evictor m_evictor;
     struct Grave;
+    uint64_t m_ops_rates[kOpsSamples] = {};
+    size_t m_ops_index = 0;
+    uint64_t m_ops_last_count = 0, m_ops_last_ns = 0;
     Grave* m_graves = nullptr;  // flushed databases' entries still to free
     // Big collections of deleted keys still to free (kLazyFreeElements).
     Collection** m_doomed = nullptr;

@@ -114,6 +114,7 @@ void Server::expire_loop(void* argument) {
     auto* server = static_cast<Server*>(argument);
     for (;;) {
         sched::sleep_for(kExpireInterval);
+        server->m_engine.sample_ops(sched::now());
         if (!server->m_engine.active_expire) continue;
         for (size_t i = 0; i < kDatabases; ++i) {
             Database& db = server->m_engine.keyspace().database(i);

@@ -250,13 +250,14 @@ void write_info(Context& c) {
         section("Stats");
         text.add(
             "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
-            "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%llu\r\n"
+            "instantaneous_ops_per_sec:%llu\r\ntotal_net_input_bytes:%llu\r\n"
             "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
             "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
             "keyspace_misses:%llu\r\npubsub_channels:%zu\r\npubsub_patterns:%zu\r\n"
             "total_error_replies:%llu\r\n",
             static_cast<unsigned long long>(stats.total_connections_received),
             static_cast<unsigned long long>(stats.total_commands_processed),
+            static_cast<unsigned long long>(engine.ops_per_second()),
             static_cast<unsigned long long>(stats.total_net_input_bytes),
             static_cast<unsigned long long>(stats.total_net_output_bytes),
             static_cast<unsigned long long>(stats.rejected_connections),
