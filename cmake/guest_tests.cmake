@@ -176,7 +176,7 @@ foreach(file IN LISTS _board_files)
   set(REDIS_TEST ${NET_TEST} --board ${board} --client redis)
   add_test(NAME ${board}.redis_cli COMMAND ${REDIS_TEST} --net user --scenario cli)
   add_test(NAME ${board}.redis_differential COMMAND ${REDIS_TEST} --net tap
-    --scenario "differential --families connection,strings,keyspace,lists,hashes,sets,transactions,resp3,random")
+    --scenario "differential --families connection,strings,keyspace,lists,hashes,sets,zsets,transactions,resp3,random")
   add_test(NAME ${board}.redis_benchmark COMMAND ${REDIS_TEST} --net tap --scenario "benchmark --requests 20000")
   add_test(NAME ${board}.redis_library COMMAND ${REDIS_TEST} --net tap --scenario library)
   add_test(NAME ${board}.redis_bad_input COMMAND ${REDIS_TEST} --net tap --scenario bad_input)
