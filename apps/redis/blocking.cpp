@@ -14,12 +14,23 @@
 #include "apps/redis/engine.hpp"
 #include "apps/redis/list.hpp"
 #include "apps/redis/lookup.hpp"
+#include "apps/redis/sorted_set.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 
 namespace coronet::redis {
 
-enum class WaitKind : uint8_t { Pop, Move, MultiPop };
+enum class WaitKind : uint8_t {
+    Pop,       // BLPOP BRPOP: [key, item]
+    Move,      // BLMOVE BRPOPLPUSH: the item
+    MultiPop,  // BLMPOP: [key, [items]]
+    ZPop,      // BZPOPMIN BZPOPMAX: [key, member, score]
+    ZMultiPop  // BZMPOP: [key, [[member, score], ...]]
+};
+
+Type awaited_type(WaitKind kind) {
+    return kind == WaitKind::ZPop || kind == WaitKind::ZMultiPop ? Type::SortedSet : Type::List;
+}
 
 struct WaitNode {
     WaitNode* previous = nullptr;
@@ -82,6 +93,25 @@ private:
 };
 
 List& list_of(Entry* entry) { return *static_cast<List*>(entry->collection()); }
+SortedSet& zset_of(Entry* entry) { return *static_cast<SortedSet*>(entry->collection()); }
+
+// Pops up to `count` members from one end of the sorted set at `entry` into `reply`, flat
+// ([member, score]) or nested ([[member, score], ...]); deletes the key when emptied.
+void pop_sorted(Reply& reply, Database& database, Entry* entry, std::string_view key, bool max,
+                uint64_t count, bool nested) {
+    SortedSet& set = zset_of(entry);
+    uint64_t popped = count < set.size() ? count : set.size();
+    if (nested) reply.array(popped);
+    for (uint64_t i = 0; i < popped; ++i) {
+        SortedSet::Node* node = max ? set.last() : set.first();
+        if (nested) reply.array(2);
+        reply.bulk(node->member());
+        reply.double_value(node->score);
+        set.erase(node);
+    }
+    if (set.size() == 0) database.remove(entry);
+    else database.touched(key);
+}
 
 }  // namespace
 
@@ -191,11 +221,18 @@ bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key
         KeyWaiters* queue = find(db, key);
         if (!queue) return false;
         Entry* entry = database.find(key);
-        if (!entry || entry->type != Type::List || entry->collection()->size() == 0) return false;
         Waiter& waiter = *queue->head->waiter;
+        // A key that became another type leaves its waiters waiting, as in Redis.
+        if (!entry || entry->type != awaited_type(waiter.kind) || entry->collection()->size() == 0)
+            return false;
         Reply& reply = *waiter.reply;
-        List& list = list_of(entry);
-        if (waiter.kind == WaitKind::Move) {
+        if (waiter.kind == WaitKind::ZPop || waiter.kind == WaitKind::ZMultiPop) {
+            bool nested = waiter.kind == WaitKind::ZMultiPop;
+            reply.array(nested ? 2 : 3);
+            reply.bulk(key);
+            pop_sorted(reply, database, entry, key, !waiter.left, nested ? waiter.count : 1,
+                       nested);
+        } else if (waiter.kind == WaitKind::Move) {
             Entry* target = database.find(waiter.destination);
             if (target && target->type != Type::List) {
                 reply.error(errors::kWrongType);
@@ -222,6 +259,7 @@ bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key
                 }
             }
         } else {
+            List& list = list_of(entry);
             reply.array(2);
             reply.bulk(key);
             uint64_t count = waiter.kind == WaitKind::MultiPop ? waiter.count : 1;
@@ -422,7 +460,71 @@ void blmpop_command(Context& c) {
     wait_for(c, waiter, deadline);
 }
 
+// BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score], `left` meaning the minimum.
+void blocking_zpop(Context& c, bool min) {
+    sched::Deadline deadline;
+    if (!timeout_argument(c, c.argc() - 1, deadline)) return;
+    for (size_t i = 1; i + 1 < c.argc(); ++i) {
+        Entry* entry;
+        if (!write_typed(c, c.arg(i), Type::SortedSet, entry)) return;
+        if (!entry) continue;
+        c.reply.array(3);
+        c.reply.bulk(c.arg(i));
+        pop_sorted(c.reply, c.db(), entry, c.arg(i), !min, 1, false);
+        return;
+    }
+    if (c.session.in_exec) {
+        c.reply.null_array();
+        return;
+    }
+    Waiter waiter{&c.session, &c.reply,           c.session.db, WaitKind::ZPop, min, false, {},
+                  1,          &c.args.begin()[1], c.argc() - 2, nullptr,        {},  false};
+    wait_for(c, waiter, deadline);
+}
+
+void bzpopmin_command(Context& c) { blocking_zpop(c, true); }
+void bzpopmax_command(Context& c) { blocking_zpop(c, false); }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+void bzmpop_command(Context& c) {
+    sched::Deadline deadline;
+    if (!timeout_argument(c, 1, deadline)) return;
+    MultiPop pop;
+    if (!multi_pop_arguments(c, 2, "min", "max", pop)) return;
+    for (size_t i = 0; i < pop.key_count; ++i) {
+        std::string_view key = c.arg(pop.first_key + i);
+        Entry* entry;
+        if (!write_typed(c, key, Type::SortedSet, entry)) return;
+        if (!entry) continue;
+        c.reply.array(2);
+        c.reply.bulk(key);
+        pop_sorted(c.reply, c.db(), entry, key, !pop.first_side, pop.count, true);
+        return;
+    }
+    if (c.session.in_exec) {
+        c.reply.null_array();
+        return;
+    }
+    Waiter waiter{&c.session,
+                  &c.reply,
+                  c.session.db,
+                  WaitKind::ZMultiPop,
+                  pop.first_side,
+                  false,
+                  {},
+                  pop.count,
+                  &c.args.begin()[pop.first_key],
+                  pop.key_count,
+                  nullptr,
+                  {},
+                  false};
+    wait_for(c, waiter, deadline);
+}
+
 const Command kCommands[] = {
+    {"bzpopmin", -3, kWrite | kFast | kBlocking, bzpopmin_command, 1, -2, 1},
+    {"bzpopmax", -3, kWrite | kFast | kBlocking, bzpopmax_command, 1, -2, 1},
+    {"bzmpop", -5, kWrite | kBlocking, bzmpop_command, 0, 0, 0},
     {"blpop", -3, kWrite | kBlocking, blpop_command, 1, -2, 1},
     {"brpop", -3, kWrite | kBlocking, brpop_command, 1, -2, 1},
     {"blmove", 6, kWrite | kDenyOom | kBlocking, blmove_command, 1, 2, 1},

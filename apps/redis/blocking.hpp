@@ -1,4 +1,5 @@
-// Blocking list pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): a client that finds its keys
+// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; BZPOPMIN, BZPOPMAX, BZMPOP for
+// sorted sets): a client that finds its keys
 // empty waits in its own coroutine, queued per key in arrival order. When a command makes a
 // waited-on key non-empty, the engine serves the waiters right after that command, before
 // any other client runs, as Redis does: the pop is done for the waiter and its reply written

@@ -1171,6 +1171,18 @@ def _library_blocking(redis, r, options: dict) -> None:
     check(out == [1, None] and results.get("m") == b"x" and r.lrange("lib:dst", 0, -1) == [b"x"],
           "BLMOVE is served right after the push, before the pusher's next pipelined command", (out, results))
 
+    zwaiter = threading.Thread(target=lambda: results.update(
+        z=redis.Redis(**options).bzpopmin(["lib:znone", "lib:z"], 20)))
+    zwaiter.start()
+    time.sleep(0.3)
+    r.zadd("lib:z", {"b": 2, "a": 1})
+    zwaiter.join(30)
+    check(results.get("z") == (b"lib:z", b"a", 1.0) and r.zcard("lib:z") == 1,
+          "BZPOPMIN: a blocked client gets the lowest score once ZADD fills the key", results.get("z"))
+    got = r.execute_command("BZMPOP", 1, 2, "lib:znone", "lib:z", "MAX", "COUNT", 5)
+    check(got == [b"lib:z", [[b"b", b"2"]]] and r.exists("lib:z") == 0,
+          "BZMPOP pops at once when a key has members, deleting the emptied key", got)
+
     with r.pipeline() as t:
         t.blpop(["lib:none"], 5)
         started = time.monotonic()
