@@ -199,24 +199,32 @@ void HashIndex::clear(void (*drop)(Link*, void*), void* context) {
 }
 
 bool HashIndex::clear_some(size_t budget, void (*drop)(Link*, void*), void* context) {
-    for (Table& table : m_table) {
-        for (size_t& i = m_clear_index; i < table.size && budget > 0; ++i) {
-            while (table.buckets[i] && budget > 0) {
-                Link* link = table.buckets[i];
-                table.buckets[i] = link->next;
+    // Resumes where the last call stopped (m_clear_table, m_clear_index): each call costs its
+    // budget plus the empty buckets it passes, never a rescan of those already emptied.
+    while (budget > 0 && m_size > 0) {
+        if (m_clear_table > 1) m_clear_table = m_clear_index = 0;  // nodes added meanwhile
+        Table& table = m_table[m_clear_table];
+        while (m_clear_index < table.size && budget > 0) {
+            Link*& head = table.buckets[m_clear_index];
+            while (head && budget > 0) {
+                Link* link = head;
+                head = link->next;
                 link->next = nullptr;
                 --table.used;
                 --m_size;
                 --budget;
                 drop(link, context);
             }
-            if (table.buckets[i]) break;  // out of budget inside this bucket
+            if (head) break;  // out of budget inside this bucket
+            ++m_clear_index;
         }
-        if (m_clear_index < table.size) break;
-        if (&table == &m_table[0]) m_clear_index = 0;
+        if (m_clear_index >= table.size) {
+            ++m_clear_table;
+            m_clear_index = 0;
+        }
     }
     if (m_size != 0) return false;
-    m_clear_index = 0;
+    m_clear_table = m_clear_index = 0;
     free(m_table[0].buckets);
     free(m_table[1].buckets);
     m_table[0] = m_table[1] = {};
@@ -229,6 +237,7 @@ void HashIndex::move_to(HashIndex& other) {
     other.m_table[0] = m_table[0];
     other.m_table[1] = m_table[1];
     other.m_rehash_index = m_rehash_index;
+    other.m_clear_table = other.m_clear_index = 0;
     other.m_size = m_size;
     other.m_seed = m_seed;
     other.m_key_of = m_key_of;

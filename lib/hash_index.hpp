@@ -76,7 +76,8 @@ private:
     uint64_t m_seed;
     Table m_table[2];
     size_t m_rehash_index = 0;  // next bucket of m_table[0] to move
-    size_t m_clear_index = 0;   // clear_some(): buckets before it are already empty
+    size_t m_clear_table = 0;   // clear_some(): the table it is emptying ...
+    size_t m_clear_index = 0;   // ... and the bucket (those before it are empty)
     size_t m_size = 0;
 };
 

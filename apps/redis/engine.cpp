@@ -319,17 +319,22 @@ void Engine::doom(Collection* collection, void* context) {
 }
 
 bool Engine::free_flushed(size_t budget) {
-    while (m_doomed_count > 0) {
-        Collection* collection = m_doomed[m_doomed_count - 1];
-        if (!collection->release_some(budget)) return false;
-        delete collection;
-        --m_doomed_count;
-    }
-    while (m_graves) {
-        Grave* grave = m_graves;
-        if (!Database::free_some(grave->entries, budget, doom, this)) return false;
-        m_graves = grave->next;
-        delete grave;
+    // Freeing a flushed database hands its big collections to m_doomed: both lists are
+    // checked again until both are empty.
+    for (;;) {
+        if (m_doomed_count > 0) {
+            Collection* collection = m_doomed[m_doomed_count - 1];
+            if (!collection->release_some(budget)) return false;
+            delete collection;
+            --m_doomed_count;
+        } else if (m_graves) {
+            Grave* grave = m_graves;
+            if (!Database::free_some(grave->entries, budget, doom, this)) return false;
+            m_graves = grave->next;
+            delete grave;
+        } else {
+            break;
+        }
     }
     m_flushed.reset();
     return true;
