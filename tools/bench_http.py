@@ -52,7 +52,7 @@ from harness.netns import (  # noqa: E402
 from harness.probe import run_probe  # noqa: E402
 from harness.qmp import qmp_args, virtio_queues  # noqa: E402
 from harness.report import build_type, cpu_model, preflight, qemu_version, ratio, spread, stop_on_sigterm, utc_now  # noqa: E402
-from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path  # noqa: E402
+from linux_guest import READY as LINUX_READY, artifacts, linux_target, manifest_path, stale_inputs  # noqa: E402
 from target import QemuTarget, TargetError, list_boards, load_board  # noqa: E402
 
 PIPELINE_DEPTH = 16
@@ -72,9 +72,15 @@ def log(msg: str) -> None:
 # -- guests -------------------------------------------------------------------------------
 
 
+# The Linux guest's server for each app a benchmark drives (tools/linux_guest runs both).
+LINUX_SERVERS = {"http": "nginx", "redis": "redis-server"}
+
+
 @dataclass
 class Guest:
-    """One of the two benchmarked systems ("slot"): how to boot it and what it is."""
+    """One of the two benchmarked systems ("slot"): how to boot it and what it is. `app` is
+    the server the benchmark drives ("http" here; tools/bench redis uses "redis"): what a
+    boot waits for and probes, and the Linux guest's title."""
 
     label: str
     kind: str  # "coronet" or "linux"
@@ -83,14 +89,21 @@ class Guest:
     append: str = ""
     qemu_args: tuple[str, ...] = ()
     samples: dict = field(default_factory=lambda: {"boots": [], "failures": []})
+    app: str = "http"
 
     @property
     def title(self) -> str:
-        return {"coronet": "Coronet", "linux": "Linux + nginx"}[self.kind] + self.label[len(self.kind):]
+        return ({"coronet": "Coronet", "linux": f"Linux + {LINUX_SERVERS[self.app]}"}[self.kind]
+                + self.label[len(self.kind):])
 
     @property
     def ready_regex(self) -> str:
-        return APPS["http"].listening if self.kind == "coronet" else LINUX_READY
+        return APPS[self.app].listening if self.kind == "coronet" else LINUX_READY
+
+    @property
+    def probe(self) -> tuple[str, int]:
+        """harness.probe's kind (an HTTP GET / or a Redis PING) and the port it tries."""
+        return ("redis" if self.app == "redis" else "http"), APPS[self.app].port
 
     def target(self, memory: str, netns: str, echo=None, qmp: Optional[str] = None) -> QemuTarget:
         """The QEMU machine; `qmp` is a unix socket path for QEMU's QMP monitor (used only
@@ -110,24 +123,30 @@ class Guest:
         arch = load_board(self.board)["arch"]
         return {str(p.relative_to(ROOT)): p.stat().st_size for p in artifacts(arch)}
 
-    def check_built(self) -> None:
+    def check_built(self, rebuild_stale: bool = False, say: Callable[[str], None] = log) -> None:
+        """The image is there; the Linux guest is built when missing and, with `rebuild_stale`,
+        also when tools/linux_guest's files changed since its last build (a repack, seconds)."""
         if self.kind == "coronet":
             path = appliance_image(self.board, self.build_dir)
             if not path.is_file():
                 raise TargetError(f"no Coronet image at {path} (cmake --build {self.build_dir})")
         else:
             arch = load_board(self.board)["arch"]
-            if not all(p.is_file() for p in artifacts(arch)):
-                log(f"building the Linux guest for {arch} (tools/linux_guest/build)")
+            stale = stale_inputs(arch) if rebuild_stale else []
+            if not all(p.is_file() for p in artifacts(arch)) or stale:
+                say(f"building the Linux guest for {arch} (tools/linux_guest/build)"
+                    + (f": changed since the last build: {', '.join(stale)}" if stale else ""))
                 subprocess.run([str(ROOT / "tools" / "linux_guest" / "build"), "--arch", arch], check=True)
 
 
-def guests_ready(guests: list[Guest], build_dir: Path, say: Callable[[str], None]) -> bool:
-    """Whether every guest's image is there (the Linux guest is built if need be; says what is
-    missing); warns when Coronet's build is not a Release one."""
+def guests_ready(guests: list[Guest], build_dir: Path, say: Callable[[str], None],
+                 rebuild_stale: bool = False) -> bool:
+    """Whether every guest's image is there (the Linux guest is built if need be, or with
+    `rebuild_stale` when its inputs changed; says what is missing); warns when Coronet's
+    build is not a Release one."""
     try:
         for g in guests:
-            g.check_built()
+            g.check_built(rebuild_stale, say)
     except (TargetError, subprocess.CalledProcessError) as e:
         say(str(e))
         return False
@@ -140,8 +159,9 @@ def guests_ready(guests: list[Guest], build_dir: Path, say: Callable[[str], None
 
 
 class Boot:
-    """A guest booted in the namespace: QEMU start -> first HTTP 200 and -> ready line.
-    Use as a context manager; leaving it powers QEMU off."""
+    """A guest booted in the namespace: QEMU start -> first HTTP 200 (first PONG for a guest
+    whose app is redis) and -> ready line. Use as a context manager; leaving it powers QEMU
+    off."""
 
     def __init__(self, guest: Guest, memory: str, ns: str, timeout: float, verbose: bool):
         echo = (lambda line: print(f"  {guest.label}| {line}", flush=True)) if verbose else None
@@ -155,8 +175,8 @@ class Boot:
     def __enter__(self) -> "Boot":
         try:
             self.target.boot()
-            first = run_probe(netns_prefix(self.ns), "http", GUEST_ADDRESS, 80, self.timeout,
-                              self.target)
+            kind, port = self.guest.probe
+            first = run_probe(netns_prefix(self.ns), kind, GUEST_ADDRESS, port, self.timeout, self.target)
         except BaseException:
             self.target.power_off()  # __exit__ does not run when __enter__ raises
             raise
@@ -175,8 +195,9 @@ class Boot:
         return self.sample["first_response_s"] is not None
 
     def still_serving(self) -> bool:
-        """One more GET (a few seconds to answer); if none, the reason goes to the sample."""
-        again = run_probe(netns_prefix(self.ns), "http", GUEST_ADDRESS, 80, 3, self.target)
+        """One more GET (PING; a few seconds to answer); if none, the reason goes to the sample."""
+        kind, port = self.guest.probe
+        again = run_probe(netns_prefix(self.ns), kind, GUEST_ADDRESS, port, 3, self.target)
         self.sample["served_after"] = bool(again["ok"])
         if not again["ok"]:
             self.sample["not_serving"] = self.failure(again)
@@ -187,7 +208,8 @@ class Boot:
     def failure(self, probe: Optional[dict] = None) -> str:
         """Why the guest does not answer: QEMU's state, the probe's error, the console's end."""
         err = (probe or self.sample["first_response"]).get("error", "?")
-        why = "no HTTP 200" if self.target.running else f"QEMU exited {self.target.qemu_returncode}"
+        answer = "no HTTP 200" if self.guest.probe[0] == "http" else "no PONG"
+        why = answer if self.target.running else f"QEMU exited {self.target.qemu_returncode}"
         tail = self.target.console.tail(12)
         return f"{why} ({err}); console tail: " + " / ".join(tail)
 
@@ -281,9 +303,14 @@ def serves_with(guest: Guest, mib: int, args: argparse.Namespace, ns: str, timeo
         return False, str(e)
 
 
-def memory_search(guest: Guest, args: argparse.Namespace, ns: str) -> dict:
+def memory_search(guest: Guest, args: argparse.Namespace, ns: str,
+                  serves: Optional[Callable[..., tuple[bool, str]]] = None,
+                  say: Callable[[str], None] = log) -> dict:
     """Bisection for the smallest -m (MiB) that serves, between --memory-min and the
-    benchmark's own -m (which served in the rounds)."""
+    benchmark's own -m (which served in the rounds). `serves(guest, mib, args, ns, timeout)`
+    says whether a size serves, and how (default serves_with: GET /, ab, GET /); each trial
+    is reported through `say`."""
+    serves = serves or serves_with
     hi = mib_of(args.memory)
     lo = args.memory_min
     firsts = [b["first_response_s"] for b in guest.samples["boots"] if b.get("first_response_s")]
@@ -292,9 +319,9 @@ def memory_search(guest: Guest, args: argparse.Namespace, ns: str) -> dict:
     trials = []
 
     def trial(mib: int) -> bool:
-        ok, detail = serves_with(guest, mib, args, ns, timeout)
+        ok, detail = serves(guest, mib, args, ns, timeout)
         trials.append({"mib": mib, "ok": ok, "detail": detail})
-        log(f"memory: {guest.title}: -m {mib}M {'serves' if ok else 'fails'} ({detail})")
+        say(f"memory: {guest.title}: -m {mib}M {'serves' if ok else 'fails'} ({detail})")
         return ok
 
     if trial(lo):
@@ -370,11 +397,14 @@ def cell(entry: dict, unit: str) -> str:
     return text
 
 
-def machine_context(board: str, memory: str) -> dict:
+def machine_context(board: str, memory: str,
+                    tools: tuple[tuple[str, list[str]], ...] = (("ab", ["ab", "-V"]), ("wrk", ["wrk", "-v"]))) -> dict:
+    """Host, QEMU, the clients' versions (`tools`: name and the argv printing its version),
+    Coronet's commit and the date, for a benchmark's report."""
     cpu = cpu_model()
     qemu = QemuTarget(board).qemu_argv()[0]
     versions = {}
-    for tool, argv in (("ab", ["ab", "-V"]), ("wrk", ["wrk", "-v"])):
+    for tool, argv in tools:
         try:
             r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
             versions[tool] = (r.stdout + r.stderr).strip().splitlines()[0]

@@ -134,7 +134,68 @@ def connections(doc: dict, png: Path) -> None:
     fig.savefig(png, dpi=120)
 
 
-CHARTS = {"http": http, "connections": connections}
+def redis(doc: dict, png: Path) -> None:
+    """tools/bench redis: requests/s of both guests per redis-benchmark test (log scale: the
+    tests differ by 100x), unpipelined and pipelined, with A / B under each pair and "n/a"
+    where a server lacks the command; and bytes per key after DEBUG POPULATE."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a, b = doc["slots"]
+    ta, tb = doc["titles"][a], doc["titles"][b]
+    sa, sb = doc["summary"][a], doc["summary"][b]
+    ctx, cfg = doc["context"], doc["config"]
+    modes = cfg["modes"]
+    fig, axes = plt.subplots(1, len(modes) + 1, figsize=(5.4 * len(modes) + 2.4, 5),
+                             gridspec_kw={"width_ratios": [3] * len(modes) + [1]})
+    colors = ("#2a7ab0", "#b0b0b0")
+    width = 0.4
+
+    def na(entry: dict) -> bool:
+        return bool(entry["runs"]) and entry["unsupported"] == entry["runs"]
+
+    values = [e["median"] for s in (sa, sb) for e in s["tests"].values() if e["median"]]
+    low, high = (min(values) / 4, max(values) * 4) if values else (1, 10)
+    for axis, pipeline in zip(axes, modes):
+        keys = [t if pipeline <= 1 else f"{t} -P {pipeline}" for t in cfg["tests"]]
+        ticks = []
+        for i, key in enumerate(keys):
+            ea, eb = sa["tests"][key], sb["tests"][key]
+            va, vb = ea["median"], eb["median"]
+            for j, (entry, v) in enumerate(((ea, va), (eb, vb))):
+                x = i + (j - 0.5) * width
+                if v:
+                    axis.bar(x, v, width, color=colors[j], label=(ta, tb)[j] if i == 0 else None)
+                text = (f"{v / 1000:,.1f}k" if v < 10000 else f"{v / 1000:,.0f}k") if v else (
+                    "n/a" if na(entry) else "failed")
+                axis.text(x, v or low * 1.3, text, ha="center", va="bottom", fontsize=6.5, rotation=90)
+            ticks.append(cfg["tests"][i].upper().replace("_", "\n") + (f"\n{va / vb:.1f}x" if va and vb else "\n–"))
+        axis.set_yscale("log")
+        axis.set_ylim(low, high)
+        axis.set_xticks(range(len(keys)), ticks, fontsize=7)
+        axis.set_ylabel("requests / s (median, log scale)")
+        axis.set_title(f"-P {pipeline}" if pipeline > 1 else "not pipelined", fontsize=9)
+        axis.legend(loc="upper right", fontsize=8)
+    right = axes[-1]
+    for j, entry in enumerate((sa["bytes_per_key"], sb["bytes_per_key"])):
+        v = entry["median"] or 0
+        right.bar(j, v, 0.6, color=colors[j])
+        right.text(j, v, f"{v:.0f}" if v else ("n/a" if na(entry) else "failed"), ha="center", va="bottom",
+                   fontsize=8)
+    right.set_xticks([0, 1], [t.replace(" + ", " +\n") for t in (ta, tb)], fontsize=8)
+    right.set_ylim(0, max(sa["bytes_per_key"]["median"] or 0, sb["bytes_per_key"]["median"] or 0, 1) * 1.25)
+    right.set_ylabel("bytes per key (median)")
+    right.set_title(f"memory per key\n(DEBUG POPULATE {cfg['populate']:,})", fontsize=9)
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"{ta} vs {tb} on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}\nredis-benchmark -c {cfg['clients']} -d {cfg['data_size']} "
+                 f"-r {cfg['keyspace']}; under each pair: {ta} / {tb}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http, "connections": connections, "redis": redis}
 
 
 def main(argv: list[str]) -> int:

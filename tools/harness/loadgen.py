@@ -1,12 +1,16 @@
-"""The HTTP load generators, ab and wrk, run and read: requests per second, latency, and
-everything that makes a run not count (failed or non-2xx requests, socket errors, a tool
-that did not finish). Used by the http_load test and tools/bench http alike."""
+"""The load generators, ab and wrk (HTTP) and redis-benchmark, run and read: requests per
+second, latency, and everything that makes a run not count (failed or non-2xx requests,
+socket errors, error replies, a tool that did not finish). Used by the http_load test and
+tools/bench http and redis alike."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
-from typing import Optional, Sequence
+import time
+from typing import Callable, Optional, Sequence
 
 from . import TOOLS
 
@@ -116,4 +120,89 @@ def run_wrk(url: str, threads: int, connections: int, seconds: float, pipeline: 
     bad = {k: v for k, v in res["socket_errors"].items() if v}
     if bad:
         problems.append("socket errors " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    return _verdict(res, problems)
+
+
+# redis-benchmark 7.0's --csv columns after the test name, as they appear in its header.
+REDIS_BENCHMARK_COLUMNS = {"rps": "rps", "avg_latency_ms": "avg_ms", "min_latency_ms": "min_ms",
+                           "p50_latency_ms": "p50_ms", "p95_latency_ms": "p95_ms", "p99_latency_ms": "p99_ms",
+                           "max_latency_ms": "max_ms"}
+
+
+def _run_while(prefix: Sequence[str], argv: list[str], timeout: float,
+               alive: Callable[[], bool]) -> tuple[Optional[subprocess.CompletedProcess], bool]:
+    """_run that also ends the tool when `alive()` turns false (a guest that stopped): the
+    result (None if ended early or timed out) and whether `alive` ended it."""
+    proc = subprocess.Popen([*prefix, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.5)
+                return subprocess.CompletedProcess(argv, proc.returncode, out, err), False
+            except subprocess.TimeoutExpired:
+                if not alive():
+                    return None, True
+                if time.monotonic() > deadline:
+                    return None, False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def run_redis_benchmark(host: str, port: int, test: str, requests: int, clients: int = 50, pipeline: int = 1,
+                        data_size: int = 3, keyspace: int = 0, prefix: Sequence[str] = (),
+                        timeout: Optional[float] = None, alive: Optional[Callable[[], bool]] = None) -> dict:
+    """`redis-benchmark --csv` running one test (a `-t` name: set, lrange_100, ...) behind
+    `prefix`: requests/s and redis-benchmark 7's latency columns (avg, min, p50, p95, p99, max
+    in ms; with `pipeline` > 1 a request's latency is its batch's). `keyspace` is -r (0: none).
+    `unsupported` is set when the server answered "unknown command": then the run does not
+    count, and it is no failure either (a command the server does not have yet). Otherwise
+    `failed` and `problems` as for ab and wrk: redis-benchmark 7 stops at the first error reply
+    and exits 1 (`Error from server: ...`); no row for the test, or not finishing, fail too.
+    `alive` (e.g. a target's running state) is polled meanwhile: the run ends when it turns
+    false, rather than waiting out `timeout` (default 120 s + 10 ms per request)."""
+    argv = ["redis-benchmark", "-h", host, "-p", str(port), "-c", str(clients), "-n", str(requests),
+            "-d", str(data_size), "-t", test, "--csv"]
+    if keyspace:
+        argv += ["-r", str(keyspace)]
+    if pipeline > 1:
+        argv += ["-P", str(pipeline)]
+    timeout = timeout or 120 + requests / 100
+    r, stopped = _run_while(prefix, argv, timeout, alive) if alive else (_run(prefix, argv, timeout), False)
+    if r is None:
+        res = _unfinished("redis-benchmark", argv, timeout)
+        if stopped:
+            res["error"] = "the guest stopped"
+            res["problems"] = [res["error"]]
+        res.update(test=test, pipeline=pipeline, unsupported=False)
+        return res
+    out = r.stdout + r.stderr
+    res: dict = {"tool": "redis-benchmark", "argv": argv, "exit": r.returncode, "test": test,
+                 "pipeline": pipeline, "requests": requests, "unsupported": False}
+    for row in csv.DictReader(io.StringIO(r.stdout)):
+        name = (row.get("test") or "").split(" (")[0].lower()
+        if name == test.lower() and "needed to" not in row["test"]:  # not LRANGE's LPUSH fill
+            for column, key in REDIS_BENCHMARK_COLUMNS.items():
+                try:
+                    res[key] = float(row[column])
+                except (KeyError, TypeError, ValueError):
+                    res[key] = None
+    errors = [line.strip() for line in out.splitlines()
+              if re.search(r"Error from server|^ERR |^Error:|\berror\b", line, re.I)]
+    problems = []
+    if any(re.search(r"unknown command", e, re.I) for e in errors):
+        res["unsupported"] = True
+        res["output"] = out[-2000:]
+        problems.append("the server does not know the command: " + errors[0][:200])
+        return _verdict(res, problems)
+    if r.returncode != 0:
+        problems.append(f"redis-benchmark exited {r.returncode}: "
+                        + ((errors or out.strip().splitlines() or ["?"])[-1])[:300])
+    elif errors:
+        problems.append("error replies: " + "; ".join(errors[:3])[:300])
+    if not res.get("rps"):
+        problems.append(f"no rate for {test} in redis-benchmark's output")
+        res["output"] = out[-2000:]
     return _verdict(res, problems)

@@ -10,6 +10,7 @@ from .guest import (
     linux_target,
     manifest_path,
     ready_seconds,
+    stale_inputs,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "linux_target",
     "manifest_path",
     "ready_seconds",
+    "stale_inputs",
 ]

@@ -45,6 +45,21 @@ def manifest_path(arch: str) -> Path:
     return CACHE / arch / "manifest.json"
 
 
+# What tools/linux_guest/build packs into the initramfs from this folder (and the build itself).
+INPUTS = ("build", "init", "nginx.conf", "redis.conf", "udhcpc.script")
+
+
+def stale_inputs(arch: str) -> list[str]:
+    """This folder's files changed since `arch`'s guest was last built, by name (all of them
+    when it has not been). The build rewrites manifest.json every time, but the initrd only
+    when its contents change, so the manifest's time is the build's."""
+    manifest = manifest_path(arch)
+    if not manifest.is_file() or not all(p.is_file() for p in artifacts(arch)):
+        return list(INPUTS)
+    built = manifest.stat().st_mtime
+    return [name for name in INPUTS if (HERE / name).is_file() and (HERE / name).stat().st_mtime > built]
+
+
 def machine(board: dict) -> str:
     """The -M/-machine value of a board's QEMU command line, e.g. "microvm,acpi=off,rtc=on"."""
     argv = board["qemu"]
