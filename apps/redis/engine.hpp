@@ -59,6 +59,7 @@ public:
     // free_flushed(), run by the server's lazy-free coroutine (woken through flushed()).
     void flush(size_t db);
     bool free_flushed(size_t budget);  // true when nothing is left to free
+    bool lazy_free_pending() const { return m_graves != nullptr || m_doomed_count > 0; }
     sched::Event& flushed() { return m_flushed; }
 
     // CONFIG SET of a parameter the engine acts on: checks the value and applies it; false (the

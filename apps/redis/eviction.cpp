@@ -130,6 +130,10 @@ bool Evictor::make_room(Engine& engine, uint64_t incoming) {
     }
     if (limit == 0 || !over_limit(incoming)) return true;
     if (policy == EvictionPolicy::NoEviction) return false;
+    // Memory already on its way back (a flush or a big DEL being freed in slices) would make
+    // every key look like too much: evicting then would empty the keyspace for nothing. As
+    // Redis does with its lazy-free jobs, wait for it instead.
+    if (engine.lazy_free_pending()) return true;
     for (size_t evicted = 0; evicted < kMaxEvictionsPerCommand; ++evicted) {
         if (!evict_one(engine)) return false;
         // malloc's count is read again every few keys: each read walks its free chunks.

@@ -1442,6 +1442,13 @@ def _info_field(c: "RespConnection", section: str, field_name: str) -> str:
     return match.group(1)
 
 
+def settle(host: str, port: int, base: int, timeout: float = 60) -> None:
+    """Waits until used_memory is back near `base` (FLUSHALL frees in the background)."""
+    deadline = time.monotonic() + timeout
+    while used_memory(host, port) > base + MEMORY_MARGIN and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def _fill(c: "RespConnection", prefix: str, count: int, size: int, ttl: Optional[int] = None) -> tuple[int, bytes]:
     """SETs `count` keys of `size` bytes, pipelined; returns how many were stored and the first
     error reply."""
@@ -1496,6 +1503,7 @@ def memory(host: str, port: int, unbounded: bool = False) -> None:
             check(c.command("GET", "ne:0").raw.startswith(b"$1024") and c.command("DEL", "ne:1").integer() == 1,
                   "reads and deletes still work over the limit")
             c.command("FLUSHALL")
+            settle(host, port, base)
 
             c.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "notify-keyspace-events", "Ee")
             events = RespConnection(host, port)
@@ -1528,6 +1536,7 @@ def memory(host: str, port: int, unbounded: bool = False) -> None:
                   clip(message.raw))
             events.close()
             c.command("FLUSHALL")
+            settle(host, port, base)
 
             c.command("CONFIG", "SET", "maxmemory-policy", "volatile-ttl")
             _fill(c, "persistent", 1000, 1024)
