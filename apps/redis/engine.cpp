@@ -358,12 +358,12 @@ uint64_t Engine::ops_per_second() const {
 }
 
 void Engine::reset_stats() {
+    // CONFIG RESETSTAT: every counter INFO stats shows starts again (the uptime does not).
     int64_t start = m_stats.start_ms;
-    uint64_t received = m_stats.total_connections_received;
     m_stats = {};
     m_stats.start_ms = start;
-    (void)received;  // Redis resets this one too
     keyspace_stats() = {};
+    m_evictor.evicted_keys = 0;
 }
 
 }  // namespace coronet::redis
