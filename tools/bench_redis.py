@@ -471,6 +471,8 @@ def print_report(doc: dict) -> None:
         bpk = doc["summary"][slot]["bytes_per_key"]
         if bpk["failed"]:
             problems += [f"{t}: memory per key: {p}" for p in bpk["problems"]]
+    if cfg["interrupted"]:
+        print("\nINTERRUPTED (Ctrl-C or SIGTERM): the figures are those of the runs that finished.")
     if problems:
         print("\nRuns with failures (left out of the medians):")
         for p in problems:
