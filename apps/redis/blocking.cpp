@@ -95,6 +95,22 @@ private:
 List& list_of(Entry* entry) { return *static_cast<List*>(entry->collection()); }
 SortedSet& zset_of(Entry* entry) { return *static_cast<SortedSet*>(entry->collection()); }
 
+// Pops up to `count` items from one end of the list at `entry` into `reply`, one bulk string,
+// or an array of them when `nested`; deletes the key when emptied.
+void pop_list(Reply& reply, Database& database, Entry* entry, std::string_view key, bool left,
+              uint64_t count, bool nested) {
+    List& list = list_of(entry);
+    uint64_t popped = count < list.size() ? count : list.size();
+    if (nested) reply.array(popped);
+    for (uint64_t i = 0; i < popped; ++i) {
+        ListItem* item = left ? list.pop_front() : list.pop_back();
+        reply.bulk(item->view());
+        ListItem::destroy(item);
+    }
+    if (list.size() == 0) database.remove(entry);
+    else database.touched(key);
+}
+
 // Pops up to `count` members from one end of the sorted set at `entry` into `reply`, flat
 // ([member, score]) or nested ([[member, score], ...]); deletes the key when emptied.
 void pop_sorted(Reply& reply, Database& database, Entry* entry, std::string_view key, bool max,
@@ -259,19 +275,10 @@ bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key
                 }
             }
         } else {
-            List& list = list_of(entry);
+            bool nested = waiter.kind == WaitKind::MultiPop;
             reply.array(2);
             reply.bulk(key);
-            uint64_t count = waiter.kind == WaitKind::MultiPop ? waiter.count : 1;
-            if (count > list.size()) count = list.size();
-            if (waiter.kind == WaitKind::MultiPop) reply.array(count);
-            for (uint64_t i = 0; i < count; ++i) {
-                ListItem* item = waiter.left ? list.pop_front() : list.pop_back();
-                reply.bulk(item->view());
-                ListItem::destroy(item);
-            }
-            if (list.size() == 0) database.remove(entry);
-            else database.touched(key);
+            pop_list(reply, database, entry, key, waiter.left, nested ? waiter.count : 1, nested);
         }
         waiter.served = true;
         remove(waiter);
@@ -334,14 +341,9 @@ void blocking_pop(Context& c, bool left) {
         Entry* entry;
         if (!write_typed(c, c.arg(i), Type::List, entry)) return;
         if (!entry) continue;
-        List& list = list_of(entry);
-        ListItem* item = left ? list.pop_front() : list.pop_back();
         c.reply.array(2);
         c.reply.bulk(c.arg(i));
-        c.reply.bulk(item->view());
-        ListItem::destroy(item);
-        if (list.size() == 0) c.db().remove(entry);
-        else c.db().touched(c.arg(i));
+        pop_list(c.reply, c.db(), entry, c.arg(i), left, 1, false);
         return;
     }
     if (c.session.in_exec) {  // inside a transaction nothing can arrive: answer at once
@@ -418,26 +420,14 @@ void blmpop_command(Context& c) {
     if (!timeout_argument(c, 1, deadline)) return;
     MultiPop pop;
     if (!multi_pop_arguments(c, 2, "left", "right", pop)) return;
-    bool left = pop.first_side;
-    uint64_t count = pop.count;
-    size_t side_index = pop.first_key + pop.key_count;
-    for (size_t i = 3; i < side_index; ++i) {
+    for (size_t i = 0; i < pop.key_count; ++i) {
+        std::string_view key = c.arg(pop.first_key + i);
         Entry* entry;
-        if (!write_typed(c, c.arg(i), Type::List, entry)) return;
+        if (!write_typed(c, key, Type::List, entry)) return;
         if (!entry) continue;
-        List& list = list_of(entry);
-        uint64_t n =
-            static_cast<uint64_t>(count) < list.size() ? static_cast<uint64_t>(count) : list.size();
         c.reply.array(2);
-        c.reply.bulk(c.arg(i));
-        c.reply.array(n);
-        for (uint64_t k = 0; k < n; ++k) {
-            ListItem* item = left ? list.pop_front() : list.pop_back();
-            c.reply.bulk(item->view());
-            ListItem::destroy(item);
-        }
-        if (list.size() == 0) c.db().remove(entry);
-        else c.db().touched(c.arg(i));
+        c.reply.bulk(key);
+        pop_list(c.reply, c.db(), entry, key, pop.first_side, pop.count, true);
         return;
     }
     if (c.session.in_exec) {
@@ -448,10 +438,10 @@ void blmpop_command(Context& c) {
                   &c.reply,
                   c.session.db,
                   WaitKind::MultiPop,
-                  left,
+                  pop.first_side,
                   false,
                   {},
-                  count,
+                  pop.count,
                   &c.args.begin()[pop.first_key],
                   pop.key_count,
                   nullptr,

@@ -202,4 +202,18 @@ inline bool multi_pop_arguments(Context& c, size_t numkeys_index, std::string_vi
     return true;
 }
 
+// Resolves Redis's inclusive rank range [start, end] (negative counts from the end: LRANGE,
+// LTRIM, ZRANGE, ZREMRANGEBYRANK) against `length`; false when the range is empty.
+inline bool resolve_ranks(int64_t start, int64_t end, size_t length, size_t& first, size_t& last) {
+    auto size = static_cast<int64_t>(length);
+    if (start < 0) start += size;
+    if (end < 0) end += size;
+    if (start < 0) start = 0;
+    if (start > end || start >= size) return false;
+    if (end >= size) end = size - 1;
+    first = static_cast<size_t>(start);
+    last = static_cast<size_t>(end);
+    return true;
+}
+
 }  // namespace coronet::redis

@@ -32,20 +32,6 @@ bool side_argument(Context& c, size_t index, bool& left) {
     return true;
 }
 
-// Resolves Redis's inclusive [start, end] (negative counts from the end) against `length`;
-// false when the range is empty.
-bool resolve_range(int64_t start, int64_t end, size_t length, size_t& first, size_t& count) {
-    auto size = static_cast<int64_t>(length);
-    if (start < 0) start += size;
-    if (end < 0) end += size;
-    if (start < 0) start = 0;
-    if (start > end || start >= size) return false;
-    if (end >= size) end = size - 1;
-    first = static_cast<size_t>(start);
-    count = static_cast<size_t>(end - start) + 1;
-    return true;
-}
-
 // An index into a list (negative counts from the end); false when out of range.
 bool resolve_index(int64_t index, size_t length, size_t& position) {
     auto size = static_cast<int64_t>(length);
@@ -156,14 +142,14 @@ void lrange_command(Context& c) {
     if (!int_argument(c, 2, start) || !int_argument(c, 3, end)) return;
     Entry* entry;
     if (!read_typed(c, c.arg(1), Type::List, entry)) return;
-    size_t first, count;
-    if (!entry || !resolve_range(start, end, list_of(entry).size(), first, count)) {
+    size_t first, last;
+    if (!entry || !resolve_ranks(start, end, list_of(entry).size(), first, last)) {
         c.reply.array(0);
         return;
     }
     const List& list = list_of(entry);
-    c.reply.array(count);
-    for (size_t i = 0; i < count; ++i) c.reply.bulk(list.at(first + i));
+    c.reply.array(last - first + 1);
+    for (size_t i = first; i <= last; ++i) c.reply.bulk(list.at(i));
 }
 
 void lindex_command(Context& c) {
@@ -253,8 +239,8 @@ void ltrim_command(Context& c) {
         return;
     }
     List& list = list_of(entry);
-    size_t first, count;
-    if (resolve_range(start, end, list.size(), first, count)) list.trim(first, first + count);
+    size_t first, last;
+    if (resolve_ranks(start, end, list.size(), first, last)) list.trim(first, last + 1);
     else list.trim(0, 0);
     changed(c, entry, c.arg(1));
     c.reply.ok();

@@ -173,20 +173,6 @@ bool parse_range_query(Context& c, size_t key_index, bool store, RangeKind kind,
     return false;
 }
 
-// Resolves Redis's inclusive [start, end] (negative counts from the end) against `length`;
-// false when the range is empty.
-bool resolve_ranks(int64_t start, int64_t end, size_t length, size_t& first, size_t& last) {
-    auto size = static_cast<int64_t>(length);
-    if (start < 0) start += size;
-    if (end < 0) end += size;
-    if (start < 0) start = 0;
-    if (start > end || start >= size) return false;
-    if (end >= size) end = size - 1;
-    first = static_cast<size_t>(start);
-    last = static_cast<size_t>(end);
-    return true;
-}
-
 // Calls visit(node) on the query's nodes in reply order; returns how many.
 template <typename Visit>
 size_t visit_range(const SortedSet& set, const RangeQuery& query, Visit&& visit) {
