@@ -246,10 +246,13 @@ void config_command(Context& c) {
                                      c.arg(i), "'");
         }
         for (size_t i = 2; i < c.argc(); i += 2) {
-            if (!c.engine.apply_config(c.arg(i), c.arg(i + 1)))
+            const char* why = nullptr;
+            if (!c.engine.apply_config(c.arg(i), c.arg(i + 1), &why)) {
+                char after[256];
+                int n = snprintf(after, sizeof after, "') - %s", why);
                 return error_quoting(c, "ERR CONFIG SET failed (possibly related to argument '",
-                                     c.arg(i),
-                                     "') - argument couldn't be parsed or is out of range");
+                                     c.arg(i), {after, static_cast<size_t>(n)});
+            }
         }
         c.reply.ok();
     } else if (is_word(sub, "resetstat")) {

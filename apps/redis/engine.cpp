@@ -254,7 +254,8 @@ ConfigParameter* Engine::config(std::string_view name) { return config_find(name
 
 ConfigParameter* Engine::config_parameters(size_t& count) { return config_table(count); }
 
-bool Engine::apply_config(std::string_view name, std::string_view value) {
+bool Engine::apply_config(std::string_view name, std::string_view value, const char** why) {
+    if (why) *why = "argument couldn't be parsed or is out of range";
     ConfigParameter* parameter = config_find(name);
     if (!parameter) return false;
     std::string_view canonical = parameter->name;
@@ -267,7 +268,10 @@ bool Engine::apply_config(std::string_view name, std::string_view value) {
         value = {normal, static_cast<size_t>(n)};
     } else if (canonical == "maxmemory-policy") {
         EvictionPolicy policy;
-        if (!parse_policy(value, policy)) return false;
+        if (!parse_policy(value, policy)) {
+            if (why) *why = policy_choices();
+            return false;
+        }
         m_evictor.policy = policy;
         set_frequency_tracking(policy == EvictionPolicy::AllKeysLfu ||
                                policy == EvictionPolicy::VolatileLfu);

@@ -63,8 +63,8 @@ public:
     sched::Event& flushed() { return m_flushed; }
 
     // CONFIG SET of a parameter the engine acts on: checks the value and applies it; false (the
-    // parameter unchanged) when the value is not valid for it.
-    bool apply_config(std::string_view name, std::string_view value);
+    // parameter unchanged) when the value is not valid for it, with Redis's reason in `why`.
+    bool apply_config(std::string_view name, std::string_view value, const char** why = nullptr);
     // Keyspace notifications (notify-keyspace-events): the `event` of class `type` on `key`.
     void notify(char type, const char* event, size_t db, std::string_view key);
     const EngineOptions& options() const { return m_options; }

@@ -5,6 +5,7 @@
 #include "apps/redis/eviction.hpp"
 
 #include <cctype>
+#include <cstdio>
 
 #include "apps/redis/clock.hpp"
 #include "apps/redis/engine.hpp"
@@ -18,15 +19,16 @@ struct PolicyName {
     EvictionPolicy policy;
     const char* name;
 };
+// In Redis's order, which its CONFIG SET error lists them in.
 constexpr PolicyName kPolicies[] = {
-    {EvictionPolicy::NoEviction, "noeviction"},
-    {EvictionPolicy::AllKeysLru, "allkeys-lru"},
-    {EvictionPolicy::AllKeysLfu, "allkeys-lfu"},
-    {EvictionPolicy::AllKeysRandom, "allkeys-random"},
     {EvictionPolicy::VolatileLru, "volatile-lru"},
     {EvictionPolicy::VolatileLfu, "volatile-lfu"},
     {EvictionPolicy::VolatileRandom, "volatile-random"},
     {EvictionPolicy::VolatileTtl, "volatile-ttl"},
+    {EvictionPolicy::AllKeysLru, "allkeys-lru"},
+    {EvictionPolicy::AllKeysLfu, "allkeys-lfu"},
+    {EvictionPolicy::AllKeysRandom, "allkeys-random"},
+    {EvictionPolicy::NoEviction, "noeviction"},
 };
 
 bool is_volatile(EvictionPolicy policy) {
@@ -61,6 +63,18 @@ bool parse_policy(std::string_view text, EvictionPolicy& policy) {
         }
     }
     return false;
+}
+
+const char* policy_choices() {
+    static constexpr char kLead[] = "argument(s) must be one of the following: ";
+    static char text[200];
+    if (text[0] == '\0') {
+        size_t used = snprintf(text, sizeof text, "%s", kLead);
+        for (const PolicyName& p : kPolicies)
+            used += snprintf(text + used, sizeof text - used, "%s%s",
+                             used > sizeof kLead - 1 ? ", " : "", p.name);
+    }
+    return text;
 }
 
 const char* policy_name(EvictionPolicy policy) {

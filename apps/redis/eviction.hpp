@@ -26,6 +26,9 @@ enum class EvictionPolicy : uint8_t {
 };
 bool parse_policy(std::string_view text, EvictionPolicy& policy);
 const char* policy_name(EvictionPolicy policy);
+// CONFIG SET's reason for a policy it does not know, as Redis words it: "argument(s) must be one
+// of the following: volatile-lru, volatile-lfu, ..., noeviction".
+const char* policy_choices();
 
 // The heap in use is read again after this much was written or this long.
 inline constexpr uint64_t kMemoryRecheckBytes = 64 * 1024;

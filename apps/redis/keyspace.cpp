@@ -111,7 +111,7 @@ Result<Entry*> Database::create_string(std::string_view key, std::string_view va
     if (capacity < value.size()) capacity = value.size();
     Entry* entry = allocate(key, capacity);
     if (!entry) return Error::OutOfMemory;
-    std::memcpy(entry->value_bytes(), value.data(), value.size());
+    if (!value.empty()) std::memcpy(entry->value_bytes(), value.data(), value.size());
     entry->value_length = static_cast<uint32_t>(value.size());
     if (!m_index.insert(&entry->link)) {
         free(entry);
