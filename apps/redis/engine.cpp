@@ -185,7 +185,7 @@ void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
     }
     if (command->flags & kDenyOom) {
         uint64_t incoming = 0;
-        for (std::string_view arg : args) incoming += arg.size();
+        for (std::string_view arg : args) incoming += arg.size() + kArgumentOverhead;
         if (!m_evictor.make_room(*this, incoming)) {
             if (session.in_multi) session.multi_failed = true;
             ++m_stats.total_error_replies;
@@ -263,7 +263,7 @@ bool Engine::apply_config(std::string_view name, std::string_view value, const c
     if (canonical == "maxmemory") {
         uint64_t bytes;
         if (!parse_memory_size(value, bytes)) return false;
-        m_evictor.limit = bytes;
+        m_evictor.set_limit(bytes);
         int n = snprintf(normal, sizeof normal, "%llu", static_cast<unsigned long long>(bytes));
         value = {normal, static_cast<size_t>(n)};
     } else if (canonical == "maxmemory-policy") {

@@ -119,15 +119,19 @@ uint64_t Evictor::used_memory() {
     m_used = memory::stats().heap_used;
     m_written_since = 0;
     m_checked_at = sched::now();
+    uint64_t room = m_limit > m_used ? m_limit - m_used : 0;
+    m_recheck_after = room / 4 > kMemoryRecheckBytes ? room / 4 : kMemoryRecheckBytes;
     return m_used;
 }
 
 bool Evictor::over_limit(uint64_t incoming) {
     m_written_since += incoming;
-    if (m_checked_at == 0 || m_written_since >= kMemoryRecheckBytes ||
-        sched::now() - m_checked_at >= kMemoryRecheckInterval)
+    // Past the limit by the estimate, the heap is read before anything is evicted or refused:
+    // the estimate says when to look, not what is there (a flush may have freed it all).
+    if (m_checked_at == 0 || m_written_since >= m_recheck_after ||
+        sched::now() - m_checked_at >= kMemoryRecheckInterval || m_used + m_written_since > m_limit)
         used_memory();
-    return m_used + m_written_since > limit;
+    return m_used + m_written_since > m_limit;
 }
 
 bool Evictor::make_room(Engine& engine, uint64_t incoming) {
@@ -142,7 +146,7 @@ bool Evictor::make_room(Engine& engine, uint64_t incoming) {
         }
         if (memory::short_of_memory()) return false;
     }
-    if (limit == 0 || !over_limit(incoming)) return true;
+    if (m_limit == 0 || !over_limit(incoming)) return true;
     if (policy == EvictionPolicy::NoEviction) return false;
     // Memory already on its way back (a flush or a big DEL being freed in slices) would make
     // every key look like too much: evicting then would empty the keyspace for nothing. As
@@ -151,9 +155,9 @@ bool Evictor::make_room(Engine& engine, uint64_t incoming) {
     for (size_t evicted = 0; evicted < kMaxEvictionsPerCommand; ++evicted) {
         if (!evict_one(engine)) return false;
         // malloc's count is read again every few keys: each read walks its free chunks.
-        if ((evicted & 15) == 15 && used_memory() + incoming <= limit) return true;
+        if ((evicted & 15) == 15 && used_memory() + incoming <= m_limit) return true;
     }
-    return used_memory() + incoming <= limit;
+    return used_memory() + incoming <= m_limit;
 }
 
 bool Evictor::evict_one(Engine& engine) {

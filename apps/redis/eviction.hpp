@@ -30,9 +30,16 @@ const char* policy_name(EvictionPolicy policy);
 // of the following: volatile-lru, volatile-lfu, ..., noeviction".
 const char* policy_choices();
 
-// The heap in use is read again after this much was written or this long.
+// Reading the heap in use walks malloc's free chunks (mallinfo): milliseconds on a big,
+// fragmented heap under TCG, so it is not read per write. Between reads the use is estimated
+// as the last read plus what was written since, each argument counted with kArgumentOverhead
+// (an entry's header, malloc's, the table's slot: more than a small key or member costs). It
+// is read again once that estimate has taken a quarter of the room left below maxmemory (at
+// least every kMemoryRecheckBytes), once it passes maxmemory, and after kMemoryRecheckInterval
+// (memory that grows without writes: buffers, a rehash).
+inline constexpr uint64_t kArgumentOverhead = 64;
 inline constexpr uint64_t kMemoryRecheckBytes = 64 * 1024;
-inline constexpr uint64_t kMemoryRecheckInterval = 10 * kMillisecond;
+inline constexpr uint64_t kMemoryRecheckInterval = 250 * kMillisecond;
 // Keys one command may evict to make room (more and it answers -OOM this time).
 inline constexpr size_t kMaxEvictionsPerCommand = 4096;
 
@@ -41,13 +48,18 @@ bool parse_memory_size(std::string_view text, uint64_t& bytes);
 
 class Evictor {
 public:
-    uint64_t limit = 0;  // maxmemory; 0: none
+    uint64_t limit() const { return m_limit; }  // maxmemory; 0: none
+    void set_limit(uint64_t bytes) {
+        m_limit = bytes;
+        m_checked_at = 0;  // measure afresh against the new limit
+    }
     EvictionPolicy policy = EvictionPolicy::NoEviction;
     size_t samples = 5;  // maxmemory-samples
     uint64_t evicted_keys = 0;
 
-    // Before a command that may grow the data (`incoming` argument bytes): true when there is
-    // room, evicting keys first if the policy allows.
+    // Before a command that may grow the data (`incoming`: its arguments' bytes plus
+    // kArgumentOverhead each): true when there is room, evicting keys first if the policy
+    // allows.
     bool make_room(Engine& engine, uint64_t incoming);
     // The heap in use now (read afresh).
     uint64_t used_memory();
@@ -56,8 +68,10 @@ private:
     bool over_limit(uint64_t incoming);
     bool evict_one(Engine& engine);
 
+    uint64_t m_limit = 0;
     uint64_t m_used = 0;
     uint64_t m_written_since = 0;
+    uint64_t m_recheck_after = kMemoryRecheckBytes;
     uint64_t m_checked_at = 0;
 };
 

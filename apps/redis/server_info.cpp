@@ -235,7 +235,7 @@ void write_info(Context& c) {
             static_cast<unsigned long long>(m.heap_bytes),
             static_cast<unsigned long long>(m.heap_bytes),
             static_cast<unsigned long long>(m.ram_bytes), total,
-            static_cast<unsigned long long>(engine.evictor().limit),
+            static_cast<unsigned long long>(engine.evictor().limit()),
             engine.config("maxmemory-policy")->value);
     }
     if (wants(c, "persistence", true)) {

@@ -820,6 +820,22 @@ TEST_F(RedisEngine, AllkeysLruEvictsTheLeastRecentlyUsed) {
     EXPECT_EQ(c("EXISTS old:0"), integer(1));
 }
 
+TEST_F(RedisEngine, AfterAFlushTheFreedMemoryIsSeenBeforeAnythingIsRefused) {
+    uint64_t used = memory::stats().heap_used;
+    c("CONFIG SET maxmemory " + std::to_string(used + (256 << 10)));
+    std::string value(1024, 'v');
+    int stored = 0;
+    while (stored < 2000 && c("SET key:" + std::to_string(stored) + " " + value) == ok()) ++stored;
+    ASSERT_LT(stored, 2000);
+    c("FLUSHALL");
+    finish_lazy_free();
+    // At once, well within the interval at which the heap is read anyway: the writes that
+    // were refused a moment ago fit again, with either policy (nothing is left to evict).
+    EXPECT_EQ(c("SET again " + value), ok());
+    c("CONFIG SET maxmemory-policy allkeys-lru");
+    EXPECT_EQ(c("SET again2 " + value), ok());
+}
+
 TEST_F(RedisEngine, ShortOfKernelMemoryRefusesWritesButNotReadsOrDeletes) {
     c("SET k v");
     host::set_short_of_memory(true);
