@@ -150,6 +150,23 @@ void TcpStream::interrupt() {
     c->readers.notify_all();
 }
 
+bool TcpStream::peer_gone() const {
+    TcpConnection* c = m_connection;
+    return !c || c->peer_closed || c->error != Error::None || c->reclaimed;
+}
+
+Result<void> TcpStream::wait_peer_gone(sched::Deadline deadline) {
+    TcpConnection* c = m_connection;
+    while (!peer_gone()) {
+        if (c->interrupted) {
+            c->interrupted = false;
+            return Error::Busy;
+        }
+        TRY_VOID(c->readers.wait(deadline));
+    }
+    return {};
+}
+
 Result<size_t> TcpStream::read(void* buffer, size_t length, sched::Deadline deadline) {
     TcpConnection* c = m_connection;
     if (!c) return Error::Closed;

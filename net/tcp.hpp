@@ -61,6 +61,13 @@ public:
     // lost. How a server hands a connection work that did not come from its peer (a pub/sub
     // message, a killed client).
     void interrupt();
+    // Whether the peer has closed its side or reset the connection (data it sent before may
+    // still be unread).
+    bool peer_gone() const;
+    // Suspends until the peer closes or resets the connection (Ok), interrupt() (Error::Busy)
+    // or the deadline (Error::Timeout); data that arrives meanwhile stays for read(). How a
+    // server waits for something else on behalf of a client that may hang up meanwhile.
+    Result<void> wait_peer_gone(sched::Deadline deadline = sched::kForever);
     // Sends FIN: the peer reads end of stream; we can still read.
     Result<void> shutdown();
     // Graceful close (unsent data still goes out); the stream becomes empty.

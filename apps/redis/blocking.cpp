@@ -201,7 +201,11 @@ void BlockingRegistry::remove(Waiter& waiter) {
     if (counted) --m_waiters;
 }
 
-void BlockingRegistry::cancel(Waiter& waiter) { waiter.event.set(); }
+void BlockingRegistry::wake(Waiter& waiter) {
+    waiter.event.set();
+    Session& session = *waiter.session;
+    if (session.wait_blocked && session.interrupt) session.interrupt(session.interrupt_context);
+}
 
 void BlockingRegistry::key_changed(size_t db, std::string_view key) {
     if (m_waiters == 0 || !find(db, key)) return;
@@ -238,6 +242,14 @@ bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key
         if (!queue) return false;
         Entry* entry = database.find(key);
         Waiter& waiter = *queue->head->waiter;
+        Session& client = *waiter.session;
+        if (client.gone && client.gone(client.interrupt_context)) {
+            // Hung up while waiting (its coroutine has not run since): what would have been
+            // popped for it stays for the next waiter.
+            remove(waiter);
+            wake(waiter);
+            continue;
+        }
         // A key that became another type leaves its waiters waiting, as in Redis.
         if (!entry || entry->type != awaited_type(waiter.kind) || entry->collection()->size() == 0)
             return false;
@@ -282,7 +294,7 @@ bool BlockingRegistry::serve_key(Engine& engine, size_t db, std::string_view key
         }
         waiter.served = true;
         remove(waiter);
-        waiter.event.set();
+        wake(waiter);
     }
 }
 
@@ -323,12 +335,26 @@ void wait_for(Context& c, Waiter& waiter, sched::Deadline deadline) {
     }
     c.reply.flush();  // the replies before this command reach the client while it waits
     c.session.blocked = &waiter;
-    (void)waiter.event.wait(deadline);
+    bool gone = false;
+    if (c.session.wait_blocked) {
+        // Served, killed or timed out; or the client hangs up, and is not waited for any more.
+        while (!waiter.served && !c.session.killed) {
+            BlockedWake wake = c.session.wait_blocked(c.session.interrupt_context, deadline);
+            if (wake == BlockedWake::TimedOut) break;
+            if (wake == BlockedWake::Gone) {
+                gone = true;
+                break;
+            }
+        }
+    } else {
+        (void)waiter.event.wait(deadline);
+    }
     c.session.blocked = nullptr;
     if (!waiter.served) {
         registry.remove(waiter);
-        // Killed: the connection closes with no reply, as Redis closes it.
-        if (!c.session.killed) c.reply.null_array();
+        // Killed or gone: the connection closes with no reply, as Redis closes it.
+        if (gone) c.session.close_after_reply = true;
+        else if (!c.session.killed) c.reply.null_array();
     }
     free(heap_nodes);
 }

@@ -33,8 +33,10 @@ public:
     // For the blocking commands (blocking.cpp).
     bool add(Waiter& waiter);
     void remove(Waiter& waiter);
-    // Wakes a session's waiter without serving it (CLIENT KILL).
-    static void cancel(Waiter& waiter);
+    // Clients blocked now (INFO's blocked_clients).
+    size_t waiting() const { return m_waiters; }
+    // Wakes a session's waiter: served, or not (CLIENT KILL, its client gone).
+    static void wake(Waiter& waiter);
 
     struct KeyWaiters;  // the queue of one (database, key)
 

@@ -139,7 +139,7 @@ Engine::Engine(const EngineOptions& options) : m_options(options) {
     snprintf(number, sizeof number, "%u", options.port);
     config_set("port", number);
     snprintf(number, sizeof number, "%zu", options.max_clients);
-    config_set("maxclients", number);
+    apply_config("maxclients", number);
     snprintf(number, sizeof number, "%llu",
              static_cast<unsigned long long>(options.max_bulk_length));
     config_set("proto-max-bulk-len", number);
@@ -246,7 +246,7 @@ void Engine::kill(Session& session, const Session* caller) {
         session.close_after_reply = true;
         return;
     }
-    if (session.blocked) BlockingRegistry::cancel(*session.blocked);
+    if (session.blocked) BlockingRegistry::wake(*session.blocked);
     else if (session.interrupt) session.interrupt(session.interrupt_context);
 }
 
@@ -276,6 +276,12 @@ bool Engine::apply_config(std::string_view name, std::string_view value, const c
         set_frequency_tracking(policy == EvictionPolicy::AllKeysLfu ||
                                policy == EvictionPolicy::VolatileLfu);
         value = policy_name(policy);
+    } else if (canonical == "maxclients") {
+        int64_t clients;
+        if (!parse_int64(value, clients) || clients < 1 ||
+            static_cast<uint64_t>(clients) > m_options.max_clients)
+            return false;
+        m_max_clients = static_cast<size_t>(clients);
     } else if (canonical == "maxmemory-samples") {
         int64_t samples;
         if (!parse_int64(value, samples) || samples < 1 || samples > 64) return false;

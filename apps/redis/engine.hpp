@@ -77,6 +77,9 @@ public:
     void detach(Session& session);
     Session* clients() { return m_clients; }
     size_t client_count() const { return m_client_count; }
+    // maxclients: at most the boot option's value (what the listener was sized for); CONFIG SET
+    // may lower it and raise it back.
+    size_t max_clients() const { return m_max_clients; }
     Session* find_client(uint64_t id);
     // CLIENT KILL: the session's connection closes as soon as its coroutine runs (woken from a
     // wait for input or from a blocking command).
@@ -128,6 +131,7 @@ private:
     EngineStats m_stats{};
     Session* m_clients = nullptr;
     size_t m_client_count = 0;
+    size_t m_max_clients = 0;
     uint64_t m_next_client_id = 1;
     uint64_t m_lastsave_seconds = 0;
     WatchedKey* m_watched_keys = nullptr;  // every watched (db, key) with its sessions

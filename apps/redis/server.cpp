@@ -20,7 +20,7 @@ Server::Server(const ServerOptions& options) : m_options(options), m_engine(opti
 Result<void> Server::start() {
     net::ServeOptions serve{
         .name = "redis", .port = m_options.engine.port, .stack_size = kConnectionStackSize};
-    serve.listen.max_connections = m_options.engine.max_clients;
+    serve.listen.max_connections = m_options.engine.max_clients + kOverLimitConnections;
     m_listener = TRY(net::serve(serve, serve_connection, this));
     TRY_VOID(sched::spawn(expire_loop, this, {.name = "redis-expire", .detached = true}));
     TRY_VOID(sched::spawn(lazy_free_loop, this, {.name = "redis-lazyfree", .detached = true}));
@@ -37,16 +37,30 @@ void Server::serve(net::TcpStream& stream) {
     net::BufferedStream io(stream, {.max_input = m_options.engine.max_query_buffer,
                                     .send_timeout_ns = m_options.send_timeout_ns,
                                     .linger_ns = m_options.linger_ns});
+    EngineStats& stats = m_engine.stats();
+    if (m_engine.client_count() >= m_engine.max_clients()) {
+        // As redis-server: the client is told, then closed; the others carry on.
+        ++stats.rejected_connections;
+        constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
+        if (io.write_all(kFull.data(), kFull.size())) io.close_gracefully();
+        else io.abort();
+        return;
+    }
     Session session;
     net::format_endpoint(stream.peer(), session.address, sizeof session.address);
     net::format_endpoint(stream.local(), session.local_address, sizeof session.local_address);
     session.interrupt = [](void* context) { static_cast<net::TcpStream*>(context)->interrupt(); };
     session.interrupt_context = &stream;
+    session.wait_blocked = [](void* context, uint64_t deadline) {
+        Result<void> gone = static_cast<net::TcpStream*>(context)->wait_peer_gone(deadline);
+        if (gone) return BlockedWake::Gone;
+        return gone.error() == Error::Busy ? BlockedWake::Woken : BlockedWake::TimedOut;
+    };
+    session.gone = [](void* context) { return static_cast<net::TcpStream*>(context)->peer_gone(); };
     m_engine.attach(session);
     Reply reply(io);
     CommandParser parser(m_limits);
     Arguments args;
-    EngineStats& stats = m_engine.stats();
     bool abort = false;
     while (!session.killed) {
         if (session.push_length > 0) {

@@ -31,6 +31,11 @@ inline constexpr size_t kExpireRounds = 16;
 inline constexpr uint64_t kLazyFreeSlice = 5 * kMillisecond;
 inline constexpr size_t kLazyFreeBatch = 128;
 
+// Connections the listener takes past maxclients, so that a client over the limit reads
+// Redis's "-ERR max number of clients reached" before the close rather than a reset (past
+// these too, or short of memory, the listener resets).
+inline constexpr size_t kOverLimitConnections = 64;
+
 // Replies gathered past this are written before the next pipelined command runs.
 inline constexpr size_t kReplyFlushThreshold = 64 * 1024;
 

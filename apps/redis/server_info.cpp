@@ -216,9 +216,9 @@ void write_info(Context& c) {
     if (wants(c, "clients", true)) {
         section("Clients");
         text.add(
-            "connected_clients:%zu\r\nmaxclients:%zu\r\nblocked_clients:0\r\n"
+            "connected_clients:%zu\r\nmaxclients:%zu\r\nblocked_clients:%zu\r\n"
             "tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-            engine.client_count(), engine.options().max_clients);
+            engine.client_count(), engine.max_clients(), engine.blocking().waiting());
     }
     if (wants(c, "memory", true)) {
         memory::Stats m = memory::stats();

@@ -11,6 +11,9 @@ namespace coronet::redis {
 
 inline constexpr size_t kClientNameMax = 128;
 
+// How a blocked client's wait ended (Session::wait_blocked).
+enum class BlockedWake : uint8_t { Woken, Gone, TimedOut };
+
 struct QueuedCommand;
 struct WatchedKey;
 struct Waiter;
@@ -59,6 +62,12 @@ struct Session {
     // that it sees work that did not come from its client: a kill, pub/sub messages.
     void (*interrupt)(void* context) = nullptr;
     void* interrupt_context = nullptr;
+    // While the client is blocked (BLPOP and the like), with the same context: waits until
+    // interrupt(), the deadline, or the client hanging up (its connection closed or reset),
+    // whatever it sends meanwhile; and whether it has hung up, so that nothing is popped for a
+    // client that is gone. Null (host tests): the client never hangs up.
+    BlockedWake (*wait_blocked)(void* context, uint64_t deadline) = nullptr;
+    bool (*gone)(void* context) = nullptr;
 
     // The engine's list of clients.
     Session* previous = nullptr;

@@ -91,6 +91,28 @@ public:
     }
 
     Session& session() { return m_session; }
+
+    // Gives the client a connection that can hang up, as the server's sessions have: while
+    // blocked it waits on it, and a pop is not made for it once it is gone.
+    void connect() {
+        m_session.interrupt = [](void* context) { static_cast<Line*>(context)->woken.set(); };
+        m_session.interrupt_context = &m_line;
+        m_session.wait_blocked = [](void* context, uint64_t deadline) {
+            auto* line = static_cast<Line*>(context);
+            while (!line->hung_up) {
+                if (!line->woken.wait(deadline)) return BlockedWake::TimedOut;
+                line->woken.reset();
+                if (!line->hung_up) return BlockedWake::Woken;
+            }
+            return BlockedWake::Gone;
+        };
+        m_session.gone = [](void* context) { return static_cast<Line*>(context)->hung_up; };
+    }
+    // The client's side closes (the network stack notices, wakes the connection's coroutine).
+    void hang_up() {
+        m_line.hung_up = true;
+        m_line.woken.set();
+    }
     // Pub/sub messages published for this client and not yet written.
     std::string take_pushes() {
         std::string pushes(m_session.pushes, m_session.push_length);
@@ -99,7 +121,12 @@ public:
     }
 
 private:
+    struct Line {
+        bool hung_up = false;
+        sched::Event woken;
+    };
     Engine& m_engine;
+    Line m_line;
     Session m_session;
     coronet::testing::StringSink m_sink;
     Reply m_reply{m_sink};
@@ -695,6 +722,34 @@ TEST_F(RedisEngine, BlpopWaitsForAPushFromAnotherClientInArrivalOrder) {
     EXPECT_EQ(got_first, bulks({"q", "a"}));
     EXPECT_EQ(got_second, bulks({"q", "c"}));  // BRPOP of what is left: b c
     EXPECT_EQ(c("LRANGE q 0 -1"), bulks({"b"}));
+}
+
+TEST_F(RedisEngine, AClientThatHangsUpWhileBlockedIsNotServed) {
+    Client gone(engine), next(engine);
+    gone.connect();
+    next.connect();
+    std::string got_gone = "unset", got_next;
+    spawn([&] { got_gone = gone("BLPOP q 0"); });
+    spawn([&] { got_next = next("BLPOP q 2"); });  // a timeout: a failure, not a hang
+    spawn([&] {
+        sched::yield();  // both are blocked, `gone` first
+        gone.hang_up();  // ...and its coroutine has not run since
+        EXPECT_EQ(c("RPUSH q only"), integer(1));
+    });
+    sched::run_until_idle();
+    EXPECT_EQ(got_next, bulks({"q", "only"}));  // the element went to the client still there
+    EXPECT_EQ(got_gone, "");                    // no reply for nobody
+    EXPECT_TRUE(gone.session().close_after_reply);
+    // Hanging up with nothing pushed: the wait ends at once, not at the timeout.
+    Client quitter(engine);
+    quitter.connect();
+    std::string got_quitter = "unset";
+    spawn([&] { got_quitter = quitter("BLPOP other 2"); });
+    spawn([&] { quitter.hang_up(); });
+    sched::run_until_idle();
+    EXPECT_EQ(got_quitter, "");
+    EXPECT_EQ(c("RPUSH other x"), integer(1));
+    EXPECT_EQ(c("LLEN other"), integer(1));
 }
 
 TEST_F(RedisEngine, BlockingPopTimesOutWithANullReply) {

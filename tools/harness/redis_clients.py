@@ -1411,6 +1411,18 @@ def bad_input(host: str, port: int, clients: int = 1000, redis_server: str = "re
         check(True, "random bytes with NULs, then close: PING still answers")
         ping(host, port)
 
+        seen = {name: blocked_hang_up(*where) for name, where in servers.items()}
+        check(seen["appliance"] == seen["redis-server"] == (0, 0, encode("hangup:list", "only"), 0),
+              "a client blocked in BLPOP that hangs up stops waiting at once; the element pushed "
+              "next goes to the client still waiting",
+              f"appliance {seen['appliance']}, redis-server {seen['redis-server']}")
+
+        seen = {name: over_maxclients(*where) for name, where in servers.items()}
+        check(seen["appliance"] == seen["redis-server"] and seen["redis-server"][0] != b"",
+              f"maxclients: a client over it reads {seen['redis-server'][0].strip().decode()!r} and "
+              "is closed, one more rejected_connections, the others carry on",
+              f"appliance {seen['appliance']}, redis-server {seen['redis-server']}")
+
         for name, where in servers.items():
             print(f"-- {name}", flush=True)
             stuck_reader(*where)
@@ -1434,6 +1446,47 @@ def bad_input(host: str, port: int, clients: int = 1000, redis_server: str = "re
 
 
 # -- memory ---------------------------------------------------------------------------------------
+
+def over_maxclients(host: str, port: int) -> tuple[bytes, bool, int, bytes]:
+    """CONFIG SET maxclients to the clients connected plus one, a second client, then a third
+    over the limit: what the third reads and whether it was closed, how many more
+    rejected_connections INFO counts, and the second client's PING reply meanwhile."""
+    with RespConnection(host, port) as c:
+        original = c.command("CONFIG", "GET", "maxclients").items[1].value
+        connected = int(_info_field(c, "clients", "connected_clients"))
+        rejected = int(_info_field(c, "stats", "rejected_connections"))
+        assert c.command("CONFIG", "SET", "maxclients", str(connected + 1)).raw == b"+OK\r\n"
+        try:
+            with RespConnection(host, port) as second:
+                replies, closed = _exchange(host, port, b"PING\r\n")
+                pong = second.command("PING").raw
+        finally:
+            c.command("CONFIG", "SET", "maxclients", original)
+        more = int(_info_field(c, "stats", "rejected_connections")) - rejected
+    return b"".join(n.raw for n in replies), closed, more, pong
+
+
+def blocked_hang_up(host: str, port: int) -> tuple[int, int, bytes, int]:
+    """A client blocked in BLPOP hangs up, another blocks on the same key, one element is
+    pushed: blocked_clients after the hang-up, then what the second client got, and the
+    list's length and blocked_clients afterwards."""
+    key = "hangup:list"
+    with RespConnection(host, port) as c:
+        c.command("DEL", key)
+        gone = RespConnection(host, port)
+        gone.send(encode("BLPOP", key, "0"))
+        time.sleep(0.3)
+        gone.close()
+        time.sleep(0.3)
+        after_hang_up = int(_info_field(c, "clients", "blocked_clients"))
+        with RespConnection(host, port) as second:
+            second.send(encode("BLPOP", key, "0"))
+            time.sleep(0.3)
+            c.command("RPUSH", key, "only")
+            got = second.reply().raw
+        return (after_hang_up, c.command("LLEN", key).integer(), got,
+                int(_info_field(c, "clients", "blocked_clients")))
+
 
 def _info_field(c: "RespConnection", section: str, field_name: str) -> str:
     text = c.command("INFO", section).raw.decode(errors="replace")
