@@ -172,13 +172,14 @@ foreach(file IN LISTS _board_files)
   # The Redis server (tools/harness/redis_clients.py): redis-cli (RESP3, --pipe mass insertion)
   # through QEMU user networking; over tap, the command families the server implements replayed
   # against a reference redis-server started in the test's namespace with the replies compared
-  # byte for byte, redis-benchmark plain and pipelined, python3-redis, and malformed input.
+  # byte for byte, redis-benchmark plain and pipelined, python3-redis and Node's ioredis, and
+  # malformed input.
   set(REDIS_TEST ${NET_TEST} --board ${board} --client redis)
   add_test(NAME ${board}.redis_cli COMMAND ${REDIS_TEST} --net user --scenario cli)
   add_test(NAME ${board}.redis_differential COMMAND ${REDIS_TEST} --net tap
     --scenario "differential --families connection,strings,keyspace,lists,hashes,sets,zsets,transactions,resp3,random")
   add_test(NAME ${board}.redis_benchmark COMMAND ${REDIS_TEST} --net tap --scenario "benchmark --requests 20000")
-  add_test(NAME ${board}.redis_library COMMAND ${REDIS_TEST} --net tap --scenario library)
+  add_test(NAME ${board}.redis_library COMMAND ${REDIS_TEST} --net tap --scenario "library ioredis")
   add_test(NAME ${board}.redis_bad_input COMMAND ${REDIS_TEST} --net tap --scenario bad_input)
   # maxmemory with each kind of policy; and with none on a 32 MiB guest, writes refused once
   # the kernel's reserve is reached, the appliance still serving.

@@ -1,6 +1,6 @@
 """Redis clients for the appliance's Redis server tests: the same command scripts sent to the
 appliance and to a reference redis-server with the replies compared byte for byte
-(differential), the real clients (redis-cli, redis-benchmark, python3-redis) and raw sockets
+(differential), the real clients (redis-cli, redis-benchmark, python3-redis, ioredis) and raw sockets
 for what no client sends on purpose (bad_input).
 
 Each scenario raises AssertionError (or a socket error) on failure and prints one `ok:` line
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, Union
 
-from . import module_command
+from . import ROOT, module_command
 from .echo_clients import connect, raise_file_limit
 
 TIMEOUT = 10.0          # any one socket operation
@@ -44,6 +44,9 @@ MAX_REPLY = 256 << 20   # a reply larger than this is a broken server, not a big
 SCRIPTS = Path(__file__).resolve().parent / "redis_scripts"
 FAMILIES = ["connection", "strings", "keyspace", "lists", "hashes", "sets", "zsets", "transactions", "resp3",
             "random"]
+# ioredis, installed by tools/deps from tools/harness/node's lock (CORONET_CACHE as tools/deps).
+NODE_MODULES = Path(os.environ.get("CORONET_CACHE", ROOT / ".cache")) / "node" / "node_modules"
+IOREDIS_SCRIPT = Path(__file__).resolve().parent / "redis_ioredis.js"
 DEBIAN_PYTHON = "/usr/bin/python3"  # Debian's, with python3-redis (the `python3` on PATH may be another one)
 
 Arg = Union[bytes, str, int]
@@ -934,6 +937,16 @@ def library(host: str, port: int) -> None:
     _library(host, port)
 
 
+def ioredis(host: str, port: int) -> None:
+    """tools/harness/redis_ioredis.js: the Node.js client's own calls (its output is its checks)."""
+    node = shutil.which("node")
+    if node is None or not (NODE_MODULES / "ioredis").is_dir():
+        raise AssertionError(f"no node or no {NODE_MODULES / 'ioredis'} (tools/deps installs them)")
+    r = subprocess.run([node, str(IOREDIS_SCRIPT), host, str(port)], timeout=120,
+                       env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
+    check(r.returncode == 0, "the ioredis scenario", f"exit {r.returncode}")
+
+
 def _library(host: str, port: int) -> None:
     import redis
 
@@ -1649,8 +1662,8 @@ def big_delete(host: str, port: int, members: int = 200000) -> None:
 
 # -- main -----------------------------------------------------------------------------------------
 
-SCENARIOS = ["differential", "cli", "benchmark", "library", "bad_input", "memory", "memory_unbounded",
-             "big_delete"]
+SCENARIOS = ["differential", "cli", "benchmark", "library", "ioredis", "bad_input", "memory",
+             "memory_unbounded", "big_delete"]
 
 
 def main() -> int:
@@ -1678,6 +1691,8 @@ def main() -> int:
             benchmark(args.host, args.port, args.requests)
         elif name == "library":
             library(args.host, args.port)
+        elif name == "ioredis":
+            ioredis(args.host, args.port)
         elif name == "memory":
             memory(args.host, args.port)
         elif name == "big_delete":
