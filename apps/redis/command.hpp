@@ -9,12 +9,18 @@
 
 #include "apps/redis/arguments.hpp"
 #include "apps/redis/reply.hpp"
+#include "lib/time_units.hpp"
 
 namespace coronet::redis {
 
 class Engine;
 class Database;
 struct Session;
+
+// Work a command does before it checks the clock (Context::breathe), and how long it may hold
+// the reactor before it lets it run.
+inline constexpr uint32_t kBreatheSteps = 256;
+inline constexpr uint64_t kCommandSlice = 5 * kMillisecond;
 
 struct Context {
     Engine& engine;
@@ -25,6 +31,16 @@ struct Context {
     Database& db();
     std::string_view arg(size_t index) const { return args[index]; }
     size_t argc() const { return args.size(); }
+
+    // Called once per element by commands that may walk a huge collection or keyspace: past
+    // kCommandSlice it lets the reactor run (the network, timers, the other apps) while every
+    // other Redis client waits, so the command stays atomic, as in Redis (Engine::pause).
+    void breathe() {
+        if (++steps % kBreatheSteps == 0) breathe_slow();
+    }
+    void breathe_slow();
+    uint32_t steps = 0;
+    uint64_t slice_start = 0;  // 0 until the first check
 };
 
 using CommandHandler = void (*)(Context& context);

@@ -123,6 +123,7 @@ void hgetall_generic(Context& c, bool names, bool values) {
     hash->for_each([&](const Hash::Field* field) {
         if (names) c.reply.bulk(field->name());
         if (values) c.reply.bulk(field->value());
+        c.breathe();
     });
 }
 void hgetall_command(Context& c) { hgetall_generic(c, true, true); }

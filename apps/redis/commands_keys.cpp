@@ -9,7 +9,6 @@
 #include "apps/redis/collection_commands.hpp"
 #include "apps/redis/config.hpp"
 #include "apps/redis/lookup.hpp"
-#include "kernel/sched/scheduler.hpp"
 
 namespace coronet::redis {
 namespace {
@@ -89,11 +88,8 @@ void reply_keys(Context& c, const KeyList& keys) {
     for (size_t i = 0; i < keys.count; ++i) c.reply.bulk(keys.items[i]);
 }
 
-// KEYS over a big keyspace yields every this many buckets, so that it never holds the reactor
-// past the watchdog; the scan cursor stays valid across the keyspace changing meanwhile.
-constexpr size_t kKeysSlice = 4096;
-
-// KEYS's matches, copied (other clients run while KEYS yields: an entry may go meanwhile).
+// KEYS's matches, copied: the reply's length comes first. Over a big keyspace KEYS pauses
+// (Context::breathe) between buckets.
 struct KeysCopy {
     std::string_view pattern;
     bool match_all;
@@ -127,7 +123,6 @@ struct KeysCopy {
 void keys_command(Context& c) {
     KeysCopy walk{c.arg(1), c.arg(1) == "*", unix_time_ms()};
     uint64_t cursor = 0;
-    size_t steps = 0;
     size_t db = c.session.db;
     do {
         cursor = c.engine.keyspace().database(db).scan(
@@ -139,7 +134,7 @@ void keys_command(Context& c) {
                 w->add(entry->key());
             },
             &walk);
-        if (++steps % kKeysSlice == 0) sched::yield();
+        c.breathe();
     } while (cursor != 0 && !walk.failed);
     if (walk.failed) {
         c.reply.error(errors::kOutOfMemory);

@@ -149,7 +149,10 @@ void lrange_command(Context& c) {
     }
     const List& list = list_of(entry);
     c.reply.array(last - first + 1);
-    for (size_t i = first; i <= last; ++i) c.reply.bulk(list.at(i));
+    for (size_t i = first; i <= last; ++i) {
+        c.reply.bulk(list.at(i));
+        c.breathe();
+    }
 }
 
 void lindex_command(Context& c) {

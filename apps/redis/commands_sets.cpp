@@ -53,7 +53,12 @@ void smembers_command(Context& c) {
     if (!read_typed(c, c.arg(1), Type::Set, entry)) return;
     Set* set = set_of(entry);
     c.reply.set(set ? set->size() : 0);
-    if (set) set->for_each([&](const Set::Member* member) { c.reply.bulk(member->name()); });
+    if (set) {
+        set->for_each([&](const Set::Member* member) {
+            c.reply.bulk(member->name());
+            c.breathe();
+        });
+    }
 }
 
 void sismember_command(Context& c) {
@@ -221,7 +226,10 @@ bool gather(Context& c, Set* set, PointerList<const Set::Member>& members) {
         c.reply.error(errors::kOutOfMemory);
         return false;
     }
-    set->for_each([&](const Set::Member* member) { members.items[members.count++] = member; });
+    set->for_each([&](const Set::Member* member) {
+        members.items[members.count++] = member;
+        c.breathe();
+    });
     return true;
 }
 
@@ -239,13 +247,18 @@ void finish_members(Context& c, const PointerList<const Set::Member>& members, b
                     std::string_view destination) {
     if (!store) {
         c.reply.set(members.count);
-        for (size_t i = 0; i < members.count; ++i) c.reply.bulk(members.items[i]->name());
+        for (size_t i = 0; i < members.count; ++i) {
+            c.reply.bulk(members.items[i]->name());
+            c.breathe();
+        }
         return;
     }
     Set* result = new (std::nothrow) Set;
     bool failed = !result;
-    for (size_t i = 0; i < members.count && !failed; ++i)
+    for (size_t i = 0; i < members.count && !failed; ++i) {
         failed = !result->add(members.items[i]->name());
+        c.breathe();
+    }
     if (failed) {
         delete result;
         c.reply.error(errors::kOutOfMemory);
@@ -287,6 +300,7 @@ void sinter_generic(Context& c, size_t first, size_t count, Intersection output,
     size_t kept = 0;
     for (size_t i = 0; i < members.count; ++i) {
         if (output == Intersection::Cardinality && limit != 0 && kept == limit) break;
+        c.breathe();
         bool everywhere = true;
         for (size_t j = 1; j < sets.count && everywhere; ++j)
             everywhere =
@@ -337,6 +351,7 @@ void sunion_generic(Context& c, size_t first, size_t count, bool store) {
         if (!sets.items[i]) continue;
         sets.items[i]->for_each([&](const Set::Member* member) {
             if (!failed) failed = !result->add(member->name());
+            c.breathe();
         });
     }
     if (failed) {
@@ -349,7 +364,10 @@ void sunion_generic(Context& c, size_t first, size_t count, bool store) {
         return;
     }
     c.reply.set(result->size());
-    result->for_each([&](const Set::Member* member) { c.reply.bulk(member->name()); });
+    result->for_each([&](const Set::Member* member) {
+        c.reply.bulk(member->name());
+        c.breathe();
+    });
     delete result;
 }
 
@@ -361,6 +379,7 @@ void sdiff_generic(Context& c, size_t first, size_t count, bool store) {
         if (!gather(c, base, members)) return;
         size_t kept = 0;
         for (size_t i = 0; i < members.count; ++i) {
+            c.breathe();
             bool elsewhere = false;
             for (size_t j = 1; j < sets.count && !elsewhere; ++j)
                 elsewhere = sets.items[j] && sets.items[j]->contains(members.items[i]->name());

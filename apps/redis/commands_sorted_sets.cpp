@@ -233,6 +233,7 @@ void range_generic(Context& c, bool store, RangeKind kind, Direction direction) 
         if (entry) {
             visit_range(zset_of(entry), query, [&](const Node* node) {
                 if (ok && !result->insert(node->member(), node->score)) ok = false;
+                c.breathe();
             });
         }
         if (!ok) {
@@ -251,6 +252,7 @@ void range_generic(Context& c, bool store, RangeKind kind, Direction direction) 
     members_header(c, count, query.withscores);
     visit_range(set, query, [&](const Node* node) {
         member_reply(c, node->member(), node->score, query.withscores);
+        c.breathe();
     });
 }
 
@@ -659,11 +661,13 @@ bool sort_by_size(Source* sources, size_t count) {
 }
 
 // Computes the operation into `result`; false when memory runs out.
-bool combine(Source* sources, size_t count, SetOp op, Aggregate how, SortedSet& result) {
+bool combine(Context& c, Source* sources, size_t count, SetOp op, Aggregate how,
+             SortedSet& result) {
     bool ok = true;
     if (op == SetOp::Union) {
         for (size_t i = 0; i < count && ok; ++i) {
             sources[i].for_each([&](std::string_view member, double score) {
+                c.breathe();
                 if (!ok) return;
                 double value = sources[i].weight * score;
                 if (std::isnan(value)) value = 0;
@@ -686,6 +690,7 @@ bool combine(Source* sources, size_t count, SetOp op, Aggregate how, SortedSet& 
         for (size_t j = 1; j < count; ++j)
             if (sources[j].same(base)) return true;
         base.for_each([&](std::string_view member, double score) {
+            c.breathe();
             if (!ok) return;
             double ignored;
             for (size_t j = 1; j < count; ++j)
@@ -695,6 +700,7 @@ bool combine(Source* sources, size_t count, SetOp op, Aggregate how, SortedSet& 
         return ok;
     }
     base.for_each([&](std::string_view member, double score) {
+        c.breathe();
         if (!ok) return;
         double total = base.weight * score;
         if (std::isnan(total)) total = 0;
@@ -712,11 +718,12 @@ bool combine(Source* sources, size_t count, SetOp op, Aggregate how, SortedSet& 
 }
 
 // Counts the members in every source, stopping at `limit` (0: no limit): ZINTERCARD.
-size_t intersection_size(const Source* sources, size_t count, size_t limit) {
+size_t intersection_size(Context& c, const Source* sources, size_t count, size_t limit) {
     size_t found = 0;
     const Source& base = sources[0];
     if (base.size() == 0) return 0;
     base.for_each([&](std::string_view member, double) {
+        c.breathe();
         if (limit && found >= limit) return;
         double ignored;
         for (size_t j = 1; j < count; ++j)
@@ -807,14 +814,14 @@ void set_op_generic(Context& c, const char* name, SetOp op, bool store, bool car
     if (op != SetOp::Diff && !sort_by_size(sources, count)) return out_of_memory(c);
     if (cardinality) {
         c.reply.integer(
-            static_cast<int64_t>(intersection_size(sources, count, static_cast<size_t>(limit))));
+            static_cast<int64_t>(intersection_size(c, sources, count, static_cast<size_t>(limit))));
         return;
     }
     // Worked out in a skip list (where -0 stays -0); a stored result small enough is made
     // compact, as Redis converts it.
     auto* result = new (std::nothrow) SortedSet;
     if (result) result->expand();
-    if (!result || !combine(sources, count, op, how, *result)) {
+    if (!result || !combine(c, sources, count, op, how, *result)) {
         delete result;
         return out_of_memory(c);
     }
@@ -824,8 +831,10 @@ void set_op_generic(Context& c, const char* name, SetOp op, bool store, bool car
         return;
     }
     members_header(c, result->size(), withscores);
-    for (const Node* node = result->first(); node; node = node->next())
+    for (const Node* node = result->first(); node; node = node->next()) {
         member_reply(c, node->member(), node->score, withscores);
+        c.breathe();
+    }
     delete result;
 }
 

@@ -13,6 +13,7 @@
 #include "apps/redis/lookup.hpp"
 #include "apps/redis/numbers.hpp"
 #include "apps/redis/transaction.hpp"
+#include "kernel/sched/scheduler.hpp"
 
 namespace coronet::redis {
 namespace {
@@ -151,7 +152,32 @@ Engine::Engine(const EngineOptions& options) : m_options(options) {
     apply_config("maxmemory-policy", policy_name(options.policy));
 }
 
+void Context::breathe_slow() {
+    uint64_t now = sched::now();
+    if (slice_start == 0) slice_start = now;
+    if (now - slice_start < kCommandSlice) return;
+    engine.pause(session);
+    slice_start = sched::now();
+}
+
+void Engine::pause(Session& session) {
+    if (!m_paused_by) {
+        m_paused_by = &session;
+        m_resumed.reset();
+    }
+    sched::yield();
+}
+
 void Engine::execute(Session& session, const Arguments& args, Reply& reply) {
+    while (m_paused_by && m_paused_by != &session) (void)m_resumed.wait();
+    execute_command(session, args, reply);
+    if (m_paused_by == &session) {  // the whole command, or EXEC's whole queue, is done
+        m_paused_by = nullptr;
+        m_resumed.set();
+    }
+}
+
+void Engine::execute_command(Session& session, const Arguments& args, Reply& reply) {
     Context context{*this, session, args, reply};
     session.last_interaction_ms = unix_time_ms();
     const Command* command = find_command(args[0]);

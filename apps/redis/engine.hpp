@@ -70,8 +70,14 @@ public:
     const EngineOptions& options() const { return m_options; }
     EngineStats& stats() { return m_stats; }
 
-    // Runs one command (args non-empty) for `session`, writing its reply.
+    // Runs one command (args non-empty) for `session`, writing its reply. While another
+    // session's command is paused (pause()), waits for it to end first.
     void execute(Session& session, const Arguments& args, Reply& reply);
+    // For a long command of `session` (Context::breathe): lets the reactor and the other
+    // coroutines run, but no other Redis command until this one ends; nor the active expiry
+    // (paused()).
+    void pause(Session& session);
+    bool paused() const { return m_paused_by != nullptr; }
 
     void attach(Session& session);
     void detach(Session& session);
@@ -113,6 +119,8 @@ public:
     void run(Context& context, const Command& command);
 
 private:
+    void execute_command(Session& session, const Arguments& args, Reply& reply);
+
     EngineOptions m_options;
     Keyspace m_keyspace;
     BlockingRegistry m_blocking;
@@ -128,6 +136,8 @@ private:
     size_t m_doomed_count = 0, m_doomed_capacity = 0;
     static void doom(Collection* collection, void* engine);
     sched::Event m_flushed;
+    Session* m_paused_by = nullptr;  // whose command is paused (pause())
+    sched::Event m_resumed;          // set when no command is paused
     EngineStats m_stats{};
     Session* m_clients = nullptr;
     size_t m_client_count = 0;

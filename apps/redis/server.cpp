@@ -129,7 +129,8 @@ void Server::expire_loop(void* argument) {
     for (;;) {
         sched::sleep_for(kExpireInterval);
         server->m_engine.sample_ops(sched::now());
-        if (!server->m_engine.active_expire) continue;
+        // Not while a long command is paused: it counts on the keyspace staying as it is.
+        if (!server->m_engine.active_expire || server->m_engine.paused()) continue;
         for (size_t i = 0; i < kDatabases; ++i) {
             Database& db = server->m_engine.keyspace().database(i);
             for (size_t round = 0; round < kExpireRounds && db.volatile_count() > 0; ++round) {

@@ -18,9 +18,6 @@
 namespace coronet::redis {
 namespace {
 
-// DEBUG POPULATE yields after this many keys: each slice well inside the watchdog's budget.
-constexpr int64_t kPopulateSlice = 4096;
-
 // INFO's text, built in one heap buffer that grows as sections are added.
 class Text {
 public:
@@ -343,8 +340,7 @@ void run_debug(Context& c) {
                     std::memset(entry->value_bytes() + value_length, 0, length - value_length);
                 entry->value_length = static_cast<uint32_t>(length);
             }
-            // A million keys must not hold the reactor past the watchdog: let others run.
-            if ((i + 1) % kPopulateSlice == 0) sched::yield();
+            c.breathe();  // a million keys must not hold the reactor past the watchdog
         }
         c.reply.ok();
     } else if (is_word(sub, "help")) {

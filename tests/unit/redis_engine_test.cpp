@@ -788,6 +788,46 @@ TEST_F(RedisEngine, BlmoveAndBzpopminAreServedByTheCommandThatFillsTheKey) {
     EXPECT_EQ(c("LRANGE dst 0 -1"), bulks({"x"}));
 }
 
+// --- long commands ------------------------------------------------------------------------
+
+TEST_F(RedisEngine, ALongCommandLetsTheReactorRunButNoOtherCommand) {
+    for (int batch = 0; batch < 40; ++batch) {
+        std::string a = "SADD a", b = "SADD b";
+        for (int i = 0; i < 1000; ++i) {
+            a += " m" + std::to_string(batch * 1000 + i);
+            b += " n" + std::to_string(batch * 1000 + i);
+        }
+        c(a);
+        c(b);
+    }
+    Client writer(engine);
+    bool done = false, written_during = false;
+    int other_turns = 0;
+    std::string stored, added;
+    spawn([&] {
+        stored = c("SUNIONSTORE u a b");
+        done = true;
+    });
+    spawn([&] {  // another coroutine of the image: it gets its turns meanwhile
+        while (!done) {
+            ++other_turns;
+            sched::yield();
+        }
+    });
+    spawn([&] {  // another client: its command waits for SUNIONSTORE to end
+        sched::yield();
+        added = writer("SADD a late");
+        written_during = !done;
+    });
+    sched::run_until_idle();
+    EXPECT_EQ(stored, integer(80000));  // without the member added by the other client
+    EXPECT_EQ(added, integer(1));
+    EXPECT_FALSE(written_during);
+    EXPECT_GT(other_turns, 1);
+    EXPECT_FALSE(engine.paused());
+    EXPECT_EQ(c("SCARD u"), integer(80000));
+}
+
 // --- pub/sub ------------------------------------------------------------------------------
 
 TEST_F(RedisEngine, PublishReachesChannelAndPatternSubscribers) {
