@@ -225,15 +225,19 @@ void hrandfield_command(Context& c) {
         // With repeats: each pick is independent.
         uint64_t n = count < 0 ? 0 - static_cast<uint64_t>(count) : 1;
         header(n);
-        for (uint64_t i = 0; i < n && !c.reply.failed(); ++i)
+        for (uint64_t i = 0; i < n && !c.reply.failed(); ++i) {
             reply_random_field(c, hash->random(), with_values);
+            c.breathe();
+        }
         return;
     }
     size_t size = hash->size();
     if (static_cast<uint64_t>(count) >= size) {
         header(size);
-        hash->for_each(
-            [&](const Hash::Field* field) { reply_random_field(c, field, with_values); });
+        hash->for_each([&](const Hash::Field* field) {
+            reply_random_field(c, field, with_values);
+            c.breathe();
+        });
         return;
     }
     PointerList<const Hash::Field> picks;
@@ -243,7 +247,10 @@ void hrandfield_command(Context& c) {
         return;
     }
     header(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) reply_random_field(c, picks.items[i], with_values);
+    for (int64_t i = 0; i < count; ++i) {
+        reply_random_field(c, picks.items[i], with_values);
+        c.breathe();
+    }
 }
 
 struct HashScan {

@@ -207,6 +207,7 @@ void linsert_command(Context& c) {
     List& list = list_of(entry);
     std::string_view pivot = c.arg(3);
     for (size_t i = 0; i < list.size(); ++i) {
+        c.breathe();
         if (list.at(i) != pivot) continue;
         if (!list.insert(after ? i + 1 : i, c.arg(4))) return out_of_memory(c);
         c.db().touched(c.arg(1));

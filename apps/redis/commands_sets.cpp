@@ -115,7 +115,10 @@ void spop_command(Context& c) {
         set->move_to(taken);
         c.db().remove(entry);
         c.reply.set(taken.size());
-        taken.for_each([&](const Set::Member* member) { c.reply.bulk(member->name()); });
+        taken.for_each([&](const Set::Member* member) {
+            c.reply.bulk(member->name());
+            c.breathe();
+        });
         return;
     }
     PointerList<Set::Member> popped;
@@ -123,8 +126,10 @@ void spop_command(Context& c) {
         c.reply.error(errors::kOutOfMemory);
         return;
     }
-    for (popped.count = 0; popped.count < static_cast<size_t>(count); ++popped.count)
+    for (popped.count = 0; popped.count < static_cast<size_t>(count); ++popped.count) {
         popped.items[popped.count] = set->take_random();
+        c.breathe();
+    }
     commit_write(c, c.arg(1), Type::Set, entry, set, true);
     c.reply.set(popped.count);
     for (size_t i = 0; i < popped.count; ++i) {
@@ -156,13 +161,19 @@ void srandmember_command(Context& c) {
         // With repeats: each pick is independent.
         uint64_t n = count < 0 ? 0 - static_cast<uint64_t>(count) : 1;
         c.reply.array(n);
-        for (uint64_t i = 0; i < n && !c.reply.failed(); ++i) c.reply.bulk(set->random()->name());
+        for (uint64_t i = 0; i < n && !c.reply.failed(); ++i) {
+            c.reply.bulk(set->random()->name());
+            c.breathe();
+        }
         return;
     }
     size_t size = set->size();
     if (static_cast<uint64_t>(count) >= size) {
         c.reply.array(size);
-        set->for_each([&](const Set::Member* member) { c.reply.bulk(member->name()); });
+        set->for_each([&](const Set::Member* member) {
+            c.reply.bulk(member->name());
+            c.breathe();
+        });
         return;
     }
     PointerList<const Set::Member> picks;
@@ -172,7 +183,10 @@ void srandmember_command(Context& c) {
         return;
     }
     c.reply.array(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) c.reply.bulk(picks.items[i]->name());
+    for (int64_t i = 0; i < count; ++i) {
+        c.reply.bulk(picks.items[i]->name());
+        c.breathe();
+    }
 }
 
 void smove_command(Context& c) {

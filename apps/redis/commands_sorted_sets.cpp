@@ -865,6 +865,7 @@ bool reply_distinct(Context& c, const SortedSet& set, size_t count, bool withsco
         members_header(c, count, withscores);
         size_t needed = count, left = size;
         for (const Node* node = set.first(); node && needed; node = node->next(), --left) {
+            c.breathe();
             if (random_u64() % left >= needed) continue;
             member_reply(c, node->member(), node->score, withscores);
             --needed;
@@ -886,6 +887,7 @@ bool reply_distinct(Context& c, const SortedSet& set, size_t count, bool withsco
     for (size_t i = 0; i < count; ++i) {
         const Node* node = set.at_rank(ranks[i]);
         member_reply(c, node->member(), node->score, withscores);
+        c.breathe();
     }
     free(ranks);
     return true;
@@ -929,14 +931,17 @@ void zrandmember_command(Context& c) {
         for (uint64_t i = 0; i < count && !c.reply.failed(); ++i) {
             const Node* node = set.at_rank(random_u64() % size);
             member_reply(c, node->member(), node->score, withscores);
+            c.breathe();
         }
         return;
     }
     if (count >= size) {
         // The whole set, highest first, as Redis's iterator walks a sorted set.
         members_header(c, size, withscores);
-        for (const Node* node = set.last(); node; node = node->previous())
+        for (const Node* node = set.last(); node; node = node->previous()) {
             member_reply(c, node->member(), node->score, withscores);
+            c.breathe();
+        }
         return;
     }
     if (!reply_distinct(c, set, static_cast<size_t>(count), withscores)) out_of_memory(c);
