@@ -1458,8 +1458,6 @@ def bad_input(host: str, port: int, clients: int = 1000, redis_server: str = "re
               f"{baseline} before the bad input (margin {MEMORY_MARGIN >> 20} MiB)")
 
 
-# -- memory ---------------------------------------------------------------------------------------
-
 def over_maxclients(host: str, port: int) -> tuple[bytes, bool, int, bytes]:
     """CONFIG SET maxclients to the clients connected plus one, a second client, then a third
     over the limit: what the third reads and whether it was closed, how many more
@@ -1500,6 +1498,8 @@ def blocked_hang_up(host: str, port: int) -> tuple[int, int, bytes, int]:
         return (after_hang_up, c.command("LLEN", key).integer(), got,
                 int(_info_field(c, "clients", "blocked_clients")))
 
+
+# -- memory ---------------------------------------------------------------------------------------
 
 def _info_field(c: "RespConnection", section: str, field_name: str) -> str:
     text = c.command("INFO", section).raw.decode(errors="replace")
