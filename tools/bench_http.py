@@ -511,17 +511,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=5000,
                    help="ab -k requests before the measured runs of each boot, not counted "
                         "(default %(default)s; 0: none)")
+    add_guest_options(p, first_answer="the first HTTP 200", memory_min=8, check_requests=2000,
+                      check_help="ab -k -c <concurrency> requests a memory size must serve")
+    p.add_argument("--quick", action="store_true",
+                   help="1 round, 1 boot, ab and wrk 5 s each, no memory search unless "
+                        "--memory-search (about 1 min)")
+    add_output_options(p, "http")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.rounds, args.boots, args.ab_seconds, args.wrk_seconds = 1, 1, 5, 5
+    finish_guest_options(p, args)
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    return args
+
+
+def add_guest_options(p: argparse.ArgumentParser, first_answer: str, memory_min: int, check_requests: int,
+                      check_help: str) -> None:
+    """The options an A/B guest benchmark (tools/bench http, tools/bench redis) has beside its
+    workload: the smallest-memory bisection, the boot timeout, QEMU and kernel command-line
+    extras. `first_answer` is what a boot waits for; `check_help` what a memory size must serve."""
     p.add_argument("--memory-search", dest="memory_search", action="store_true", default=None,
                    help="bisect for the smallest memory that serves (default: on, off with --quick)")
     p.add_argument("--no-memory-search", dest="memory_search", action="store_false",
                    help="skip the smallest-memory bisection")
-    p.add_argument("--memory-min", type=int, default=8, help="bisection floor in MiB (default %(default)s)")
+    p.add_argument("--memory-min", type=int, default=memory_min, help="bisection floor in MiB (default %(default)s)")
     p.add_argument("--memory-step", type=int, default=2,
                    help="bisection resolution in MiB (default %(default)s, at least 5%% of the value)")
-    p.add_argument("--memory-check-requests", type=int, default=2000,
-                   help="ab -k -c <concurrency> requests a memory size must serve (default %(default)s)")
+    p.add_argument("--memory-check-requests", type=int, default=check_requests,
+                   help=f"{check_help} (default %(default)s)")
     p.add_argument("--boot-timeout", type=float, default=120,
-                   help="seconds from QEMU start to the first HTTP 200 (default %(default)s)")
+                   help=f"seconds from QEMU start to {first_answer} (default %(default)s)")
     p.add_argument("--qemu-args", default=None,
                    help="more QEMU options for both guests (default: none, except "
                         f"\"{AARCH64_QEMU_ARGS}\" on AArch64 boards: QEMU's default "
@@ -529,31 +549,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "uses it; pass --qemu-args '' to measure without)")
     p.add_argument("--coronet-append", default="", help="more Coronet kernel command line")
     p.add_argument("--linux-append", default="", help="more Linux kernel command line")
-    p.add_argument("--quick", action="store_true",
-                   help="1 round, 1 boot, ab and wrk 5 s each, no memory search unless "
-                        "--memory-search (about 1 min)")
-    p.add_argument("--json", default=str(ROOT / "build" / "bench" / "http.json"),
-                   help="results file (default build/bench/http.json)")
-    p.add_argument("--png", default=str(ROOT / "build" / "bench" / "http.png"),
-                   help="chart file (default build/bench/http.png)")
+
+
+def add_output_options(p: argparse.ArgumentParser, name: str) -> None:
+    """Where the results and chart of `tools/bench <name>` go, and -v."""
+    p.add_argument("--json", default=str(ROOT / "build" / "bench" / f"{name}.json"),
+                   help=f"results file (default build/bench/{name}.json)")
+    p.add_argument("--png", default=str(ROOT / "build" / "bench" / f"{name}.png"),
+                   help=f"chart file (default build/bench/{name}.png)")
     p.add_argument("--update-readme-assets", action="store_true",
-                   help="also copy the chart to docs/bench/http.png")
+                   help=f"also copy the chart to docs/bench/{name}.png")
     p.add_argument("-v", "--verbose", action="store_true", help="echo the guests' consoles")
-    args = p.parse_args(argv)
+
+
+def finish_guest_options(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """After parsing add_guest_options' and --board/--targets/--memory/--quick: the board's
+    QEMU default, the memory search's default from --quick, args.kinds from --targets."""
     if args.qemu_args is None:
         args.qemu_args = AARCH64_QEMU_ARGS if load_board(args.board)["arch"] == "aarch64" else ""
-    if args.quick:
-        args.rounds, args.boots, args.ab_seconds, args.wrk_seconds = 1, 1, 5, 5
     if args.memory_search is None:
         args.memory_search = not args.quick
     kinds = [k.strip() for k in args.targets.split(",")]
     if len(kinds) != 2 or any(k not in ("coronet", "linux") for k in kinds):
         p.error("--targets takes two of coronet/linux, e.g. coronet,linux")
     args.kinds = kinds
-    if args.rounds < 1:
-        p.error("--rounds must be at least 1")
     mib_of(args.memory)
-    return args
 
 
 CONFIG_KEYS = ("memory", "qemu_args", "coronet_append", "linux_append", "rounds", "boots", "ab_requests",

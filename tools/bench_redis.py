@@ -60,14 +60,15 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_http import (  # noqa: E402
-    AARCH64_QEMU_ARGS, Boot, Guest, fmt_s, guests_ready, linux_versions, machine_context, memory_search, mib_of)
+    Boot, Guest, add_guest_options, add_output_options, finish_guest_options, fmt_s, guests_ready,
+    linux_versions, machine_context, memory_search)
 from harness import ROOT, build_path  # noqa: E402
 from harness.appliance import APPS  # noqa: E402
 from harness.chart import publish  # noqa: E402
 from harness.loadgen import run_redis_benchmark  # noqa: E402
 from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402
 from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
-from target import TargetError, list_boards, load_board  # noqa: E402
+from target import TargetError, list_boards  # noqa: E402
 
 APP = "redis"
 # redis-benchmark's -t names, in the order it runs them (as one `-t a,b,c` run would).
@@ -534,51 +535,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--flush-timeout", type=float, default=120,
                    help="seconds the FLUSHALL at the end of a boot may take (default %(default)s; the one "
                         "before a pass may take --populate-timeout)")
-    p.add_argument("--memory-search", dest="memory_search", action="store_true", default=None,
-                   help="bisect for the smallest memory that serves (default: on, off with --quick)")
-    p.add_argument("--no-memory-search", dest="memory_search", action="store_false",
-                   help="skip the smallest-memory bisection")
-    p.add_argument("--memory-min", type=int, default=4, help="bisection floor in MiB (default %(default)s)")
-    p.add_argument("--memory-step", type=int, default=2,
-                   help="bisection resolution in MiB (default %(default)s, at least 5%% of the value)")
-    p.add_argument("--memory-check-requests", type=int, default=10000,
-                   help="redis-benchmark -n of SET, then of GET, a memory size must serve (default %(default)s)")
-    p.add_argument("--boot-timeout", type=float, default=120,
-                   help="seconds from QEMU start to the first PONG (default %(default)s)")
-    p.add_argument("--qemu-args", default=None,
-                   help="more QEMU options for both guests (default: none, except "
-                        f"\"{AARCH64_QEMU_ARGS}\" on AArch64 boards, as tools/bench http)")
-    p.add_argument("--coronet-append", default="", help="more Coronet kernel command line")
-    p.add_argument("--linux-append", default="", help="more Linux kernel command line")
+    add_guest_options(p, first_answer="the first PONG", memory_min=4, check_requests=10000,
+                      check_help="redis-benchmark -n of SET, then of GET, a memory size must serve")
     p.add_argument("--quick", action="store_true",
                    help="a smoke run: 1 round, -n 5000 (pipelined 20000), warm-up 500, no memory "
                         "search unless --memory-search (about 3 minutes)")
-    p.add_argument("--json", default=str(ROOT / "build" / "bench" / "redis.json"),
-                   help="results file (default build/bench/redis.json)")
-    p.add_argument("--png", default=str(ROOT / "build" / "bench" / "redis.png"),
-                   help="chart file (default build/bench/redis.png)")
-    p.add_argument("--update-readme-assets", action="store_true",
-                   help="also copy the chart to docs/bench/redis.png")
-    p.add_argument("-v", "--verbose", action="store_true", help="echo the guests' consoles")
+    add_output_options(p, "redis")
     args = p.parse_args(argv)
-    if args.qemu_args is None:
-        args.qemu_args = AARCH64_QEMU_ARGS if load_board(args.board)["arch"] == "aarch64" else ""
     defaults = {"requests": (100000, 5000), "pipelined_requests": (100000, 20000), "warmup": (2000, 500)}
     for name, (full, quick) in defaults.items():  # what --quick sets, unless given
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
     if args.quick:
         args.rounds = 1
-    if args.memory_search is None:
-        args.memory_search = not args.quick
-    kinds = [k.strip() for k in args.targets.split(",")]
-    if len(kinds) != 2 or any(k not in ("coronet", "linux") for k in kinds):
-        p.error("--targets takes two of coronet/linux, e.g. coronet,linux")
-    args.kinds = kinds
+    finish_guest_options(p, args)
     if args.rounds < 1 or args.requests < 1 or args.pipelined_requests < 1 or args.pipeline < 1:
         p.error("--rounds, --requests, --pipelined-requests and --pipeline must be at least 1")
     args.modes = [1] + ([args.pipeline] if args.pipeline > 1 else [])
-    mib_of(args.memory)
     return args
 
 
