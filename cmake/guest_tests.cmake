@@ -70,6 +70,8 @@ foreach(file IN LISTS _board_files)
   guest_test(${board} ${arch} wall_clock CMDLINE test=wall_clock EXPECT "wall_clock PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} runtime CMDLINE test=runtime EXPECT "runtime PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} fp_interrupts CMDLINE test=fp_interrupts EXPECT "fp_interrupts PASSED" FORBID "PANIC")
+  # zlib and mbedTLS compiled freestanding: known answers and a raw-deflate round trip.
+  guest_test(${board} ${arch} libraries CMDLINE test=libraries EXPECT "libraries PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} sched_sleepers CMDLINE test=sched_sleepers MEMORY 512M LABELS sched
     EXPECT "sched_sleepers PASSED" FORBID "PANIC")
   guest_test(${board} ${arch} sched_primitives CMDLINE test=sched_primitives LABELS sched

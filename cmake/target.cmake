@@ -1,5 +1,5 @@
-# Freestanding build of one arch: picolibc, lwIP, libfdt, the kernel and arch libraries,
-# and every board's images of that arch.
+# Freestanding build of one arch: picolibc, lwIP, libfdt, zlib, mbedTLS, the kernel and arch
+# libraries, and every board's images of that arch.
 include(${CMAKE_SOURCE_DIR}/cmake/picolibc.cmake)
 include(${CMAKE_SOURCE_DIR}/cmake/libstdcxx_shims.cmake)
 
@@ -41,6 +41,8 @@ target_include_directories(coronet_strict INTERFACE ${CMAKE_SOURCE_DIR} ${CMAKE_
 
 
 include(${CMAKE_SOURCE_DIR}/cmake/lwip.cmake)
+include(${CMAKE_SOURCE_DIR}/cmake/zlib.cmake)
+include(${CMAKE_SOURCE_DIR}/cmake/mbedtls.cmake)
 if(CORONET_ARCH STREQUAL aarch64)
   include(${CMAKE_SOURCE_DIR}/cmake/libfdt.cmake)
 endif()
