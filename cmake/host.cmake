@@ -12,6 +12,11 @@ endif()
 
 set(CORONET_ARCHES x86_64 aarch64 CACHE STRING "Arches whose images are built and tested")
 
+# zlib and mbedTLS compiled for the host, before the branches below so that every host tree has
+# them: the unit tests, the cross-built unit tests and the fuzz targets.
+include(${CMAKE_SOURCE_DIR}/cmake/zlib.cmake)
+include(${CMAKE_SOURCE_DIR}/cmake/mbedtls.cmake)
+
 if(CORONET_UNIT_CROSS)
   # Cross-built unit tests of another CPU's arch code (run under qemu-user): GoogleTest from
   # Debian's source copy, and only the scheduler tests, which exercise that CPU's switch asm.
@@ -48,6 +53,7 @@ if(aarch64 IN_LIST CORONET_ARCHES AND NOT CMAKE_SYSTEM_PROCESSOR STREQUAL aarch6
     CMAKE_GENERATOR Ninja
     CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/toolchain-aarch64-linux.cmake
                -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
+               -DCORONET_SOURCE_CACHE=${CORONET_SOURCE_CACHE}
     BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target sched_tests
     BUILD_ALWAYS ON
     INSTALL_COMMAND "")
@@ -68,6 +74,7 @@ if(CORONET_CLANGXX AND CORONET_CLANG)
     CMAKE_GENERATOR Ninja
     CMAKE_ARGS -DCMAKE_CXX_COMPILER=${CORONET_CLANGXX} -DCMAKE_C_COMPILER=${CORONET_CLANG}
                -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} -DCORONET_FUZZ=ON
+               -DCORONET_SOURCE_CACHE=${CORONET_SOURCE_CACHE}
     BUILD_ALWAYS ON
     INSTALL_COMMAND "")
   set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/http_parser)
@@ -88,6 +95,17 @@ if(CORONET_CLANGXX AND CORONET_CLANG)
             -artifact_prefix=${_fuzz_run}/
     WORKING_DIRECTORY ${_fuzz_run})
   set_tests_properties(fuzz.redis_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
+  foreach(_target websocket_frame websocket_handshake)
+    set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/${_target})
+    file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
+    add_test(NAME fuzz.${_target}
+      COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/${_target}_fuzz
+              ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${_target}
+              -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
+              -artifact_prefix=${_fuzz_run}/
+      WORKING_DIRECTORY ${_fuzz_run})
+    set_tests_properties(fuzz.${_target} PROPERTIES LABELS "unit;fuzz;websocket" TIMEOUT 120)
+  endforeach()
 else()
   message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()

@@ -48,7 +48,8 @@ endfunction()
 # The images every board gets: the appliance and the in-guest test image.
 function(coronet_board_images board linker_script board_source)
   coronet_image(${board} coronet LINKER_SCRIPT ${linker_script}
-    SOURCES ${board_source} LIBRARIES coronet_app_appliance coronet_http coronet_redis)
+    SOURCES ${board_source} LIBRARIES coronet_app_appliance coronet_http coronet_websocket
+              coronet_redis coronet_zlib coronet_mbedcrypto)
   coronet_image(${board} kernel-tests LINKER_SCRIPT ${linker_script}
     SOURCES ${board_source} LIBRARIES coronet_kernel_tests)
 endfunction()

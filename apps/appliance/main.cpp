@@ -1,6 +1,6 @@
 // The default appliance image and its composition root: the one place that reads the boot
 // options (into option structs for the stack and each app), brings up the network stack and
-// the apps, then runs the reactor loop. (The WebSocket app attaches here when it lands.)
+// the apps, then runs the reactor loop.
 #include <new>
 
 #include "apps/appliance/status.hpp"
@@ -8,6 +8,7 @@
 #include "apps/echo/echo.hpp"
 #include "apps/http/server.hpp"
 #include "apps/redis/server.hpp"
+#include "apps/websocket/endpoint.hpp"
 #include "kernel/app.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
@@ -83,6 +84,45 @@ http::ServerOptions web_options(const BootConfig& config) {
     return options;
 }
 
+// WebSocket messages: the 16 MiB default, or an eighth of RAM on a smaller guest; zlib state for
+// Windowed compression: a sixteenth of RAM at most.
+constexpr uint64_t kWebSocketMessageDivisor = 8;
+constexpr uint64_t kCompressionBudgetDivisor = 16;
+
+websocket::EndpointOptions websocket_options(const BootConfig& config) {
+    websocket::EndpointOptions options;
+    uint64_t ram = memory::stats().ram_bytes;
+    if (ram / kWebSocketMessageDivisor < options.max_message)
+        options.max_message = ram / kWebSocketMessageDivisor;
+    if (ram / kCompressionBudgetDivisor < options.compression_budget)
+        options.compression_budget = ram / kCompressionBudgetDivisor;
+    options.max_message = count_option(config, "ws.max_message", options.max_message);
+    options.idle_timeout_ns =
+        duration_ms_option(config, "ws.idle_timeout_ms", options.idle_timeout_ns);
+    options.send_queue_bytes =
+        count_option(config, "ws.send_queue_bytes", options.send_queue_bytes);
+    options.compression_budget =
+        count_option(config, "ws.compression_budget", options.compression_budget);
+    websocket::DeflateChoice& deflate = options.handshake.deflate;
+    deflate.policy = websocket::DeflatePolicy::Windowed;
+    if (auto policy = config.get("ws.deflate")) {
+        if (*policy == "off") deflate.policy = websocket::DeflatePolicy::Off;
+        else if (*policy == "stateless") deflate.policy = websocket::DeflatePolicy::Stateless;
+        else if (*policy != "windowed")
+            LOG_WARN("boot: ws.deflate wants off, stateless or windowed; windowed used");
+    }
+    size_t bits = count_option(config, "ws.window_bits", deflate.window_bits);
+    if (bits < 9 || bits > websocket::kMaxWindowBits)
+        LOG_WARN("boot: ws.window_bits wants 9 to 15; %u used", deflate.window_bits);
+    else deflate.window_bits = static_cast<uint8_t>(bits);
+    if (auto slow = config.get("ws.slow_consumers")) {
+        if (*slow == "close") options.slow_consumers = websocket::SlowConsumerPolicy::Close;
+        else if (*slow != "drop")
+            LOG_WARN("boot: ws.slow_consumers wants drop or close; drop used");
+    }
+    return options;
+}
+
 // Redis's proto-max-bulk-len: its 512 MB default, or a quarter of RAM on a smaller guest (a value
 // that could never be stored is refused while it is still being declared).
 uint64_t bulk_limit_for_memory() {
@@ -138,7 +178,7 @@ int app_main(const BootInfo& info) {
         LOG_ERROR("redis: cannot start: %s", error_name(started.error()));
         redis = nullptr;  // its listener may be half made: /status does not report it
     }
-    if (auto web = apps::start_web(web_options(config), redis); !web)
+    if (auto web = apps::start_web(web_options(config), websocket_options(config), redis); !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     apps::mark_memory_baseline();
     sched::run_forever();

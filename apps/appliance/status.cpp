@@ -44,6 +44,59 @@ void pool(JsonWriter& json, std::string_view name, const net::PoolStats& p) {
     object(json, name, {FIELD(p, used), FIELD(p, size), FIELD(p, peak), FIELD(p, exhausted)});
 }
 
+// The WebSocket endpoints' counters, summed: what the dashboard's WebSocket card shows.
+void websocket_section(JsonWriter& json, const StatusSources& sources) {
+    websocket::EndpointStats total{};
+    for (size_t i = 0; i < sources.websocket_count; ++i) {
+        websocket::EndpointStats s = sources.websocket[i]->stats();
+        total.open += s.open;
+        total.total += s.total;
+        total.refused += s.refused;
+        total.messages_in += s.messages_in;
+        total.messages_out += s.messages_out;
+        total.bytes_in += s.bytes_in;
+        total.bytes_out += s.bytes_out;
+        total.compressed_in_wire += s.compressed_in_wire;
+        total.compressed_in_plain += s.compressed_in_plain;
+        total.compressed_out_wire += s.compressed_out_wire;
+        total.compressed_out_plain += s.compressed_out_plain;
+        total.pushed += s.pushed;
+        total.back_pressured += s.back_pressured;
+        total.dropped += s.dropped;
+        total.pings_sent += s.pings_sent;
+        total.compression_bytes += s.compression_bytes;
+        total.compression_peak += s.compression_peak;
+        for (size_t k = 0; k < static_cast<size_t>(websocket::CloseKind::Count); ++k)
+            total.closes[k] += s.closes[k];
+    }
+    json.key("websocket").begin_object();
+    members(json, {
+                      FIELD(total, open),
+                      FIELD(total, total),
+                      FIELD(total, refused),
+                      FIELD(total, messages_in),
+                      FIELD(total, messages_out),
+                      FIELD(total, bytes_in),
+                      FIELD(total, bytes_out),
+                      FIELD(total, compressed_in_wire),
+                      FIELD(total, compressed_in_plain),
+                      FIELD(total, compressed_out_wire),
+                      FIELD(total, compressed_out_plain),
+                      FIELD(total, pushed),
+                      FIELD(total, back_pressured),
+                      FIELD(total, dropped),
+                      FIELD(total, pings_sent),
+                      FIELD(total, compression_bytes),
+                      FIELD(total, compression_peak),
+                  });
+    json.key("closes").begin_object();
+    for (size_t k = 0; k < static_cast<size_t>(websocket::CloseKind::Count); ++k)
+        json.member(websocket::close_kind_name(static_cast<websocket::CloseKind>(k)),
+                    total.closes[k]);
+    json.end_object();
+    json.end_object();
+}
+
 }  // namespace
 
 void mark_memory_baseline() { g_heap_at_start = memory::stats().heap_used; }
@@ -87,6 +140,8 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                    FIELD(redis, protocol_errors),
                });
     }
+
+    if (sources.websocket_count > 0) websocket_section(json, sources);
 
     sched::Stats sched = sched::stats();
     object(json, "coroutines",

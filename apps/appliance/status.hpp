@@ -6,15 +6,19 @@
 
 #include "apps/http/server.hpp"
 #include "apps/redis/server.hpp"
+#include "apps/websocket/endpoint.hpp"
 
 namespace coronet::apps {
 
-inline constexpr size_t kStatusJsonCapacity = 6144;
+inline constexpr size_t kStatusJsonCapacity = 8192;
+inline constexpr size_t kMaxStatusEndpoints = 4;  // WebSocket endpoints shown, summed
 
 // The apps whose counters the document shows (the Redis server is absent when it did not start).
 struct StatusSources {
     http::Server* http = nullptr;
     redis::Server* redis = nullptr;
+    websocket::Endpoint* websocket[kMaxStatusEndpoints] = {};
+    size_t websocket_count = 0;
 };
 
 // Remembers the heap in use with every app up and no connection yet: what connections add to

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "apps/appliance/sockets.hpp"
 #include "apps/appliance/status.hpp"
 #include "apps/http/bundle.hpp"
 #include "apps/http/server.hpp"
@@ -55,7 +56,8 @@ Result<void> echo(http::Exchange& exchange) {
 
 }  // namespace
 
-Result<void> start_web(const http::ServerOptions& options, redis::Server* redis) {
+Result<void> start_web(const http::ServerOptions& options,
+                       const websocket::EndpointOptions& socket_options, redis::Server* redis) {
     auto* router = new (std::nothrow) http::Router();
     if (!router) return Error::OutOfMemory;
     auto* server = new (std::nothrow) http::Server(*router, options);
@@ -67,6 +69,7 @@ Result<void> start_web(const http::ServerOptions& options, redis::Server* redis)
     TRY_VOID(router->add(http::Method::Get, "/status", status, sources));
     TRY_VOID(router->add(http::Method::Get, "/dashboard", dashboard));
     TRY_VOID(router->add(http::Method::Post, "/echo", echo));
+    TRY_VOID(attach_sockets(*router, socket_options, *sources));
     TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));
     return server->start();
 }

@@ -26,6 +26,14 @@ net::BufferedStreamOptions buffer_options(const ServerOptions& options) {
 
 }  // namespace
 
+// Here rather than with the router: only a served connection has a stream to hand over.
+net::BufferedStream& Exchange::switch_protocols() {
+    connection->consume(head_length);
+    head_length = 0;
+    switched = true;
+    return *connection;
+}
+
 Connection::Connection(Server& server, net::TcpStream& stream)
     : m_server(server),
       m_io(stream, buffer_options(server.options())),
@@ -56,6 +64,7 @@ Connection::Outcome Connection::serve_one() {
         if (Outcome body = read_body(body_consumed); body != Outcome::Next) return body;
     }
     Outcome outcome = dispatch();
+    if (outcome == Outcome::Switched) return Outcome::Close;  // the handler consumed the head
     // The next request starts after this one; nothing moves until the buffer runs out of room.
     m_io.consume(m_parser.head_length() + body_consumed);
     release_body();
@@ -180,8 +189,10 @@ Connection::Outcome Connection::dispatch() {
         Router::Match match = m_server.router().match(request.method, request.path);
         if (match.handler) {
             Exchange exchange{
-                request, {m_body, m_body_length}, match.params, response, match.context};
+                request, {m_body, m_body_length}, match.params, response, match.context,
+                &m_io,   m_parser.head_length()};
             written = match.handler(exchange);
+            if (exchange.switched) return Outcome::Switched;
             if (written && !response.started()) {  // a handler that forgot to answer
                 response.set_status(500);
                 written = response.send("Internal Server Error: no response\n");

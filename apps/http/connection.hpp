@@ -26,7 +26,8 @@ public:
     void run();
 
 private:
-    enum class Outcome : uint8_t { Next, Close, Abort };
+    // Switched: a handler took the connection over for another protocol (Exchange).
+    enum class Outcome : uint8_t { Next, Close, Abort, Switched };
 
     Outcome serve_one();
     Outcome read_head();

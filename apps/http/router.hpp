@@ -12,6 +12,10 @@
 #include "apps/http/response.hpp"
 #include "lib/result.hpp"
 
+namespace coronet::net {
+class BufferedStream;
+}  // namespace coronet::net
+
 namespace coronet::http {
 
 inline constexpr size_t kMaxRoutes = 32;
@@ -35,6 +39,16 @@ struct Exchange {
     const Params& params;
     Response& response;
     void* context;  // the route's context pointer
+
+    // For a handler that switches protocols (a WebSocket upgrade): it writes its own 101 to
+    // the connection's output, calls switch_protocols(), and serves the new protocol on the
+    // connection until it is done; the HTTP server then closes the connection.
+    net::BufferedStream* connection = nullptr;
+    size_t head_length = 0;  // of this request, at the start of the connection's input
+    bool switched = false;
+    // Consumes the request head (the input then holds what the client sent after it) and
+    // marks the connection as no longer HTTP. The handler must not use `response` after this.
+    net::BufferedStream& switch_protocols();
 };
 
 // An error return closes the connection (e.g. the response could not be written).
