@@ -193,6 +193,21 @@ foreach(file IN LISTS _board_files)
     ${board}.redis_small_memory PROPERTIES
     LABELS "redis;net;${board};${arch}" TIMEOUT 600)
 
+  # The WebSocket endpoints (tools/harness/ws_clients.py), over tap: python3-websockets and
+  # Node's ws (payloads of 0 B to 16 MiB, text and binary, with and without permessage-deflate,
+  # a subprotocol, the status push, the chat room); headless Chromium's own WebSocket (the
+  # bundle's wstest.html, and the dashboard fed by /ws/status); malformed frames and handshakes
+  # with their close codes, and a chat participant that never reads; 5 000 connections in one
+  # room, three times, with the heap no longer growing by the last round.
+  set(WS_TEST ${NET_TEST} --board ${board} --client websocket --net tap)
+  add_test(NAME ${board}.websocket_clients COMMAND ${WS_TEST} --scenario "python node")
+  add_test(NAME ${board}.websocket_browser COMMAND ${WS_TEST} --scenario browser)
+  add_test(NAME ${board}.websocket_bad_input COMMAND ${WS_TEST} --scenario "bad_input slow_consumer")
+  add_test(NAME ${board}.websocket_many COMMAND ${WS_TEST} --scenario "many --connections 5000")
+  set_tests_properties(${board}.websocket_clients ${board}.websocket_browser
+    ${board}.websocket_bad_input ${board}.websocket_many PROPERTIES
+    LABELS "websocket;net;${board};${arch}" TIMEOUT 900)
+
   # Many connections (tools/harness/many_connections.py: several client processes, each from
   # its own source address on the tap): 2 000 idle keep-alive connections all accepted, then
   # each answered; 10 000 each doing a request a second for a minute in 256 MiB, every request

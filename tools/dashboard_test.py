@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """Dashboard test for CTest: boots the appliance image, opens /dashboard in headless Chromium
-and checks, in real time, that the page shows live numbers from GET /status; saves a screenshot
-as the test's artifact (<build>/artifacts/dashboard-<board>.png).
+and checks, in real time, that the page shows live numbers, first as /ws/status pushes them,
+then (with ?transport=polling) from GET /status polls; saves a screenshot of each as the test's
+artifacts (<build>/artifacts/dashboard-<board>.png and dashboard-<board>-polling.png).
 
-Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages
-ending in NUL on file descriptors 3 and 4), so no chromedriver or WebSocket client is needed.
-The page runs at normal speed: its one-second polls are real polls, and the appliance's uptime
+Chromium is driven over the DevTools protocol on a pipe (harness.browser). The page runs at normal speed: its one-second polls are real polls, and the appliance's uptime
 must advance between two readings as the wall clock does.
 
 Networks: `tap` (default) puts QEMU's tap device and Chromium in a network namespace of their
@@ -19,9 +18,7 @@ import argparse
 import base64
 import contextlib
 import json
-import os
 import re
-import select
 import shutil
 import signal
 import struct
@@ -31,18 +28,17 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from harness import verdict  # noqa: E402
+from harness.browser import CHROMIUM, WINDOW, Browser, BrowserError  # noqa: E402
 from harness.appliance import Appliance  # noqa: E402
 from target import TargetError, default_build_dir  # noqa: E402
 
-CHROMIUM = "chromium"
-WINDOW = (1280, 900)
 MIN_SAMPLES = 5          # successful polls the page must have made before the checks
 SAMPLE_WAIT_S = 30.0     # how long the page may take to get there
 UPTIME_GAP_S = 2.0       # wall time between the two readings whose uptimes are compared
@@ -50,147 +46,8 @@ UPTIME_TOLERANCE_S = 2.0
 MIN_SCREENSHOT_BYTES = 20_000
 
 
-class CheckFailed(Exception):
+class CheckFailed(BrowserError):
     """A check on the page failed; the message says which and what was seen."""
-
-
-# -- Chromium over the DevTools pipe -----------------------------------------------------------
-
-
-class Browser:
-    """Headless Chromium with the DevTools protocol on a pipe, attached to one page.
-
-    Commands are sent to the browser endpoint (flattened sessions: page commands carry the
-    page's sessionId). Events are kept in `events` for the checks."""
-
-    def __init__(self, profile: Path, netns: Optional[str] = None, log: Optional[Path] = None):
-        to_chrome_r, self._to_chrome = os.pipe()
-        self._from_chrome, from_chrome_w = os.pipe()
-
-        def wire_pipes() -> None:  # in the child: the protocol's fixed descriptors
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
-
-        argv = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-                "--no-first-run", "--no-default-browser-check", "--no-proxy-server",
-                "--disable-background-networking", "--disable-extensions", "--disable-sync",
-                "--hide-scrollbars", "--mute-audio", "about:blank"]
-        if netns:
-            argv = ["ip", "netns", "exec", netns] + argv
-        self._log = open(log, "wb") if log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                                     pass_fds=(3, 4), preexec_fn=wire_pipes, start_new_session=True)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.session: Optional[str] = None
-        self.events: list[dict] = []
-
-    def _send(self, method: str, params: Optional[dict], session: Optional[str]) -> int:
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        data = json.dumps(message).encode() + b"\0"
-        while data:
-            data = data[os.write(self._to_chrome, data):]
-        return self._next_id
-
-    def _receive(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise CheckFailed("Chromium did not answer in time")
-            ready, _, _ = select.select([self._from_chrome], [], [], left)
-            if ready:
-                chunk = os.read(self._from_chrome, 1 << 20)
-                if not chunk:
-                    raise CheckFailed(f"Chromium closed its DevTools pipe (exit {self.proc.poll()})")
-                self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def call(self, method: str, params: Optional[dict] = None, page: bool = True, timeout: float = 30.0) -> dict:
-        """Sends a command and returns its result; events arriving meanwhile are recorded."""
-        wanted = self._send(method, params, self.session if page else None)
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._receive(deadline)
-            if message.get("id") == wanted:
-                if "error" in message:
-                    raise CheckFailed(f"DevTools {method}: {message['error'].get('message')}")
-                return message.get("result", {})
-            if "method" in message:
-                self.events.append(message)
-
-    def attach_page(self) -> None:
-        targets = self.call("Target.getTargets", page=False)["targetInfos"]
-        pages = [t for t in targets if t.get("type") == "page"]
-        target_id = pages[0]["targetId"] if pages else self.call(
-            "Target.createTarget", {"url": "about:blank"}, page=False)["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target_id, "flatten": True},
-                                 page=False)["sessionId"]
-        for domain in ("Page", "Runtime", "Network"):
-            self.call(f"{domain}.enable")
-        # The same viewport on every machine, whatever the headless default window is.
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": WINDOW[0], "height": WINDOW[1], "deviceScaleFactor": 1, "mobile": False})
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            details = result["exceptionDetails"]
-            what = details.get("exception", {}).get("description") or details.get("text")
-            raise CheckFailed(f"evaluating {expression.splitlines()[0]}...: {what}")
-        return result["result"].get("value")
-
-    def wait_for_event(self, method: str, timeout: float) -> dict:
-        """The first event `method` recorded or arriving within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for event in self.events[seen:]:
-                if event.get("method") == method:
-                    return event
-            seen = len(self.events)
-            if time.monotonic() > deadline:
-                raise CheckFailed(f"no {method} within {timeout:g} s")
-            self.pump(min(0.25, max(0.0, deadline - time.monotonic())))
-
-    def pump(self, seconds: float) -> None:
-        """Lets real time pass while recording events (the page keeps polling meanwhile)."""
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                message = self._receive(deadline)
-            except CheckFailed:
-                if self.proc.poll() is not None:
-                    raise
-                return
-            if "method" in message:
-                self.events.append(message)
-
-    def close(self) -> None:
-        try:
-            self._send("Browser.close", None, None)
-            self.proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
-        for fd in (self._to_chrome, self._from_chrome):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        if self._log is not subprocess.DEVNULL:
-            self._log.close()
 
 
 # -- What the page shows -----------------------------------------------------------------------
@@ -202,13 +59,14 @@ READ_PAGE = """JSON.stringify((() => {
                "memory-total", "memory-free", "updated", "board", "version", "server-time",
                "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "connections-limit",
                "stack-missed-interrupts", "stack-connection-buffers", "connection-bytes",
-               "stack-pages"];
+               "stack-pages", "ws-open", "ws-messages-out"];
   const fields = {};
   for (const id of ids) {
     const e = document.getElementById(id);
     fields[id] = e ? {text: e.textContent.trim(), value: e.dataset.value ?? null} : null;
   }
   return {samples: Number(document.body.dataset.samples || 0), state: document.body.dataset.state,
+          transport: document.body.dataset.transport,
           connection: (document.getElementById("connection-state") || {}).textContent,
           netRows: document.querySelectorAll("#net-rows tr[id^='net-']").length,
           sparkPath: (document.querySelector("#requests-spark .line") || {getAttribute: () => ""}).getAttribute("d"),
@@ -286,7 +144,8 @@ def check_png(path: Path) -> None:
     check(distinct >= 32, f"{path.name} is not blank ({distinct} distinct byte values in its pixels)")
 
 
-def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Path) -> None:
+def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Path, transport: str) -> None:
+    """The page at `url` fed by `transport` ("websocket": /ws/status; "polling": GET /status)."""
     origin = re.match(r"https?://[^/]+", url).group(0)
     browser.attach_page()
     navigation = browser.call("Page.navigate", {"url": url})
@@ -318,11 +177,17 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     advanced_s = (uptime - uptime_first) / 1000
     check(abs(advanced_s - gap_s) <= UPTIME_TOLERANCE_S,
           f"uptime advanced {advanced_s:.1f} s in {gap_s:.1f} s of wall time between two readings")
-    requests = number(page, "requests")
-    check(requests >= samples, f"requests {requests:.0f} >= the page's own {samples} successful polls")
-    check(requests > number(first, "requests"), "the request count grew between readings")
-    rate = number(page, "requests-rate")
-    check(rate > 0, f"a request rate is shown ({page['fields']['requests-rate']['text']}/s)")
+    check(page["transport"] == transport, f"the page is fed by {transport} (it says {page['transport']!r})")
+    if transport == "polling":
+        requests = number(page, "requests")
+        check(requests >= samples, f"requests {requests:.0f} >= the page's own {samples} successful polls")
+        check(requests > number(first, "requests"), "the request count grew between readings")
+        rate = number(page, "requests-rate")
+        check(rate > 0, f"a request rate is shown ({page['fields']['requests-rate']['text']}/s)")
+    else:
+        check(number(page, "ws-open") >= 1, f"open WebSocket connections {page['fields']['ws-open']['text']}")
+        check(number(page, "ws-messages-out") > number(first, "ws-messages-out"),
+              "WebSocket messages sent grew between readings")
     check(number(page, "connections-open") >= 0, f"open connections {page['fields']['connections-open']['text']}")
     check(number(page, "coroutines-alive") >= 1, f"coroutines alive {page['fields']['coroutines-alive']['text']}")
     used, total = number(page, "memory-used"), number(page, "memory-total")
@@ -387,7 +252,9 @@ def main() -> int:
             print(f"dashboard_test: opening {url}", flush=True)
             browser = Browser(work / "profile", netns=appliance and appliance.netns, log=work / "chromium.log")
             try:
-                run_checks(browser, url, args.board, screenshot)
+                run_checks(browser, url, args.board, screenshot, "websocket")
+                polling = screenshot.with_name(f"{screenshot.stem}-polling{screenshot.suffix}")
+                run_checks(browser, f"{url}?transport=polling", args.board, polling, "polling")
             finally:
                 browser.close()
     except (CheckFailed, TargetError, OSError, subprocess.CalledProcessError) as e:

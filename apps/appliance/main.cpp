@@ -84,9 +84,10 @@ http::ServerOptions web_options(const BootConfig& config) {
     return options;
 }
 
-// WebSocket messages: the 16 MiB default, or an eighth of RAM on a smaller guest; zlib state for
-// Windowed compression: a sixteenth of RAM at most.
-constexpr uint64_t kWebSocketMessageDivisor = 8;
+// WebSocket messages: the 16 MiB default, or a quarter of RAM on a smaller guest (one message
+// may be held received, inflated and compressed at once); zlib state for Windowed compression:
+// a sixteenth of RAM at most.
+constexpr uint64_t kWebSocketMessageDivisor = 4;
 constexpr uint64_t kCompressionBudgetDivisor = 16;
 
 websocket::EndpointOptions websocket_options(const BootConfig& config) {

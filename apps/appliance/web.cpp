@@ -44,6 +44,10 @@ Result<void> dashboard(http::Exchange& exchange) {
                                    exchange.response);
 }
 
+Result<void> chat(http::Exchange& exchange) {
+    return http::serve_from_bundle(kWebBundle, "chat.html", exchange.request, exchange.response);
+}
+
 Result<void> bundle_file(http::Exchange& exchange) {
     return http::serve_from_bundle(kWebBundle, exchange.params.get("file"), exchange.request,
                                    exchange.response);
@@ -68,6 +72,7 @@ Result<void> start_web(const http::ServerOptions& options,
     TRY_VOID(router->add(http::Method::Get, "/", hello));
     TRY_VOID(router->add(http::Method::Get, "/status", status, sources));
     TRY_VOID(router->add(http::Method::Get, "/dashboard", dashboard));
+    TRY_VOID(router->add(http::Method::Get, "/chat", chat));
     TRY_VOID(router->add(http::Method::Post, "/echo", echo));
     TRY_VOID(attach_sockets(*router, socket_options, *sources));
     TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));

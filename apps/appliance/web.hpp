@@ -1,5 +1,5 @@
 // The appliance's HTTP app: hello on `/` (the benchmark route), `/status` (JSON), `/dashboard`
-// and the rest of the embedded www/ bundle, `POST /echo` (returns the request body), and the
+// and the rest of the embedded www/ bundle (/chat, a chat room), `POST /echo` (returns the request body), and the
 // WebSocket endpoints under /ws/ (apps/appliance/sockets.hpp).
 #pragma once
 

@@ -85,7 +85,7 @@ uint64_t inflate_state_bytes(uint8_t window_bits) {
 }
 
 Result<void> Deflater::compress(std::string_view message, uint8_t window_bits, bool keep_context,
-                                ByteBuffer& out) {
+                                ByteBuffer& out, Pause pause) {
     if (window_bits < kZlibMinWindowBits) return Error::Unsupported;  // send it uncompressed
     if (m_stream && m_window_bits != window_bits) release();
     if (!m_stream) {
@@ -103,15 +103,24 @@ Result<void> Deflater::compress(std::string_view message, uint8_t window_bits, b
     // deflateBound covers a finished stream; a sync flush adds at most its empty stored block.
     size_t bound = deflateBound(m_stream, static_cast<uLong>(message.size())) + 16;
     if (!out.reserve(bound)) return Error::OutOfMemory;
-    m_stream->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data()));
-    m_stream->avail_in = static_cast<uInt>(message.size());
     m_stream->next_out = reinterpret_cast<Bytef*>(out.data());
     m_stream->avail_out = static_cast<uInt>(out.capacity());
-    int rc = deflate(m_stream, Z_SYNC_FLUSH);
-    if ((rc != Z_OK && rc != Z_BUF_ERROR) || m_stream->avail_in != 0 || m_stream->avail_out == 0) {
-        release();
-        return Error::OutOfMemory;  // the bound was wrong or zlib failed: nothing usable
-    }
+    // Slice by slice, the last one with the sync flush that ends the message.
+    size_t at = 0;
+    do {
+        size_t slice = message.size() - at < kDeflateSlice ? message.size() - at : kDeflateSlice;
+        bool last = at + slice == message.size();
+        m_stream->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data() + at));
+        m_stream->avail_in = static_cast<uInt>(slice);
+        int rc = deflate(m_stream, last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+        if ((rc != Z_OK && rc != Z_BUF_ERROR) || m_stream->avail_in != 0 ||
+            m_stream->avail_out == 0) {
+            release();
+            return Error::OutOfMemory;  // the bound was wrong or zlib failed: nothing usable
+        }
+        at += slice;
+        if (!last && pause) pause();
+    } while (at < message.size());
     size_t length = out.capacity() - m_stream->avail_out;
     out.grow_into_capacity(length);
     if (length >= sizeof kSyncTail &&
@@ -135,7 +144,7 @@ void Deflater::release() {
 }
 
 Result<void> Inflater::inflate(std::string_view piece, bool last, uint8_t window_bits,
-                               uint64_t limit, ByteBuffer& out) {
+                               uint64_t limit, ByteBuffer& out, Pause pause) {
     uint8_t bits = zlib_window(window_bits);
     if (m_stream && m_window_bits != bits) release();
     if (!m_stream) {
@@ -148,13 +157,15 @@ Result<void> Inflater::inflate(std::string_view piece, bool last, uint8_t window
         }
         m_window_bits = bits;
     }
-    TRY_VOID(run(reinterpret_cast<const unsigned char*>(piece.data()), piece.size(), limit, out));
-    if (last) TRY_VOID(run(kSyncTail, sizeof kSyncTail, limit, out));
+    TRY_VOID(
+        run(reinterpret_cast<const unsigned char*>(piece.data()), piece.size(), limit, out, pause));
+    if (last) TRY_VOID(run(kSyncTail, sizeof kSyncTail, limit, out, pause));
     return {};
 }
 
-Result<void> Inflater::run(const unsigned char* input, size_t size, uint64_t limit,
-                           ByteBuffer& out) {
+Result<void> Inflater::run(const unsigned char* input, size_t size, uint64_t limit, ByteBuffer& out,
+                           Pause pause) {
+    size_t since_pause = 0;
     m_stream->next_in = const_cast<Bytef*>(input);
     m_stream->avail_in = static_cast<uInt>(size);
     // Each round consumes input or produces output (or returns): bounded by both.
@@ -182,6 +193,11 @@ Result<void> Inflater::run(const unsigned char* input, size_t size, uint64_t lim
             rc = ::inflate(m_stream, Z_SYNC_FLUSH);
             produced = spare - m_stream->avail_out;
             out.grow_into_capacity(produced);
+            since_pause += produced;
+            if (pause && since_pause >= kDeflateSlice) {
+                pause();  // the stream's input and output pointers stay valid meanwhile
+                since_pause = 0;
+            }
         }
         switch (rc) {
         case Z_OK:

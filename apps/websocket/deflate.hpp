@@ -15,6 +15,11 @@ struct z_stream_s;
 
 namespace coronet::websocket {
 
+// Called between slices of a long compression or inflation so that a 16 MiB message does not
+// hold the reactor (the connection passes sched::yield); null: no pauses.
+using Pause = void (*)();
+inline constexpr size_t kDeflateSlice = 64 * 1024;  // input (or output) bytes between pauses
+
 // zlib state bytes held by one endpoint's connections (and its shared compressor).
 struct CompressionMemory {
     uint64_t used = 0;
@@ -38,7 +43,7 @@ public:
     // `keep_context`: the next message may refer back to this one (context takeover).
     // OutOfMemory when zlib's state or `out` cannot grow.
     Result<void> compress(std::string_view message, uint8_t window_bits, bool keep_context,
-                          ByteBuffer& out);
+                          ByteBuffer& out, Pause pause = nullptr);
     // The next message starts without references to earlier ones (the peer's window now holds
     // a message this compressor did not make).
     void forget_context();
@@ -63,14 +68,15 @@ public:
     // message (the tail is added). LimitReached when `out` would pass `limit`; Malformed for
     // data that is not deflate; OutOfMemory.
     Result<void> inflate(std::string_view piece, bool last, uint8_t window_bits, uint64_t limit,
-                         ByteBuffer& out);
+                         ByteBuffer& out, Pause pause = nullptr);
     // After a message: keep the window for the next (context takeover) or free the state.
     void end_message(bool keep_context);
     void release();
     bool holds_state() const { return m_stream != nullptr; }
 
 private:
-    Result<void> run(const unsigned char* input, size_t size, uint64_t limit, ByteBuffer& out);
+    Result<void> run(const unsigned char* input, size_t size, uint64_t limit, ByteBuffer& out,
+                     Pause pause);
 
     CompressionMemory& m_memory;
     z_stream_s* m_stream = nullptr;

@@ -17,6 +17,13 @@ namespace {
 constexpr size_t kKeptBufferBytes = 64 * 1024;
 constexpr size_t kMaxCloseReason = kMaxControlPayload - 2;
 
+// The limit on a message as framed: with permessage-deflate an incompressible message arrives a
+// little larger than it is (stored blocks), so the frames may exceed the message limit by that
+// much; the inflated message is then held to the limit itself.
+uint64_t framed_limit(uint64_t max_message, bool deflate) {
+    return deflate ? max_message + max_message / 128 + 1024 : max_message;
+}
+
 uint16_t read_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 
 }  // namespace
@@ -24,7 +31,7 @@ uint16_t read_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) 
 WebSocket::WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshake& handshake)
     : m_endpoint(endpoint),
       m_io(io),
-      m_decoder(Role::Server, endpoint.options().max_message),
+      m_decoder(Role::Server, framed_limit(endpoint.options().max_message, handshake.deflate)),
       m_deflate(handshake.deflate),
       m_params(handshake.deflate_params),
       m_inflater(endpoint.m_memory),
@@ -149,8 +156,8 @@ WebSocket::Step WebSocket::on_payload(std::string_view payload, bool frame_end, 
     m_message_wire += payload.size();
     std::string_view whole;
     if (compressed) {
-        auto inflated =
-            m_inflater.inflate(payload, last, m_params.client_max_window_bits, limit, m_message);
+        auto inflated = m_inflater.inflate(payload, last, m_params.client_max_window_bits, limit,
+                                           m_message, sched::yield);
         if (!inflated) {
             if (inflated.error() == Error::LimitReached)
                 return fail(CloseCode::MessageTooBig, "message over the size limit once inflated");
@@ -280,8 +287,14 @@ Result<void> WebSocket::send(Opcode opcode, std::string_view payload) {
         bool compress = m_deflate && !is_control(opcode) && payload.size() >= kCompressThreshold;
         if (compress) {
             bool keep = !m_params.server_no_context_takeover;
-            Deflater& deflater = keep ? m_deflater : m_endpoint.m_shared_deflater;
-            if (deflater.compress(payload, m_params.server_max_window_bits, keep, m_compressed)) {
+            // The endpoint's shared compressor must not pause in the middle of a message (another
+            // connection would use it meanwhile): a long stateless message gets one of its own.
+            bool long_message = payload.size() > kDeflateSlice;
+            Deflater& deflater = keep || long_message ? m_deflater : m_endpoint.m_shared_deflater;
+            auto compressed = deflater.compress(payload, m_params.server_max_window_bits, keep,
+                                                m_compressed, sched::yield);
+            if (!keep && long_message) m_deflater.release();
+            if (compressed) {
                 TRY_VOID(write_frame(opcode, m_compressed.view(), true));
                 stats.compressed_out_wire += m_compressed.size();
                 stats.compressed_out_plain += payload.size();

@@ -34,6 +34,8 @@ APPS = {
     "http": App(80, r"http: listening on tcp port 80\b", "harness.http_clients"),
     # The web server again, driven by very many connections at once (issue 14's clients).
     "connections": App(80, r"http: listening on tcp port 80\b", "harness.many_connections"),
+    # The WebSocket endpoints of the web server (/ws/echo, /ws/status, /ws/chat).
+    "websocket": App(80, r"http: listening on tcp port 80\b", "harness.ws_clients"),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
 }
 

@@ -1,5 +1,6 @@
-// The dashboard's logic: polls GET /status once a second, turns counters into per-second rates
-// from successive samples, and renders them. Plain DOM code, no framework and no build step, so
+// The dashboard's logic: takes the status document as /ws/status pushes it every second (or
+// polls GET /status once a second when WebSocket is unavailable, trying the socket again now and
+// then), turns counters into per-second rates from successive samples, and renders them. Plain DOM code, no framework and no build step, so
 // the file the image serves is the file in the repository. Any field may be missing (an older or
 // newer image): it then shows as a dash instead of breaking the page.
 "use strict";
@@ -9,6 +10,7 @@
   const REQUEST_TIMEOUT_MS = 2500;  // a poll with no answer by then counts as a failure
   const STALE_AFTER_MS = 3500;      // no successful poll for this long: the numbers are old
   const HISTORY_LENGTH = 60;        // sparkline samples: about a minute
+  const SOCKET_RETRY_MS = 10000;    // polling: how often to try the WebSocket feed again
   const SPARK_WIDTH = 240;          // the sparkline's viewBox (the page's <svg> has none)
   const SPARK_HEIGHT = 60;
   const SVG_NS = "http://www.w3.org/2000/svg";
@@ -19,6 +21,7 @@
     previous: null,      // the last sample: {status, at} (at: ms, the time base for rates)
     lastSuccessAt: 0,    // performance.now() of the last successful poll
     error: null,         // why the latest poll failed, or null if it succeeded
+    transport: "polling",  // "websocket" while /ws/status feeds the page
     history: { requests: [], rx: [], tx: [] },  // sparkline samples (per second), oldest first
   };
 
@@ -333,6 +336,29 @@
     const hits = numberAt(status, "redis.keyspace_hits");
     const misses = numberAt(status, "redis.keyspace_misses");
     show("redis-hits", hits, isNumber(hits) && isNumber(misses) ? `${formatCount(hits)} / ${formatCount(misses)}` : DASH);
+    // The WebSocket endpoints, summed (absent from older images).
+    const wsRate = rateOf("websocket.messages_in");
+    show("ws-messages-rate", wsRate, isNumber(wsRate) ? `${formatRate(wsRate)} msg/s in` : DASH);
+    for (const [id, path] of [
+      ["ws-open", "websocket.open"],
+      ["ws-messages-in", "websocket.messages_in"],
+      ["ws-messages-out", "websocket.messages_out"],
+      ["ws-back-pressured", "websocket.back_pressured"],
+      ["ws-dropped", "websocket.dropped"],
+    ]) {
+      const value = numberAt(status, path);
+      show(id, value, formatCount(value));
+    }
+    const plain = numberAt(status, "websocket.compressed_out_plain");
+    const wire = numberAt(status, "websocket.compressed_out_wire");
+    const ratio = isNumber(plain) && isNumber(wire) && wire > 0 ? plain / wire : undefined;
+    show("ws-compression", ratio, isNumber(ratio) ? `${oneDecimalFormat.format(ratio)}×` : DASH);
+    const closes = status.websocket && status.websocket.closes;
+    const closeText = closes && typeof closes === "object"
+      ? Object.entries(closes).filter(([, n]) => isNumber(n) && n > 0).map(([kind, n]) => `${kind.replace(/_/g, " ")} ${formatCount(n)}`).join(", ")
+      : "";
+    const closeTotal = closes ? Object.values(closes).filter(isNumber).reduce((a, b) => a + b, 0) : undefined;
+    show("ws-closes", closeTotal, closeText || (closes ? "none" : DASH));
     // Interrupts a driver found lost (it polled anyway): summed over the devices.
     const missed = Array.isArray(status.net)
       ? status.net.map((d) => numberAt(d, "interrupts_missed")).reduce((a, b) => (isNumber(a) && isNumber(b) ? a + b : undefined), 0)
@@ -372,7 +398,7 @@
       text = `stale: no update for ${Math.round(age / 1000)} s`;
     } else {
       mode = "live";
-      text = "live";
+      text = state.transport === "websocket" ? "live (WebSocket)" : "live (polling)";
     }
     document.body.dataset.state = mode;
     if (label) label.textContent = text;
@@ -384,7 +410,71 @@
     return (error && error.message) || String(error);
   }
 
+  // One status document, from either source.
+  function accept(status) {
+    if (status === null || typeof status !== "object" || Array.isArray(status)) throw new Error("the reply is not a JSON object");
+    const now = performance.now();
+    render(status, now);
+    state.samples += 1;
+    state.lastSuccessAt = now;
+    state.error = null;
+    document.body.dataset.samples = String(state.samples);
+    document.body.dataset.transport = state.transport;
+    show("samples", state.samples, formatCount(state.samples));
+    const updated = document.getElementById("updated");
+    if (updated) {
+      const wall = new Date();
+      updated.textContent = wall.toLocaleTimeString();
+      updated.dateTime = wall.toISOString();
+      updated.dataset.value = String(wall.getTime());
+    }
+  }
+
+  // The pushed feed: /ws/status sends the document on connect and every second. When it cannot
+  // be opened or drops, the page polls instead (onFailure) and tries the socket again later.
+  function openFeed(onFailure) {
+    if (typeof WebSocket !== "function") return onFailure();
+    const url = new URL("ws/status", document.baseURI);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    let socket;
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      return onFailure();
+    }
+    socket.onopen = () => {
+      state.transport = "websocket";
+    };
+    socket.onmessage = (event) => {
+      try {
+        accept(JSON.parse(event.data));
+      } catch (error) {
+        state.error = describeError(error);
+      }
+      renderConnection();
+    };
+    socket.onclose = () => {
+      state.transport = "polling";
+      document.body.dataset.transport = state.transport;
+      onFailure();
+    };
+  }
+
+  // Without the feed: poll, and try the feed again a while later (each failure schedules one try).
+  let polling = false;
+  function fallBack() {
+    if (!polling) {
+      polling = true;
+      poll();
+    }
+    setTimeout(() => openFeed(fallBack), SOCKET_RETRY_MS);
+  }
+
   async function poll() {
+    if (state.transport === "websocket") {
+      polling = false;  // the feed took over
+      return;
+    }
     const started = performance.now();
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
@@ -395,22 +485,7 @@
         signal: controller.signal,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-      const status = await response.json();
-      if (status === null || typeof status !== "object" || Array.isArray(status)) throw new Error("the reply is not a JSON object");
-      const now = performance.now();
-      render(status, now);
-      state.samples += 1;
-      state.lastSuccessAt = now;
-      state.error = null;
-      document.body.dataset.samples = String(state.samples);
-      show("samples", state.samples, formatCount(state.samples));
-      const updated = document.getElementById("updated");
-      if (updated) {
-        const wall = new Date();
-        updated.textContent = wall.toLocaleTimeString();
-        updated.dateTime = wall.toISOString();
-        updated.dataset.value = String(wall.getTime());
-      }
+      accept(await response.json());
     } catch (error) {
       state.error = describeError(error);
     } finally {
@@ -423,5 +498,11 @@
 
   // Between polls the indicator still ages, so a hung request turns the page stale.
   setInterval(renderConnection, 500);
-  poll();
+  // ?transport=polling keeps the page on GET /status (to test the fallback).
+  if (new URLSearchParams(location.search).get("transport") === "polling") {
+    polling = true;
+    poll();
+  } else {
+    openFeed(fallBack);
+  }
 })();
