@@ -198,14 +198,20 @@ foreach(file IN LISTS _board_files)
   # a subprotocol, the status push, the chat room); headless Chromium's own WebSocket (the
   # bundle's wstest.html, and the dashboard fed by /ws/status); malformed frames and handshakes
   # with their close codes, and a chat participant that never reads; 5 000 connections in one
-  # room, three times, with the heap no longer growing by the last round.
+  # room, three times, with the heap no longer growing by the last round; the conformance
+  # runner.
   set(WS_TEST ${NET_TEST} --board ${board} --client websocket --net tap)
   add_test(NAME ${board}.websocket_clients COMMAND ${WS_TEST} --scenario "python node")
   add_test(NAME ${board}.websocket_browser COMMAND ${WS_TEST} --scenario browser)
   add_test(NAME ${board}.websocket_bad_input COMMAND ${WS_TEST} --scenario "bad_input slow_consumer")
   add_test(NAME ${board}.websocket_many COMMAND ${WS_TEST} --scenario "many --connections 5000")
+  # Autobahn's case groups 1-7, 9, 10, 12 and 13 (tools/harness/ws_conformance.py) against
+  # /ws/echo, the long cases' message counts cut to 2 % (`--scale 1` by hand runs them all);
+  # the report is an artifact: <build>/artifacts/websocket-conformance-<board>.json and .txt.
+  add_test(NAME ${board}.websocket_conformance COMMAND ${WS_TEST} --timeout 1500 --scenario
+    "conformance --scale 0.02 --report ${CMAKE_BINARY_DIR}/artifacts/websocket-conformance-${board}.json")
   set_tests_properties(${board}.websocket_clients ${board}.websocket_browser
-    ${board}.websocket_bad_input ${board}.websocket_many PROPERTIES
+    ${board}.websocket_bad_input ${board}.websocket_many ${board}.websocket_conformance PROPERTIES
     LABELS "websocket;net;${board};${arch}" TIMEOUT 900)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

@@ -94,13 +94,14 @@ bool negotiate_deflate(const std::string_view* values, size_t count, const Defla
             }
             // Without client_max_window_bits in the offer the client may use a 32 KiB window
             // and we may not ask for less: a Windowed connection then keeps a full inflater.
+            // With it, a smaller window holds only once the response names it.
             if (offer.client_max_window_bits) {
                 uint8_t offered = offer.client_max_window_bits_value
                                       ? offer.client_max_window_bits_value
                                       : kMaxWindowBits;
                 agreed.client_max_window_bits = smaller(cap, offered);
-                agreed.announce_client_window =
-                    !agreed.client_no_context_takeover || offer.client_max_window_bits_value != 0;
+                agreed.announce_client_window = agreed.client_max_window_bits != kMaxWindowBits ||
+                                                offer.client_max_window_bits_value != 0;
             }
             params = agreed;
             found = true;

@@ -59,7 +59,7 @@ bool negotiate_deflate(const std::string_view* values, size_t count, const Defla
 
 // The Sec-WebSocket-Extensions response value for `params`, written into `out` (at least
 // kDeflateResponseSize bytes); returns its length.
-inline constexpr size_t kDeflateResponseSize = 128;
+inline constexpr size_t kDeflateResponseSize = 160;  // every parameter, with two-digit windows: 128
 size_t format_deflate_response(const DeflateParams& params, char* out);
 
 }  // namespace coronet::websocket

@@ -180,6 +180,27 @@ TEST(WebSocketHandshake, DeflateParametersAreBoundedByTheOffer) {
               "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
 }
 
+TEST(WebSocketHandshake, AClientWindowIsSmallerOnlyWhenTheResponseSaysSo) {
+    // Autobahn's 12.x/13.x offers: the window we inflate with must be the one we announced,
+    // or 15 bits when we announce none.
+    Parsed parsed;
+    parse(parsed,
+          upgrade("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; "
+                  "client_max_window_bits\r\n"));
+    for (DeflatePolicy policy : {DeflatePolicy::Stateless, DeflatePolicy::Windowed}) {
+        Handshake h = check_handshake(parsed.request, with_deflate(policy, 12));
+        ASSERT_TRUE(h.deflate);
+        char out[kDeflateResponseSize];
+        std::string answer(out, format_deflate_response(h.deflate_params, out));
+        bool announced = answer.find("client_max_window_bits=") != std::string::npos;
+        EXPECT_EQ(h.deflate_params.client_max_window_bits == kMaxWindowBits, !announced) << answer;
+    }
+    EXPECT_EQ(
+        extension_answer("permessage-deflate; client_no_context_takeover; client_max_window_bits",
+                         DeflatePolicy::Windowed),
+        "permessage-deflate; client_no_context_takeover; client_max_window_bits=12");
+}
+
 TEST(WebSocketHandshake, InvalidOffersAreDeclinedAndTheNextTried) {
     for (const char* bad :
          {"permessage-deflate; server_max_window_bits",
