@@ -12,9 +12,6 @@
 namespace coronet::websocket {
 namespace {
 
-// Message buffers past this are freed after use rather than kept for the next message, so a
-// connection that once received a big message does not hold its memory while idle.
-constexpr size_t kKeptBufferBytes = 64 * 1024;
 constexpr size_t kMaxCloseReason = kMaxControlPayload - 2;
 
 // The limit on a message as framed: with permessage-deflate an incompressible message arrives a
@@ -74,7 +71,7 @@ uint8_t WebSocket::push_window_bits() const {
 }
 
 Result<WebSocket::Message> WebSocket::recv(sched::Deadline deadline) {
-    if (m_message.capacity() > kKeptBufferBytes) m_message.release();
+    m_message.clear();  // the message recv() returned last is no longer the app's
     for (;;) {
         if (m_state == State::Closed) return Error::Closed;
         if (m_kill_code) {
@@ -247,6 +244,10 @@ WebSocket::Step WebSocket::wait_input(sched::Deadline deadline, bool& timed_out)
     sched::Deadline ping_at = m_awaiting_pong ? m_ping_sent + options.pong_timeout_ns
                                               : m_last_input + options.idle_timeout_ns;
     sched::Deadline until = ping_at < deadline ? ping_at : deadline;
+    // Waiting with no message half assembled: hold no message buffers (a connection that
+    // exchanges compressed messages would otherwise keep tens of KiB while idle).
+    if (m_message.size() == 0) m_message.release();
+    m_compressed.release();
     auto n = m_io.fill(until);
     if (n) {
         if (*n == 0) {  // the client closed TCP without a close frame
@@ -298,7 +299,6 @@ Result<void> WebSocket::send(Opcode opcode, std::string_view payload) {
                 TRY_VOID(write_frame(opcode, m_compressed.view(), true));
                 stats.compressed_out_wire += m_compressed.size();
                 stats.compressed_out_plain += payload.size();
-                if (m_compressed.capacity() > kKeptBufferBytes) m_compressed.release();
             } else {
                 TRY_VOID(write_frame(opcode, payload));  // compression failed: plain
             }
