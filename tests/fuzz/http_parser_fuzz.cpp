@@ -6,6 +6,7 @@
 // limit cheaply) and the largest piece size; bytes 1-4 seed the split points; the rest is the
 // bytes a client sent.
 #include "apps/http/parser.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 #include <sanitizer/asan_interface.h>
 
@@ -17,54 +18,12 @@
 #include <vector>
 
 using namespace coronet::http;
+using coronet::fuzz::Arrival;
+using coronet::fuzz::Splitter;
 
 namespace {
 
 constexpr size_t kHeaderBytes = 5;
-
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "http_parser_fuzz: invariant broken: %s\n", what);
-    std::abort();
-}
-
-#define CHECK(condition)                    \
-    do {                                    \
-        if (!(condition)) fail(#condition); \
-    } while (0)
-
-// Split points from the input's own bytes, so a crash replays exactly.
-struct Splitter {
-    uint32_t state;
-    size_t max_piece;
-    size_t next() {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        return 1 + state % max_piece;
-    }
-};
-
-// The bytes received so far, in a heap block whose not-yet-received tail is poisoned: a read
-// past them is an ASan report, not a silent success.
-class Arrival {
-public:
-    explicit Arrival(std::string_view bytes) : m_storage(bytes.size() + 1) {
-        std::memcpy(m_storage.data(), bytes.data(), bytes.size());
-        ASAN_POISON_MEMORY_REGION(m_storage.data(), m_storage.size());
-    }
-    ~Arrival() { ASAN_UNPOISON_MEMORY_REGION(m_storage.data(), m_storage.size()); }
-    Arrival(const Arrival&) = delete;
-    Arrival& operator=(const Arrival&) = delete;
-
-    std::string_view first(size_t size) {
-        ASAN_UNPOISON_MEMORY_REGION(m_storage.data(), size);
-        return {m_storage.data(), size};
-    }
-    const char* data() const { return m_storage.data(); }
-
-private:
-    std::vector<char> m_storage;
-};
 
 bool inside(std::string_view view, const char* base, size_t size) {
     return view.empty() || (view.data() >= base && view.data() + view.size() <= base + size);

@@ -7,6 +7,7 @@
 // limit cheaply) and the largest piece size; bytes 1-4 seed the split points and the moves; the
 // rest is the bytes a client sent.
 #include "apps/redis/command_parser.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 #include <sanitizer/asan_interface.h>
 
@@ -18,56 +19,14 @@
 #include <vector>
 
 using namespace coronet::redis;
+using coronet::fuzz::Arrival;
+using coronet::fuzz::Splitter;
 
 namespace {
 
 constexpr size_t kHeaderBytes = 5;
 constexpr size_t kMaxCommands = 256;  // per input: enough to cover a pipeline, bounded work
 constexpr int kMaxMoves = 32;         // buffer moves per input, each a copy of the whole input
-
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "redis_parser_fuzz: invariant broken: %s\n", what);
-    std::abort();
-}
-
-#define CHECK(condition)                    \
-    do {                                    \
-        if (!(condition)) fail(#condition); \
-    } while (0)
-
-// Split points and moves from the input's own bytes, so a crash replays exactly.
-struct Splitter {
-    uint32_t state;
-    size_t max_piece;
-    uint32_t next_random() {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        return state;
-    }
-    size_t next() { return 1 + next_random() % max_piece; }
-};
-
-// The bytes received so far, in a heap block whose not-yet-received tail is poisoned: a read
-// past them is an ASan report, not a silent success.
-class Arrival {
-public:
-    explicit Arrival(std::string_view bytes) : m_storage(bytes.size() + 1) {
-        std::memcpy(m_storage.data(), bytes.data(), bytes.size());
-        ASAN_POISON_MEMORY_REGION(m_storage.data(), m_storage.size());
-    }
-    ~Arrival() { ASAN_UNPOISON_MEMORY_REGION(m_storage.data(), m_storage.size()); }
-    Arrival(const Arrival&) = delete;
-    Arrival& operator=(const Arrival&) = delete;
-
-    std::string_view first(size_t size) {
-        ASAN_UNPOISON_MEMORY_REGION(m_storage.data(), size);
-        return {m_storage.data(), size};
-    }
-
-private:
-    std::vector<char> m_storage;
-};
 
 struct Command {
     ParseStatus status = ParseStatus::NeedMore;

@@ -12,32 +12,14 @@
 
 #include "apps/websocket/frame.hpp"
 #include "apps/websocket/utf8.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 using namespace coronet::websocket;
+using coronet::fuzz::Splitter;
 
 namespace {
 
 constexpr size_t kHeaderBytes = 5;
-
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "websocket_frame_fuzz: invariant broken: %s\n", what);
-    std::abort();
-}
-
-#define CHECK(condition)                    \
-    do {                                    \
-        if (!(condition)) fail(#condition); \
-    } while (0)
-
-struct Splitter {
-    uint32_t state;
-    size_t next() {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        return 1 + state % 64;
-    }
-};
 
 struct Outcome {
     std::string log;  // frames: head fields and payload
@@ -116,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string input(reinterpret_cast<const char*>(data) + kHeaderBytes, size - kHeaderBytes);
 
     Outcome whole = run(input, config, nullptr);
-    Splitter splitter{seed | 1};
+    Splitter splitter{seed | 1, 64};
     Outcome pieces = run(input, config, &splitter);
     CHECK(whole.failed == pieces.failed);
     CHECK(whole.code == pieces.code);
@@ -124,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     // UTF-8: the same verdict whole and in pieces; a failure never reverts.
     Utf8Validator split;
-    Splitter utf8_splitter{seed | 1};
+    Splitter utf8_splitter{seed | 1, 64};
     bool ok = true;
     for (size_t at = 0; at < input.size();) {
         size_t n = utf8_splitter.next();

@@ -9,32 +9,11 @@
 #include "apps/http/parser.hpp"
 #include "apps/websocket/handshake.hpp"
 #include "lib/output.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+#include "tests/unit/string_sink.hpp"
 
 using namespace coronet;
 using namespace coronet::websocket;
-
-namespace {
-
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "websocket_handshake_fuzz: invariant broken: %s\n", what);
-    std::abort();
-}
-
-#define CHECK(condition)                    \
-    do {                                    \
-        if (!(condition)) fail(#condition); \
-    } while (0)
-
-class StringSink final : public Sink {
-public:
-    Result<void> write_all(const void* data, size_t length) override {
-        text.append(static_cast<const char*>(data), length);
-        return {};
-    }
-    std::string text;
-};
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string bytes(reinterpret_cast<const char*>(data), size);
@@ -65,14 +44,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (policy == DeflatePolicy::Stateless)
                 CHECK(p.server_no_context_takeover && p.client_no_context_takeover);
         }
-        StringSink sink;
+        testing::StringSink sink;
         char buffer[256];
         Output out(sink, buffer, sizeof buffer);
         CHECK(write_handshake_response(out, h));
         CHECK(out.flush());
-        CHECK(sink.text.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
-        CHECK(sink.text.size() >= 4 && sink.text.compare(sink.text.size() - 4, 4, "\r\n\r\n") == 0);
-        CHECK(sink.text.find("\r\n\r\n") == sink.text.size() - 4);  // no header injection
+        CHECK(sink.data.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
+        CHECK(sink.data.size() >= 4 && sink.data.compare(sink.data.size() - 4, 4, "\r\n\r\n") == 0);
+        CHECK(sink.data.find("\r\n\r\n") == sink.data.size() - 4);  // no header injection
     }
     return 0;
 }

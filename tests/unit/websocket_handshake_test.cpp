@@ -9,20 +9,12 @@
 
 #include "apps/http/parser.hpp"
 #include "lib/output.hpp"
+#include "tests/unit/string_sink.hpp"
 
 using namespace coronet;
 using namespace coronet::websocket;
 
 namespace {
-
-class StringSink final : public Sink {
-public:
-    Result<void> write_all(const void* data, size_t length) override {
-        text.append(static_cast<const char*>(data), length);
-        return {};
-    }
-    std::string text;
-};
 
 struct Parsed {
     std::string bytes;
@@ -51,12 +43,12 @@ Handshake check(const std::string& head, const HandshakeOptions& options = {}) {
 }
 
 std::string response(const Handshake& handshake) {
-    StringSink sink;
+    coronet::testing::StringSink sink;
     char buffer[512];
     Output out(sink, buffer, sizeof buffer);
     EXPECT_TRUE(write_handshake_response(out, handshake));
     EXPECT_TRUE(out.flush());
-    return sink.text;
+    return sink.data;
 }
 
 HandshakeOptions with_deflate(DeflatePolicy policy, uint8_t window_bits = 12) {
