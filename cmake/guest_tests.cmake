@@ -203,7 +203,10 @@ foreach(file IN LISTS _board_files)
   set(WS_TEST ${NET_TEST} --board ${board} --client websocket --net tap)
   add_test(NAME ${board}.websocket_clients COMMAND ${WS_TEST} --scenario "python node")
   add_test(NAME ${board}.websocket_browser COMMAND ${WS_TEST} --scenario browser)
-  add_test(NAME ${board}.websocket_bad_input COMMAND ${WS_TEST} --scenario "bad_input slow_consumer")
+  add_test(NAME ${board}.websocket_bad_input COMMAND ${WS_TEST} --scenario "bad_input slow_consumer shutdown")
+  # ws.idle_timeout_ms=2000: idle clients are pinged; the one that never answers is closed (1001).
+  add_test(NAME ${board}.websocket_idle COMMAND ${WS_TEST} --append "ws.idle_timeout_ms=2000"
+    --scenario "idle --idle-ms 2000")
   add_test(NAME ${board}.websocket_many COMMAND ${WS_TEST} --scenario "many --connections 5000")
   # Autobahn's case groups 1-7, 9, 10, 12 and 13 (tools/harness/ws_conformance.py) against
   # /ws/echo, the long cases' message counts cut to 2 % (`--scale 1` by hand runs them all);
@@ -211,7 +214,8 @@ foreach(file IN LISTS _board_files)
   add_test(NAME ${board}.websocket_conformance COMMAND ${WS_TEST} --timeout 1500 --scenario
     "conformance --scale 0.02 --report ${CMAKE_BINARY_DIR}/artifacts/websocket-conformance-${board}.json")
   set_tests_properties(${board}.websocket_clients ${board}.websocket_browser
-    ${board}.websocket_bad_input ${board}.websocket_many ${board}.websocket_conformance PROPERTIES
+    ${board}.websocket_bad_input ${board}.websocket_idle ${board}.websocket_many
+    ${board}.websocket_conformance PROPERTIES
     LABELS "websocket;net;${board};${arch}" TIMEOUT 900)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

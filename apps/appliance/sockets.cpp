@@ -2,6 +2,7 @@
 // its connection's coroutine; pushes from other coroutines arrive through topics.
 #include "apps/appliance/sockets.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -21,6 +22,9 @@ using websocket::Topic;
 using websocket::WebSocket;
 
 constexpr uint64_t kStatusInterval = 1 * kSecond;
+// POST /ws/shutdown: how long the clients have to answer their 1001 before the reply says
+// how many are still open.
+constexpr uint64_t kShutdownDeadline = 5 * kSecond;
 constexpr std::string_view kEchoSubprotocols[] = {"echo", "coronet.echo.v1"};
 
 struct Sockets {
@@ -45,6 +49,7 @@ struct Sockets {
     static void serve_status(WebSocket& socket, void* self);
     static void serve_chat(WebSocket& socket, void* self);
     static void push_status(void* self);
+    static Result<void> shutdown(http::Exchange& exchange);
 };
 
 void Sockets::serve_echo(WebSocket& socket, void*) {
@@ -104,6 +109,23 @@ void Sockets::serve_chat(WebSocket& socket, void* self) {
     }
 }
 
+// Every endpoint says 1001 to its clients and refuses new ones (503) for the rest of the boot:
+// what an appliance does before maintenance. Answers with how many were open and are left.
+Result<void> Sockets::shutdown(http::Exchange& exchange) {
+    auto* sockets = static_cast<Sockets*>(exchange.context);
+    Endpoint* endpoints[] = {&sockets->echo, &sockets->status, &sockets->chat};
+    uint64_t open = 0;
+    for (Endpoint* endpoint : endpoints) open += endpoint->stats().open;
+    sched::Deadline deadline = sched::now() + kShutdownDeadline;
+    for (Endpoint* endpoint : endpoints) endpoint->shutdown(deadline);
+    uint64_t left = 0;
+    for (Endpoint* endpoint : endpoints) left += endpoint->stats().open;
+    char body[96];
+    int n = snprintf(body, sizeof body, "{\"closing\":%llu,\"still_open\":%llu}\n",
+                     static_cast<unsigned long long>(open), static_cast<unsigned long long>(left));
+    return exchange.response.send({body, static_cast<size_t>(n)}, "application/json");
+}
+
 }  // namespace
 
 Result<void> attach_sockets(http::Router& router, const websocket::EndpointOptions& options,
@@ -118,6 +140,7 @@ Result<void> attach_sockets(http::Router& router, const websocket::EndpointOptio
     TRY_VOID(sockets->echo.attach(router, "/ws/echo"));
     TRY_VOID(sockets->status.attach(router, "/ws/status"));
     TRY_VOID(sockets->chat.attach(router, "/ws/chat"));
+    TRY_VOID(router.add(http::Method::Post, "/ws/shutdown", Sockets::shutdown, sockets));
     sources.websocket[0] = &sockets->echo;
     sources.websocket[1] = &sockets->status;
     sources.websocket[2] = &sockets->chat;

@@ -1,6 +1,7 @@
 // The default image's WebSocket endpoints on the HTTP server: /ws/echo (every message back as
 // it came), /ws/status (the status document pushed every second, for the dashboard) and
-// /ws/chat (a room: every message goes to every participant, the pub/sub path).
+// /ws/chat (a room: every message goes to every participant, the pub/sub path); and
+// POST /ws/shutdown, which closes them all with 1001 and refuses new ones.
 #pragma once
 
 #include "apps/http/router.hpp"

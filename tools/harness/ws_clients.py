@@ -300,6 +300,52 @@ def bad_input(host: str, port: int) -> None:
     ok("a connection open throughout is still served")
 
 
+def idle(host: str, port: int, idle_ms: int) -> None:
+    """With ws.idle_timeout_ms=`idle_ms` on the guest: a silent client is pinged after that
+    long; one that answers stays open, one that does not is closed with 1001 about 10 s later."""
+    answering, silent = RawSocket(host, port), RawSocket(host, port)
+    started = time.monotonic()
+    for s in (answering, silent):
+        s.sock.settimeout(idle_ms / 1000 + TIMEOUT)
+        opcode, payload = s.read_frame()
+        check(opcode == 9, "the server pings an idle client", f"opcode {opcode}")
+    waited = time.monotonic() - started
+    check(waited >= idle_ms / 1000 * 0.9, "not pinged before the idle timeout", f"{waited:.2f} s")
+    ok(f"both idle clients pinged after {waited:.1f} s (idle timeout {idle_ms} ms)")
+    answering.send_frame(10, payload)  # the pong
+    silent.expect_close(1001, "a client that does not answer the ping")
+    closed_after = time.monotonic() - started
+    check(closed_after < idle_ms / 1000 + 20, "closed within the pong timeout", f"{closed_after:.1f} s")
+    answering.send_frame(1, b"still here")
+    opcode, payload = answering.read_frame()
+    while opcode == 9:  # pinged again meanwhile: answer and read on
+        answering.send_frame(10, payload)
+        opcode, payload = answering.read_frame()
+    check((opcode, payload) == (1, b"still here"), "the client that answered is still served")
+    answering.close()
+    ok("the client that answered its ping is still served")
+
+
+def shutdown(host: str, port: int) -> None:
+    """POST /ws/shutdown: every open client (echo, chat) gets 1001 and its TCP connection
+    closed; new handshakes get 503; plain HTTP is still served. (Last: the endpoints stay shut
+    for the rest of the boot.)"""
+    clients = [RawSocket(host, port, path) for path in ("/ws/echo", "/ws/chat", "/ws/chat")]
+    for c in clients:
+        check(c.status_line.startswith("HTTP/1.1 101"), "handshake", c.status_line)
+    request = urllib.request.Request(f"http://{host}:{port}/ws/shutdown", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
+        answer = json.load(r)
+    check(answer["closing"] >= 3 and answer["still_open"] == 0, "every connection closed in time", str(answer))
+    for c in clients:
+        c.expect_close(1001, "shutdown")
+    late = RawSocket(host, port)
+    check(late.status_line.startswith("HTTP/1.1 503"), "a handshake after the shutdown", late.status_line)
+    late.close()
+    check("websocket" in status(host, port), "plain HTTP still served")
+    ok(f"shutdown: {answer['closing']} clients closed with 1001, new ones refused with 503")
+
+
 def slow_consumer(host: str, port: int, messages: int = 3000) -> None:
     """A chat participant that never reads while another publishes: its queue fills and it
     loses messages (counted as dropped), and the reading participant gets every one, in order."""
@@ -418,7 +464,7 @@ def many(host: str, port: int, count: int, rounds: int = 3) -> None:
         previous = heap
 
 
-SCENARIOS = ["python", "node", "browser", "bad_input", "slow_consumer", "conformance", "many"]
+SCENARIOS = ["python", "node", "browser", "bad_input", "idle", "shutdown", "slow_consumer", "conformance", "many"]
 
 
 def main() -> int:
@@ -429,6 +475,7 @@ def main() -> int:
     p.add_argument("--report", help="conformance: where the JSON report goes (text beside it)")
     p.add_argument("--scale", type=float, default=1.0, help="conformance: fraction of the long cases' messages")
     p.add_argument("--connections", type=int, default=5000, help="many: how many")
+    p.add_argument("--idle-ms", type=int, default=2000, help="idle: the guest's ws.idle_timeout_ms")
     args = p.parse_args()
     for name in args.scenario:
         if name == "python":
@@ -439,6 +486,10 @@ def main() -> int:
             browser(args.host, args.port)
         elif name == "bad_input":
             bad_input(args.host, args.port)
+        elif name == "idle":
+            idle(args.host, args.port, args.idle_ms)
+        elif name == "shutdown":
+            shutdown(args.host, args.port)
         elif name == "slow_consumer":
             slow_consumer(args.host, args.port)
         elif name == "conformance":
