@@ -148,6 +148,7 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     """The page at `url` fed by `transport` ("websocket": /ws/status; "polling": GET /status)."""
     origin = re.match(r"https?://[^/]+", url).group(0)
     browser.attach_page()
+    browser.events.clear()  # this page's load event and problems, not the previous page's
     navigation = browser.call("Page.navigate", {"url": url})
     if navigation.get("errorText"):
         raise CheckFailed(f"{url}: {navigation['errorText']}")
