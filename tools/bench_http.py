@@ -73,7 +73,7 @@ def log(msg: str) -> None:
 
 
 # The Linux guest's server for each app a benchmark drives (tools/linux_guest runs both).
-LINUX_SERVERS = {"http": "nginx", "redis": "redis-server"}
+LINUX_SERVERS = {"http": "nginx", "redis": "redis-server", "websocket": "ws and Boost.Beast"}
 
 
 @dataclass
@@ -97,6 +97,12 @@ class Guest:
                 + self.label[len(self.kind):])
 
     @property
+    def websocket(self) -> bool:
+        """Whether the Linux guest needs its WebSocket servers (initrd-ws.img: a bigger image
+        that needs more memory and boots slower, so only for tools/bench websocket)."""
+        return self.app == "websocket"
+
+    @property
     def ready_regex(self) -> str:
         return APPS[self.app].listening if self.kind == "coronet" else LINUX_READY
 
@@ -113,6 +119,7 @@ class Guest:
             return appliance_target(self.board, "tap", netns=netns, build_dir=self.build_dir, memory=memory,
                                     append=self.append, echo=echo, extra_args=extra)
         return linux_target(self.board, memory=memory, net="tap", netns=netns, ip=f"{GUEST_ADDRESS}/{PREFIX}",
+                            websocket=self.websocket,
                             gw=HOST_ADDRESS, append=self.append, echo=echo, extra_args=extra)
 
     def image_files(self) -> dict[str, int]:
@@ -121,7 +128,7 @@ class Guest:
             path = appliance_image(self.board, self.build_dir)
             return {str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path): path.stat().st_size}
         arch = load_board(self.board)["arch"]
-        return {str(p.relative_to(ROOT)): p.stat().st_size for p in artifacts(arch)}
+        return {str(p.relative_to(ROOT)): p.stat().st_size for p in artifacts(arch, self.websocket)}
 
     def check_built(self, rebuild_stale: bool = False, say: Callable[[str], None] = log) -> None:
         """The image is there; the Linux guest is built when missing and, with `rebuild_stale`,
@@ -133,7 +140,7 @@ class Guest:
         else:
             arch = load_board(self.board)["arch"]
             stale = stale_inputs(arch) if rebuild_stale else []
-            if not all(p.is_file() for p in artifacts(arch)) or stale:
+            if not all(p.is_file() for p in artifacts(arch, self.websocket)) or stale:
                 say(f"building the Linux guest for {arch} (tools/linux_guest/build)"
                     + (f": changed since the last build: {', '.join(stale)}" if stale else ""))
                 subprocess.run([str(ROOT / "tools" / "linux_guest" / "build"), "--arch", arch], check=True)

@@ -195,7 +195,42 @@ def redis(doc: dict, png: Path) -> None:
     fig.savefig(png, dpi=120)
 
 
-CHARTS = {"http": http, "connections": connections, "redis": redis}
+def websocket(doc: dict, png: Path) -> None:
+    """tools/bench websocket: per row of the matrix, each server's figure as a multiple of the
+    best Linux-guest server's (echoes/s, rounds/s, connections alive), with the raw numbers on
+    the bars."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary, cfg, ctx = doc["summary"], doc["config"], doc["context"]
+    servers = [n for n in ("coronet", "ws", "beast") if n in summary]
+    rows = [m[0] for m in cfg["matrix"]]
+    colors = {"coronet": "#2a7ab0", "ws": "#b0b0b0", "beast": "#707070"}
+    width = 0.8 / max(1, len(servers))
+    fig, axis = plt.subplots(figsize=(2.0 * len(rows) + 2, 5))
+    for i, key in enumerate(rows):
+        linux = [summary[n]["rows"].get(key, {}).get("median") for n in servers if n != "coronet"]
+        best = max((v for v in linux if v), default=None)
+        for j, n in enumerate(servers):
+            v = summary[n]["rows"].get(key, {}).get("median")
+            x = i + (j - (len(servers) - 1) / 2) * width
+            height = v / best if v and best else 0
+            axis.bar(x, height, width, color=colors[n], label=summary[n]["title"] if i == 0 else None)
+            axis.text(x, height, f"{v:,.0f}" if v else "failed", ha="center", va="bottom", fontsize=7,
+                      rotation=90)
+    axis.axhline(1.0, color="#444444", linewidth=0.8, linestyle=":")
+    axis.set_xticks(range(len(rows)), [r.replace(" ", "\n") for r in rows], fontsize=8)
+    axis.set_ylabel("× the best Linux-guest server (median)")
+    axis.legend(loc="upper right", fontsize=8)
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"WebSocket on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}\nws_load; echoes/s, rounds/s, connections alive", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http, "connections": connections, "redis": redis, "websocket": websocket}
 
 
 def main(argv: list[str]) -> int:

@@ -1,6 +1,10 @@
 """The Linux baseline guest (built by tools/linux_guest/build) as a QemuTarget: the same
 board.json machine and network device as Coronet, with Debian's kernel as the image, the
-initramfs as -initrd and a Linux command line carrying Coronet's ip=/gw= words."""
+initramfs as -initrd and a Linux command line carrying Coronet's ip=/gw= words.
+
+Two initramfs images: initrd.img serves HTTP (nginx :80) and Redis (redis-server :6379);
+initrd-ws.img (websocket=True) also WebSocket, /ws/echo and /ws/chat on node ws :8081 and
+beast ws :8082, at the cost of Node.js's 90 MB in RAM and seconds of boot."""
 
 from __future__ import annotations
 
@@ -27,18 +31,31 @@ CACHE = ROOT / ".cache" / "linux-guest"
 # virt.
 CONSOLE = {"x86_64": "ttyS0", "aarch64": "ttyAMA0"}
 
-# /init prints this once nginx and redis-server listen; the number is /proc/uptime.
+# /init prints this once all its servers listen (nginx :80, redis-server :6379 and, in
+# initrd-ws.img, the WebSocket baselines node ws :8081 and beast ws :8082); the number is
+# /proc/uptime.
 READY = r"linux-guest: ready in ([0-9.]+) s"
+# /init prints this (before READY, which it does not match) once nginx and redis-server
+# listen, before it starts the WebSocket servers; the number is /proc/uptime.
+HTTP_REDIS_UP = r"linux-guest: nginx :80 and redis-server :6379 listen at ([0-9.]+) s"
+# The WebSocket servers' ports (initrd-ws.img); each serves /ws/echo and /ws/chat.
+WS_PORTS = {"node": 8081, "beast": 8082}
 
 # `quiet`: kernel messages cost serial exits under TCG and are not what is measured.
 # panic=-1 reboots at once on a panic, and the boards' -no-reboot turns that into QEMU
 # exiting, as Coronet's panic does.
 BASE_CMDLINE = "quiet panic=-1"
+# For initrd-ws.img: its 110 MB (unpacked) would otherwise go into a tmpfs capped at half the
+# RAM, and unpacking fails ("Initramfs unpacking failed: write error", no nginx) at -m 256M
+# although the files fit; ramfs has no cap, so the smallest -m that serves is what the guest
+# needs. initrd.img keeps the kernel's default (tmpfs), as it was measured.
+WEBSOCKET_CMDLINE = "rootfstype=ramfs"
 
 
-def artifacts(arch: str) -> tuple[Path, Path]:
-    """(vmlinuz, initrd.img) of `arch` (x86_64 or aarch64), built or not."""
-    return CACHE / arch / "vmlinuz", CACHE / arch / "initrd.img"
+def artifacts(arch: str, websocket: bool = False) -> tuple[Path, Path]:
+    """(vmlinuz, initramfs) of `arch` (x86_64 or aarch64), built or not: initrd.img (nginx,
+    redis-server), or with websocket=True initrd-ws.img (and the WebSocket servers)."""
+    return CACHE / arch / "vmlinuz", CACHE / arch / ("initrd-ws.img" if websocket else "initrd.img")
 
 
 def manifest_path(arch: str) -> Path:
@@ -46,7 +63,7 @@ def manifest_path(arch: str) -> Path:
 
 
 # What tools/linux_guest/build packs into the initramfs from this folder (and the build itself).
-INPUTS = ("build", "init", "nginx.conf", "redis.conf", "udhcpc.script")
+INPUTS = ("build", "init", "nginx.conf", "redis.conf", "udhcpc.script", "ws_server.js", "beast_ws_server.cpp")
 
 
 def stale_inputs(arch: str) -> list[str]:
@@ -54,7 +71,7 @@ def stale_inputs(arch: str) -> list[str]:
     when it has not been). The build rewrites manifest.json every time, but the initrd only
     when its contents change, so the manifest's time is the build's."""
     manifest = manifest_path(arch)
-    if not manifest.is_file() or not all(p.is_file() for p in artifacts(arch)):
+    if not manifest.is_file() or not all(p.is_file() for p in (*artifacts(arch), *artifacts(arch, True))):
         return list(INPUTS)
     built = manifest.stat().st_mtime
     return [name for name in INPUTS if (HERE / name).is_file() and (HERE / name).stat().st_mtime > built]
@@ -151,12 +168,14 @@ def linux_target(
     hostfwd: Sequence[tuple[int, int]] = (),
     extra_args: Sequence[str] = (),
     echo: Optional[Callable[[str], None]] = None,
+    websocket: bool = False,
 ) -> QemuTarget:
     """A QemuTarget that boots the Linux guest on `board_name`; arguments as QemuTarget's,
-    plus ip/gw (static address as on Coronet's command line) and `append` (more command
-    line). TargetError if the guest has not been built (tools/linux_guest/build)."""
+    plus ip/gw (static address as on Coronet's command line), `append` (more command line)
+    and `websocket` (True: initrd-ws.img, with the WebSocket servers on WS_PORTS). TargetError
+    if the guest has not been built (tools/linux_guest/build)."""
     board = load_board(board_name)
-    vmlinuz, initrd = artifacts(board["arch"])
+    vmlinuz, initrd = artifacts(board["arch"], websocket)
     for path in (vmlinuz, initrd):
         if not path.is_file():
             raise TargetError(f"Linux guest not built: {path} missing "
@@ -165,7 +184,8 @@ def linux_target(
         board_name,
         str(vmlinuz),  # a path: QemuTarget uses it as is
         memory=memory,
-        cmdline=kernel_cmdline(board["arch"], ip, gw, " ".join(filter(None, [board_cmdline(board), append]))),
+        cmdline=kernel_cmdline(board["arch"], ip, gw, " ".join(filter(None, [
+            board_cmdline(board), WEBSOCKET_CMDLINE if websocket else "", append]))),
         net=net,
         hostfwd=hostfwd,
         extra_args=["-initrd", str(initrd)] + board_qemu_args(board) + list(extra_args),
