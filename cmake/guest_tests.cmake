@@ -202,7 +202,7 @@ foreach(file IN LISTS _board_files)
   # runner.
   set(WS_TEST ${NET_TEST} --board ${board} --client websocket --net tap)
   add_test(NAME ${board}.websocket_clients COMMAND ${WS_TEST} --scenario "python node")
-  add_test(NAME ${board}.websocket_browser COMMAND ${WS_TEST} --scenario browser)
+  add_test(NAME ${board}.websocket_browser COMMAND ${WS_TEST} --scenario "browser --largest 1048576")
   add_test(NAME ${board}.websocket_bad_input COMMAND ${WS_TEST} --scenario "bad_input slow_consumer shutdown")
   # ws.idle_timeout_ms=2000: idle clients are pinged; the one that never answers is closed (1001).
   add_test(NAME ${board}.websocket_idle COMMAND ${WS_TEST} --append "ws.idle_timeout_ms=2000"

@@ -197,7 +197,7 @@ def node_library(host: str, port: int) -> None:
     check(r.returncode == 0, "the ws (Node) scenario", f"exit {r.returncode}")
 
 
-def browser(host: str, port: int) -> None:
+def browser(host: str, port: int, largest: int) -> None:
     """Headless Chromium's own WebSocket: the bundle's wstest.html (echo matrix with the
     browser's permessage-deflate and a subprotocol, the chat room), then the dashboard fed by
     /ws/status."""
@@ -219,7 +219,7 @@ def browser(host: str, port: int) -> None:
                         raise AssertionError(f"{expression}: still {value!r} after {timeout:g} s")
                     page.pump(0.5)
 
-            page.call("Page.navigate", {"url": f"{origin}/wstest.html"})
+            page.call("Page.navigate", {"url": f"{origin}/wstest.html?largest={largest}"})
             state = wait_for("document.body ? document.body.dataset.state : 'loading'",
                              lambda v: v in ("passed", "failed"), 600)
             print(page.evaluate("document.getElementById('results').textContent"), end="", flush=True)
@@ -486,6 +486,8 @@ def main() -> int:
     p.add_argument("--scale", type=float, default=1.0, help="conformance: fraction of the long cases' messages")
     p.add_argument("--connections", type=int, default=5000, help="many: how many")
     p.add_argument("--idle-ms", type=int, default=2000, help="idle: the guest's ws.idle_timeout_ms")
+    p.add_argument("--largest", type=int, default=16 << 20,
+                   help="browser: the largest echo payload (16 MiB is slow in Chromium under a loaded host)")
     args = p.parse_args()
     for name in args.scenario:
         if name == "python":
@@ -493,7 +495,7 @@ def main() -> int:
         elif name == "node":
             node_library(args.host, args.port)
         elif name == "browser":
-            browser(args.host, args.port)
+            browser(args.host, args.port, args.largest)
         elif name == "bad_input":
             bad_input(args.host, args.port)
         elif name == "idle":
