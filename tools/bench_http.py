@@ -32,7 +32,6 @@ import os
 import platform
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -636,12 +635,7 @@ def main(argv: list[str]) -> int:
         "failures": {g.label: g.samples["failures"] for g in guests},
         "samples": {g.label: g.samples["boots"] for g in guests},
     }
-    png = Path(args.png)
-    if publish("http", doc, Path(args.json), png, print_report, log) and args.update_readme_assets:
-        dest = ROOT / "docs" / "bench" / "http.png"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(png, dest)
-        print(f"chart copied to {dest.relative_to(ROOT)}")
+    publish("http", doc, Path(args.json), Path(args.png), print_report, log, args.update_readme_assets)
     failed = interrupted or any(doc["failures"].values()) or any(
         s[k]["failed"] for s in doc["summary"].values() for k, _, _, _ in METRICS)
     return 1 if failed else 0

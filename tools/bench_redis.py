@@ -50,7 +50,6 @@ import argparse
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -62,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_http import (  # noqa: E402
     Boot, Guest, add_guest_options, add_output_options, finish_guest_options, fmt_s, guests_ready,
     linux_versions, machine_context, memory_search)
-from harness import ROOT, build_path  # noqa: E402
+from harness import build_path  # noqa: E402
 from harness.appliance import APPS  # noqa: E402
 from harness.chart import publish  # noqa: E402
 from harness.loadgen import run_redis_benchmark  # noqa: E402
@@ -609,12 +608,7 @@ def main(argv: list[str]) -> int:
         "failures": {g.label: g.samples["failures"] for g in guests},
         "samples": {g.label: g.samples["boots"] for g in guests},
     }
-    png = Path(args.png)
-    if publish("redis", doc, Path(args.json), png, print_report, log) and args.update_readme_assets:
-        dest = ROOT / "docs" / "bench" / "redis.png"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(png, dest)
-        print(f"chart copied to {dest.relative_to(ROOT)}")
+    publish("redis", doc, Path(args.json), Path(args.png), print_report, log, args.update_readme_assets)
     return 1 if failed(doc) else 0
 
 

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import threading
@@ -47,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_http import (  # noqa: E402
     Boot, Guest, add_guest_options, add_output_options, finish_guest_options, guests_ready, linux_versions,
     machine_context)
-from harness import ROOT, build_path  # noqa: E402
+from harness import build_path  # noqa: E402
 from harness.chart import publish  # noqa: E402
 from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402
 from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
@@ -332,12 +331,7 @@ def main(argv: list[str]) -> int:
         "failures": {g.label: g.samples["failures"] for g in guests},
         "samples": {g.label: g.samples["boots"] for g in guests},
     }
-    png = Path(args.png)
-    if publish("websocket", doc, Path(args.json), png, print_report, log) and args.update_readme_assets:
-        dest = ROOT / "docs" / "bench" / "websocket.png"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(png, dest)
-        print(f"chart copied to {dest.relative_to(ROOT)}")
+    publish("websocket", doc, Path(args.json), Path(args.png), print_report, log, args.update_readme_assets)
     return 1 if interrupted or any(doc["failures"].values()) else 0
 
 

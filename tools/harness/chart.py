@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
 
-from . import module_command
+from . import ROOT, module_command
 
 CHART_PYTHON = "/usr/bin/python3"  # Debian's, with python3-matplotlib
 
@@ -29,9 +30,10 @@ def render(kind: str, json_path: Path, png: Path) -> tuple[bool, str]:
 
 
 def publish(kind: str, doc: dict, json_path: Path, png: Path, print_report: Callable[[dict], None],
-            say: Callable[[str], None]) -> bool:
+            say: Callable[[str], None], readme_asset: bool = False) -> bool:
     """A benchmark's results out: `doc` written to `json_path`, its report printed, chart `kind`
-    drawn into `png` (or why not said), both paths printed. Whether the chart was drawn."""
+    drawn into `png` (or why not said), both paths printed; with `readme_asset` the chart is
+    also copied to docs/bench/<kind>.png, which the README shows. Whether the chart was drawn."""
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(doc, indent=2) + "\n")
     print_report(doc)
@@ -42,6 +44,11 @@ def publish(kind: str, doc: dict, json_path: Path, png: Path, print_report: Call
     else:
         say(f"chart skipped: {why_not}")
     print(f"results: {json_path}")
+    if drawn and readme_asset:
+        dest = ROOT / "docs" / "bench" / f"{kind}.png"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, dest)
+        print(f"chart copied to {dest.relative_to(ROOT)}")
     return drawn
 
 
