@@ -19,6 +19,7 @@ const char* error_name(Error e) {
     case Error::Closed: return "closed";
     case Error::Reset: return "reset";
     case Error::Refused: return "refused";
+    case Error::Unreachable: return "unreachable";
     case Error::LimitReached: return "limit reached";
     case Error::Malformed: return "malformed";
     }

@@ -20,6 +20,7 @@ enum class Error : int {
     Closed,
     Reset,
     Refused,
+    Unreachable,
     LimitReached,
     Malformed,
 };

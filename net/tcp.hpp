@@ -28,8 +28,29 @@ inline constexpr size_t kAcceptBacklog = 128;       // accepted, not yet taken b
 // first, then those in the middle of a request's head, oldest first in each.
 enum class Reclaim : uint8_t { Never, Idle, Partial };
 
+// Outbound connections so far (net/tcp_connect.cpp), for /status.
+struct ConnectStats {
+    uint64_t attempts;
+    uint64_t established;
+    uint64_t refused;           // the peer answered with a reset
+    uint64_t unreachable;       // no route, or no neighbour answered for the address
+    uint64_t timed_out;         // the deadline passed with the handshake unfinished
+    uint64_t failed;            // anything else: memory, no local port
+    uint64_t time_wait_reuses;  // local ports taken back from TIME-WAIT for a new connection
+};
+ConnectStats connect_stats();
+
 class TcpStream {
 public:
+    // Opens a connection to `to` (IPv4 or IPv6) from an ephemeral local port. Errors:
+    // Refused (reset by the peer: nothing listens there), Unreachable (no route, or no
+    // neighbour answered for the next hop within kNeighbourTimeout), Timeout (the deadline
+    // passed with the handshake unfinished: a silent peer or a filter dropping it),
+    // OutOfMemory. When every ephemeral port is held, the oldest client connection in
+    // TIME-WAIT gives its port up (as Linux's tcp_tw_reuse does for a later sequence number).
+    static Result<TcpStream> connect(const Endpoint& to,
+                                     sched::Deadline deadline = sched::kForever);
+
     TcpStream() = default;
     explicit TcpStream(TcpConnection* connection) : m_connection(connection) {}
     TcpStream(TcpStream&& other) : m_connection(other.m_connection) {

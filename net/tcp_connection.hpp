@@ -21,6 +21,7 @@ struct TcpConnection {
     pbuf* received = nullptr;   // unread data, a pbuf chain
     size_t offset = 0;          // bytes of `received` already read
     bool peer_closed = false;   // FIN received
+    bool connecting = false;    // TcpStream::connect() waits for the handshake
     bool app_closed = false;    // the TcpStream is gone
     Error error = Error::None;  // Reset, Closed (aborted), ...
     sched::WaitQueue readers;

@@ -27,7 +27,7 @@ inline Error error_from_lwip(err_t err) {
     case ERR_VAL:
     case ERR_ARG: return Error::InvalidArgument;
     case ERR_RTE:  // no route, or no interface up to send on: nothing here can reach there
-    case ERR_IF: return Error::Unsupported;
+    case ERR_IF: return Error::Unreachable;
     default: return Error::Closed;
     }
 }

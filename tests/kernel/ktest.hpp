@@ -3,6 +3,10 @@
 
 #include <cstdio>
 
+namespace coronet {
+struct BootInfo;
+}
+
 namespace coronet::ktest {
 
 using TestFunction = void (*)();
@@ -21,6 +25,11 @@ struct Registration {
 
 void record_failure(const char* expression, const char* file, int line);
 int failures();
+// Prints the verdict of the test running now and ends the machine with it (0 pass, 1 fail):
+// for tests whose body runs in a coroutine beside others that never end (net_fixture.hpp).
+[[noreturn]] void conclude();
+// What the machine booted with (for tests that bring up devices).
+const BootInfo& boot_info();
 
 }  // namespace coronet::ktest
 

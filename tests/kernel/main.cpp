@@ -2,6 +2,7 @@
 // when `test=all`), prints a verdict and exits 0 (pass) or 1 (fail).
 #include <cstring>
 
+#include "arch/cpu.hpp"
 #include "kernel/app.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/log.hpp"
@@ -10,7 +11,15 @@
 namespace coronet::ktest {
 namespace {
 Test* g_tests = nullptr;
+Test* g_running = nullptr;
+const BootInfo* g_boot_info = nullptr;
 int g_failures = 0;
+
+int verdict() {
+    printf("ktest: %s %s (%d failed checks)\n", g_running->name, g_failures ? "FAILED" : "PASSED",
+           g_failures);
+    return g_failures ? 1 : 0;
+}
 }  // namespace
 
 Registration::Registration(Test& test) {
@@ -25,12 +34,17 @@ void record_failure(const char* expression, const char* file, int line) {
 
 int failures() { return g_failures; }
 
+void conclude() { arch::exit(verdict()); }
+
+const BootInfo& boot_info() { return *g_boot_info; }
+
 }  // namespace coronet::ktest
 
 namespace coronet {
 
-int app_main(const BootInfo&) {
+int app_main(const BootInfo& info) {
     using namespace ktest;
+    g_boot_info = &info;
     auto wanted = boot_config().get_or("test", "");
     if (wanted.empty()) {
         printf("ktest: no test= on the command line; tests:\n");
@@ -40,10 +54,9 @@ int app_main(const BootInfo&) {
     for (Test* t = g_tests; t; t = t->next) {
         if (wanted != t->name) continue;
         printf("ktest: running %s (%s)\n", t->name, t->description);
+        g_running = t;
         t->function();
-        printf("ktest: %s %s (%d failed checks)\n", t->name, g_failures ? "FAILED" : "PASSED",
-               g_failures);
-        return g_failures ? 1 : 0;
+        return verdict();
     }
     printf("ktest: unknown test '%.*s'\n", static_cast<int>(wanted.size()), wanted.data());
     return 1;

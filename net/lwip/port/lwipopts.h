@@ -45,6 +45,12 @@
 /* Every lwIP entry point checks it is not called from an interrupt handler. */
 #define LWIP_ASSERT_CORE_LOCKED() coronet_lwip_assert_context()
 
+/* Ephemeral ports for outbound connections (lwIP's default range, named for net/tcp_connect.cpp). */
+#define TCP_LOCAL_PORT_RANGE_START 0xC000
+#define TCP_LOCAL_PORT_RANGE_END 0xFFFF
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) \
+    ((u16_t)(((port) & (u16_t)~TCP_LOCAL_PORT_RANGE_START) + TCP_LOCAL_PORT_RANGE_START))
+
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 2

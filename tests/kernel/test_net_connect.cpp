@@ -1,0 +1,152 @@
+// TcpStream::connect against the host side of the test's tap (tools/client_test.py starts the
+// servers): a port nothing listens on, an address nobody answers ARP for, a filter dropping
+// SYNs, and a thousand connections open at once to an echo server, each carrying data.
+#include <cstdio>
+#include <cstring>
+
+#include "kernel/boot_config.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "kernel/sched/wait_queue.hpp"
+#include "lib/time_units.hpp"
+#include "lwip/opt.h"
+#include "net/tcp.hpp"
+#include "tests/kernel/ktest.hpp"
+#include "tests/kernel/net_fixture.hpp"
+
+namespace coronet {
+namespace {
+
+using net::TcpStream;
+
+constexpr size_t kEphemeralPorts = TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START;
+
+// One failed connect: the error it must give and how long it may take (loose bounds: this is
+// about which error comes when, not speed).
+void expect_failure(const char* what, const net::Endpoint& to, uint64_t timeout_ns, Error wanted,
+                    uint64_t at_least_ns, uint64_t at_most_ns) {
+    uint64_t start = sched::now();
+    auto stream = TcpStream::connect(to, start + timeout_ns);
+    uint64_t took = sched::now() - start;
+    printf("ktest: %s: %s after %llu ms\n", what, stream ? "connected" : error_name(stream.error()),
+           static_cast<unsigned long long>(took / kMillisecond));
+    KCHECK(!stream && stream.error() == wanted);
+    KCHECK(took >= at_least_ns && took <= at_most_ns);
+}
+
+struct Crowd {
+    net::Endpoint to;
+    size_t open = 0;      // connected and echoed
+    size_t finished = 0;  // coroutines done, whatever happened
+    size_t failures = 0;
+    sched::Event all_open;
+    sched::Event all_finished;
+    size_t size = 0;
+    sched::Deadline deadline = 0;
+};
+
+void member(Crowd& crowd, size_t index) {
+    char line[32], echoed[32];
+    int length = snprintf(line, sizeof line, "hello %zu\n", index);
+    bool ok = false;
+    if (auto stream = TcpStream::connect(crowd.to, crowd.deadline)) {
+        ok = stream->write_all(line, length, crowd.deadline).ok();
+        size_t got = 0;
+        while (ok && got < size_t(length)) {
+            auto n = stream->read(echoed + got, length - got, crowd.deadline);
+            ok = n && *n > 0;
+            if (ok) got += *n;
+        }
+        ok = ok && memcmp(line, echoed, length) == 0;
+        if (ok && ++crowd.open == crowd.size) crowd.all_open.set();
+        // Held until every member is open: they are all connected at once.
+        if (ok) ok = crowd.all_open.wait(crowd.deadline).ok();
+    } else if (crowd.failures < 5) {
+        printf("ktest: connection %zu: %s\n", index, error_name(stream.error()));
+    }
+    if (!ok) ++crowd.failures;
+    if (++crowd.finished == crowd.size) crowd.all_finished.set();
+}
+
+void crowd_of(const net::Endpoint& to, size_t count) {
+    Crowd crowd;
+    crowd.to = to;
+    crowd.size = count;
+    crowd.deadline = sched::now() + 120 * kSecond;
+    uint64_t start = sched::now();
+    for (size_t i = 0; i < count; ++i) {
+        auto spawned =
+            sched::spawn([&crowd, i] { member(crowd, i); },
+                         {.name = "connector", .stack_size = 16 * 1024, .detached = true});
+        KCHECK(spawned.ok());
+        if (!spawned) return;
+    }
+    KCHECK(crowd.all_finished.wait(crowd.deadline + kSecond).ok());
+    printf("ktest: %zu connections: %zu open at once, %zu failed, %llu ms\n", count, crowd.open,
+           crowd.failures, static_cast<unsigned long long>((sched::now() - start) / kMillisecond));
+    KCHECK(crowd.open == count && crowd.failures == 0);
+    net::ConnectStats stats = net::connect_stats();
+    printf("ktest: connect stats: %llu attempts, %llu established\n",
+           static_cast<unsigned long long>(stats.attempts),
+           static_cast<unsigned long long>(stats.established));
+}
+
+// More connections one after another than there are ephemeral ports, each closed by us first
+// (so each leaves a TIME-WAIT behind, holding its port for two minutes): ports must be taken
+// back from TIME-WAIT for the later ones. Eight run side by side.
+void short_connections(const net::Endpoint& to, size_t count) {
+    constexpr size_t kLanes = 8;
+    size_t next = 0, done = 0, failures = 0;
+    sched::Event finished;
+    uint64_t start = sched::now();
+    sched::Deadline deadline = start + 600 * kSecond;
+    uint64_t reuses_before = net::connect_stats().time_wait_reuses;
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+        auto spawned = sched::spawn(
+            [&] {
+                while (next < count) {
+                    ++next;
+                    char byte = 'x';
+                    auto stream = TcpStream::connect(to, deadline);
+                    bool ok = stream && stream->write_all(&byte, 1, deadline) &&
+                              stream->read(&byte, 1, deadline).value_or(0) == 1;
+                    if (!ok && failures++ < 5)
+                        printf("ktest: short connection %zu: %s\n", next,
+                               stream ? "no echo" : error_name(stream.error()));
+                }
+                if (++done == kLanes) finished.set();
+            },
+            {.name = "short-lane", .stack_size = 16 * 1024, .detached = true});
+        KCHECK(spawned.ok());
+        if (!spawned) return;
+    }
+    KCHECK(finished.wait(deadline + kSecond).ok());
+    uint64_t reuses = net::connect_stats().time_wait_reuses - reuses_before;
+    printf(
+        "ktest: %zu short connections: %zu failed, %llu ports taken back from TIME-WAIT, %llu ms\n",
+        count, failures, static_cast<unsigned long long>(reuses),
+        static_cast<unsigned long long>((sched::now() - start) / kMillisecond));
+    KCHECK(failures == 0);
+    if (count > kEphemeralPorts) KCHECK(reuses > 0);
+}
+
+void connect_body() {
+    const BootConfig& config = boot_config();
+    expect_failure("refused", ktest::endpoint_option("connect.refused"), 5 * kSecond,
+                   Error::Refused, 0, 2 * kSecond);
+    expect_failure("unreachable", ktest::endpoint_option("connect.unreachable"), 20 * kSecond,
+                   Error::Unreachable, 2 * kSecond, 10 * kSecond);
+    expect_failure("blackhole", ktest::endpoint_option("connect.blackhole"), kSecond,
+                   Error::Timeout, kSecond, 3 * kSecond);
+    size_t count = config.get_number("connect.count").value_or(1000);
+    crowd_of(ktest::endpoint_option("connect.echo"), count);
+    if (size_t short_count = config.get_number("connect.short").value_or(0))
+        short_connections(ktest::endpoint_option("connect.echo"), short_count);
+    if (config.has("connect.echo6")) crowd_of(ktest::endpoint_option("connect.echo6"), 10);
+}
+
+}  // namespace
+}  // namespace coronet
+
+KTEST(net_connect, "outbound TCP: refused, unreachable, timed out, and many at once") {
+    coronet::ktest::run_with_network(coronet::connect_body);
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""In-guest client test for CTest: creates a network namespace with a tap, starts the servers
+the test talks to on the host side of it (harness.upstreams), boots the kernel-tests image on
+the tap with `test=NAME` and the servers' addresses as boot options, and passes when the guest
+exits 0 without a panic. Tests: net_connect (outbound TCP)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import verdict  # noqa: E402
+from harness.netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace  # noqa: E402
+from harness.upstreams import UpstreamError, Upstreams  # noqa: E402
+from target import QemuTarget, TargetError, TargetTimeout, describe_exit  # noqa: E402
+
+ECHO_PORT = 7007
+BLACKHOLE_PORT = 81
+NOBODY = "10.77.0.99"  # on the tap's subnet; nothing answers ARP for it
+
+
+HOST_LINK_LOCAL = "fe80::1"  # given to the tap (its own appears only once QEMU opens it)
+
+
+def add_host_link_local(netns: str) -> str:
+    """A fixed IPv6 link-local address on the host side of the tap, known before boot."""
+    subprocess.run(["ip", "-n", netns, "addr", "add", f"{HOST_LINK_LOCAL}/64", "dev", TAP, "nodad"],
+                   check=True)
+    return HOST_LINK_LOCAL
+
+
+def net_connect(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
+    upstreams.echo(ECHO_PORT)
+    upstreams.blackhole(BLACKHOLE_PORT)
+    options = [f"connect.refused={HOST_ADDRESS}:9",
+               f"connect.unreachable={NOBODY}:80",
+               f"connect.blackhole={HOST_ADDRESS}:{BLACKHOLE_PORT}",
+               f"connect.echo={HOST_ADDRESS}:{ECHO_PORT}",
+               f"connect.count={args.count}",
+               f"connect.short={args.short}"]
+    if args.ipv6:
+        options.append(f"connect.echo6=[{add_host_link_local(ns.name)}]:{ECHO_PORT}")
+    return options
+
+
+TESTS = {"net_connect": net_connect}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--board", required=True)
+    p.add_argument("--test", required=True, choices=sorted(TESTS))
+    p.add_argument("--build-dir", default=None)
+    p.add_argument("--memory", default="256M")
+    p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--count", type=int, default=1000, help="connections at once (net_connect)")
+    p.add_argument("--short", type=int, default=0,
+                   help="short connections one after another, the guest closing first (net_connect)")
+    p.add_argument("--ipv6", action="store_true", help="also over IPv6 link-local addresses")
+    p.add_argument("--append", default="", help="more kernel command line")
+    args = p.parse_args()
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+
+    what = f"{args.board} {args.test}"
+    echo = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="coronet-client-") as workdir, \
+            Namespace(f"coronet-{os.getpid()}", ipv6=args.ipv6) as ns, \
+            Upstreams(ns.name, Path(workdir)) as upstreams:
+        try:
+            options = TESTS[args.test](ns, upstreams, args)
+            cmdline = " ".join([f"test={args.test}", f"ip={GUEST_ADDRESS}/{PREFIX}",
+                                f"gw={HOST_ADDRESS}", *options, args.append]).strip()
+            target = QemuTarget(args.board, "kernel-tests", build_dir=args.build_dir,
+                                memory=args.memory, cmdline=cmdline, net="tap", netns=ns.name,
+                                echo=echo)
+            with target:
+                target.boot()
+                try:
+                    status = target.wait(args.timeout)
+                except TargetTimeout:
+                    target.kill()
+                    return verdict(what, [f"no verdict after {args.timeout:g} s"])
+            if status != 0:
+                problems.append(f"guest exit {describe_exit(status)}")
+            if "PANIC" in target.console.text():
+                problems.append("the guest panicked")
+        except (TargetError, UpstreamError, subprocess.CalledProcessError) as e:
+            problems.append(str(e))
+    return verdict(what, problems)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(1)

@@ -1,0 +1,84 @@
+"""Servers on the host side of the tap, inside the test's network namespace, for the guest's
+outbound connections to reach: an echo server, a filter that drops SYNs to a port (a
+blackhole), and (for the client and proxy tests) Debian's nginx, redis-server, dnsmasq and
+chrony. Every process is stopped, and its log kept, when the block ends; nothing listens
+outside the namespace."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import module_command
+from .netns import netns_prefix
+
+
+class UpstreamError(RuntimeError):
+    pass
+
+
+class Upstreams:
+    """Use as a context manager inside an entered Namespace: `with Upstreams(ns.name, dir)`."""
+
+    def __init__(self, netns: str, workdir: Path):
+        self.netns = netns
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._processes: list[tuple[str, subprocess.Popen]] = []
+
+    def __enter__(self) -> "Upstreams":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _, process in reversed(self._processes):
+            if process.poll() is None:
+                process.terminate()
+        for name, process in self._processes:
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def start(self, name: str, argv: Sequence[str], ready: Optional[str] = None,
+              port: Optional[int] = None, timeout: float = 15) -> subprocess.Popen:
+        """Start `argv` in the namespace, its output in <workdir>/<name>.log; wait until it
+        prints a line containing `ready`, or until TCP `port` listens."""
+        log = open(self.workdir / f"{name}.log", "w+")
+        process = subprocess.Popen(netns_prefix(self.netns) + list(argv), stdout=log,
+                                   stderr=subprocess.STDOUT, text=True)
+        self._processes.append((name, process))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise UpstreamError(f"{name} exited with {process.returncode}: {self.log(name)}")
+            if ready and ready in self.log(name):
+                return process
+            if port and self._listening(port):
+                return process
+            time.sleep(0.05)
+        raise UpstreamError(f"{name} not ready after {timeout:g} s: {self.log(name)}")
+
+    def log(self, name: str) -> str:
+        return (self.workdir / f"{name}.log").read_text(errors="replace")
+
+    def _listening(self, port: int) -> bool:
+        out = subprocess.run(netns_prefix(self.netns) + ["ss", "-Htln", f"sport = :{port}"],
+                             capture_output=True, text=True).stdout
+        return bool(out.strip())
+
+    def echo(self, port: int) -> None:
+        """harness.tcp_echo_server on every address, IPv4 and IPv6."""
+        self.start(f"echo-{port}", module_command("harness.tcp_echo_server", "--port", str(port)),
+                   ready="ready")
+
+    def blackhole(self, port: int) -> None:
+        """SYNs to `port` are dropped without an answer (nftables), so a connection there
+        neither succeeds nor is refused."""
+        rules = ("table inet coronet_blackhole {\n"
+                 " chain input { type filter hook input priority 0;"
+                 f" tcp dport {port} drop; }}\n}}\n")
+        subprocess.run(netns_prefix(self.netns) + ["nft", "-f", "-"], input=rules, text=True,
+                       check=True)
