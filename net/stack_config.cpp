@@ -4,6 +4,7 @@
 #include "drivers/virtio/mmio_cmdline.hpp"
 #include "kernel/log.hpp"
 #include "net/ip_address.hpp"
+#include "net/resolver.hpp"
 
 namespace coronet::net {
 namespace {
@@ -38,10 +39,47 @@ void read_ipv4(const BootConfig& config, StackOptions& options) {
         ip4_addr_set_zero(&ipv4.gateway);
         LOG_ERROR("net: bad gw=%.*s; no gateway", static_cast<int>(gw->size()), gw->data());
     }
-    if (auto server = config.get("dns")) {
-        options.has_dns = parse_ipv4(*server, options.dns);
-        if (!options.has_dns)
-            LOG_ERROR("net: bad dns=%.*s", static_cast<int>(server->size()), server->data());
+}
+
+// dns=ADDRESS[,ADDRESS...]: IPv4 or IPv6 servers, asked in order.
+void read_dns_servers(const BootConfig& config, StackOptions& options) {
+    auto list = config.get("dns");
+    if (!list) return;
+    std::string_view rest = *list;
+    while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (options.dns_server_count == kMaxDnsServers) {
+            LOG_WARN("net: dns= lists more than %zu servers; the rest are ignored", kMaxDnsServers);
+            return;
+        }
+        if (!parse_ip(item, options.dns_servers[options.dns_server_count]))
+            LOG_ERROR("net: bad dns server %.*s", static_cast<int>(item.size()), item.data());
+        else ++options.dns_server_count;
+    }
+}
+
+// host=NAME=ADDRESS (repeatable): names the resolver answers itself, as /etc/hosts does.
+void read_static_hosts(const BootConfig& config, StackOptions& options) {
+    for (size_t i = 0;; ++i) {
+        auto entry = config.get_nth("host", i);
+        if (!entry) return;
+        if (options.host_count == kMaxStaticHosts) {
+            LOG_WARN("net: more than %zu host= entries; the rest are ignored", kMaxStaticHosts);
+            return;
+        }
+        size_t equals = entry->find('=');
+        StaticHost& host = options.hosts[options.host_count];
+        host.name = entry->substr(0, equals);
+        if (equals == std::string_view::npos || host.name.empty() ||
+            host.name.size() > kMaxHostNameLength ||
+            !parse_ip(entry->substr(equals + 1), host.address)) {
+            LOG_ERROR("net: bad host=%.*s (want NAME=ADDRESS)", static_cast<int>(entry->size()),
+                      entry->data());
+            continue;
+        }
+        ++options.host_count;
     }
 }
 
@@ -50,6 +88,8 @@ void read_ipv4(const BootConfig& config, StackOptions& options) {
 StackOptions read_stack_options(const BootConfig& config) {
     StackOptions options;
     read_ipv4(config, options);
+    read_dns_servers(config, options);
+    read_static_hosts(config, options);
     options.first_interface.ipv6 = config.get_or("ipv6", "on") != "off";
 
     virtio::ProbeOptions& devices = options.devices;

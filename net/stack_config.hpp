@@ -1,6 +1,8 @@
 // The stack's boot options, read by an image's composition root (and nowhere else) into the
 // StackOptions that start_stack() takes:
-//   ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3   static IPv4 on the first interface (else DHCP)
+//   ip=10.0.2.15/24 gw=10.0.2.2                 static IPv4 on the first interface (else DHCP)
+//   dns=10.0.2.3[,fd00::53...]                 DNS servers (a DHCP lease's replace them)
+//   host=NAME=ADDRESS                           a name answered without DNS (repeatable)
 //   ipv6=off                                    no IPv6 (else link-local + SLAAC)
 //   virtio_net.rx_ring=N virtio_net.tx_ring=N   queue sizes (power of two, at most 256)
 //   virtio_net.lose_interrupts=N                test option: ignore every Nth interrupt

@@ -2,7 +2,8 @@
 """In-guest client test for CTest: creates a network namespace with a tap, starts the servers
 the test talks to on the host side of it (harness.upstreams), boots the kernel-tests image on
 the tap with `test=NAME` and the servers' addresses as boot options, and passes when the guest
-exits 0 without a panic. Tests: net_connect (outbound TCP)."""
+exits 0 without a panic. Tests: net_connect (outbound TCP), net_dns
+(the resolver against dnsmasq)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,34 @@ def net_connect(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -
     return options
 
 
-TESTS = {"net_connect": net_connect}
+SILENT = "10.77.0.3"  # a host-side address whose UDP is dropped: a DNS server that never answers
+DNS_TTL = 2
+
+
+def net_dns(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
+    upstreams.dnsmasq(HOST_ADDRESS, [f"www.coronet.test,{HOST_ADDRESS},fd77::1",
+                                     f"both.coronet.test,{HOST_ADDRESS},fd77::1",
+                                     f"brief.coronet.test,10.77.0.5,{DNS_TTL}",
+                                     f"failover.coronet.test,{HOST_ADDRESS}"])
+    upstreams.add_address(f"{SILENT}/{PREFIX}", TAP)
+    upstreams.drop_udp(SILENT, 53)
+    return [f"dns={HOST_ADDRESS}", "host=static.coronet=10.1.2.3",
+            "dns.name=www.coronet.test", f"dns.a={HOST_ADDRESS}", "dns.aaaa=fd77::1",
+            "dns.both=both.coronet.test", "dns.missing=missing.coronet.test",
+            "dns.static=static.coronet", "dns.static_address=10.1.2.3",
+            "dns.brief=brief.coronet.test", "dns.brief_address=10.77.0.5", f"dns.ttl={DNS_TTL}",
+            f"dns.silent_server={SILENT}", f"dns.live_server={HOST_ADDRESS}",
+            "dns.failover=failover.coronet.test", "dns.unanswered=unanswered.coronet.test"]
+
+
+def net_dns_after(upstreams: Upstreams) -> list[str]:
+    """The TTL seen from the server's side: two queries for the brief name, not three."""
+    asked = upstreams.queries("brief.coronet.test")
+    return [] if asked == 2 else [f"dnsmasq saw {asked} queries for brief.coronet.test, not 2"]
+
+
+TESTS = {"net_connect": net_connect, "net_dns": net_dns}
+AFTER = {"net_dns": net_dns_after}
 
 
 def main() -> int:
@@ -96,6 +124,8 @@ def main() -> int:
                 problems.append(f"guest exit {describe_exit(status)}")
             if "PANIC" in target.console.text():
                 problems.append("the guest panicked")
+            if args.test in AFTER:
+                problems += AFTER[args.test](upstreams)
         except (TargetError, UpstreamError, subprocess.CalledProcessError) as e:
             problems.append(str(e))
     return verdict(what, problems)

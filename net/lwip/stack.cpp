@@ -2,6 +2,8 @@
 // lwIP calls back into: time, randomness, assertions, the "not from an interrupt" check.
 #include "net/lwip/stack.hpp"
 
+#include <cstring>
+
 #include "arch/clock.hpp"
 #include "arch/cpu.hpp"
 #include "drivers/net_device.hpp"
@@ -81,10 +83,16 @@ void start_stack(const BootInfo& info, const StackOptions& options) {
     g_output.name = "lwip-output";
     g_output.poll = poll_output;
     sched::add_event_source(g_output);
-    if (options.has_dns) {
-        ip_addr_t server;
-        ip_addr_copy_from_ip4(server, options.dns);
-        dns_setserver(0, &server);
+    for (size_t i = 0; i < options.dns_server_count; ++i)
+        dns_setserver(static_cast<u8_t>(i), &options.dns_servers[i]);
+    for (size_t i = 0; i < options.host_count; ++i) {
+        const StaticHost& host = options.hosts[i];
+        char name[DNS_LOCAL_HOSTLIST_MAX_NAMELEN + 1];
+        if (host.name.size() >= sizeof name) continue;  // checked when read; never longer
+        std::memcpy(name, host.name.data(), host.name.size());
+        name[host.name.size()] = '\0';
+        if (dns_local_addhost(name, &host.address) != ERR_OK)
+            LOG_ERROR("net: no memory for host %s", name);
     }
     virtio::probe(info, options.devices);
     InterfaceConfig dynamic;  // DHCP, with the first interface's IPv6 choice

@@ -2,20 +2,37 @@
 // rule that lwIP runs only in reactor/coroutine context, never in an interrupt handler.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "arch/boot_info.hpp"
 #include "drivers/virtio/probe.hpp"
 #include "lwip/ip4_addr.h"
+#include "lwip/ip_addr.h"
+#include "lwip/opt.h"
 #include "net/lwip/interface.hpp"
 
 namespace coronet::net {
 
 // What the image's composition root decides for the stack (from boot options there).
+inline constexpr size_t kMaxDnsServers = DNS_MAX_SERVERS;
+inline constexpr size_t kMaxStaticHosts = 16;
+
+// A name the resolver answers without asking (host=NAME=ADDRESS); `name` stays valid forever
+// (it points into the boot command line).
+struct StaticHost {
+    std::string_view name;
+    ip_addr_t address;
+};
+
 struct StackOptions {
     InterfaceConfig first_interface;  // static IPv4 or DHCP, IPv6; other interfaces use DHCP
-    bool has_dns = false;             // a DNS server given statically (DHCP may supply others)
-    ip4_addr_t dns{};
+    // DNS servers given statically (a DHCP lease's servers replace them when it binds).
+    ip_addr_t dns_servers[kMaxDnsServers]{};
+    size_t dns_server_count = 0;
+    StaticHost hosts[kMaxStaticHosts]{};
+    size_t host_count = 0;
     virtio::ProbeOptions devices;  // what the virtio probe looks for and how it sets devices up
 };
 

@@ -82,3 +82,32 @@ class Upstreams:
                  f" tcp dport {port} drop; }}\n}}\n")
         subprocess.run(netns_prefix(self.netns) + ["nft", "-f", "-"], input=rules, text=True,
                        check=True)
+
+    def dnsmasq(self, address: str, records: Sequence[str]) -> None:
+        """Debian's dnsmasq answering on `address`:53 from `records` alone (dnsmasq
+        --host-record values: "name,ipv4,ipv6[,ttl]", 300 s when no TTL is given); every other
+        name under coronet.test is NXDOMAIN. Each query is logged (see queries())."""
+        argv = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--user=root",
+                "--pid-file=", f"--listen-address={address}", "--bind-interfaces",
+                "--local=/coronet.test/", "--local-ttl=300", "--log-queries", "--log-facility=-"]
+        argv += [f"--host-record={record}" for record in records]
+        self.start("dnsmasq", argv, ready="started")
+
+    def queries(self, name: str) -> int:
+        """How many queries for `name` dnsmasq has seen."""
+        return sum(1 for line in self.log("dnsmasq").splitlines()
+                   if "query[" in line and f"] {name} from" in line)
+
+    def add_address(self, address: str, device: str) -> None:
+        """A further host-side address on `device` (e.g. a server that will not answer)."""
+        subprocess.run(netns_prefix(self.netns) + ["ip", "addr", "add", address, "dev", device],
+                       check=True)
+
+    def drop_udp(self, address: str, port: int) -> None:
+        """UDP to address:port is dropped without an answer (nftables): a silent server."""
+        rules = ("table inet coronet_silent {\n"
+                 " chain input { type filter hook input priority 0;"
+                 f" ip daddr {address} udp dport {port} drop; }}\n}}\n")
+        subprocess.run(netns_prefix(self.netns) + ["nft", "-f", "-"], input=rules, text=True,
+                       check=True)
+

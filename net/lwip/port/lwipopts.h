@@ -37,7 +37,11 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DNS 1 /* resolver for apps; the server comes from DHCP or dns= */
+#define LWIP_DNS 1 /* resolver for apps (net/resolver.hpp); servers from DHCP or dns= */
+#define DNS_MAX_SERVERS 3
+#define DNS_TABLE_SIZE 16 /* names cached (each for its TTL) and queries outstanding */
+#define DNS_LOCAL_HOSTLIST 1 /* host=NAME=ADDRESS boot options */
+#define DNS_LOCAL_HOSTLIST_IS_DYNAMIC 1
 #define LWIP_IGMP 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
