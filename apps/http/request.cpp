@@ -1,4 +1,5 @@
-// Method names, header lookup and ASCII case-insensitive comparison for parsed requests.
+// Method names, header lookup and ASCII case-insensitive comparison for parsed requests (and
+// the header lookup of parsed responses).
 #include "apps/http/request.hpp"
 
 namespace coronet::http {
@@ -31,11 +32,15 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::string_view Request::header(std::string_view name) const {
-    for (size_t i = 0; i < header_count; ++i) {
+std::string_view find_header(const Header* headers, size_t count, std::string_view name) {
+    for (size_t i = 0; i < count; ++i) {
         if (equals_ignore_case(headers[i].name, name)) return headers[i].value;
     }
     return {};
+}
+
+std::string_view Request::header(std::string_view name) const {
+    return find_header(headers, header_count, name);
 }
 
 }  // namespace coronet::http

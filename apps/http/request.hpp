@@ -9,14 +9,18 @@
 
 namespace coronet::http {
 
-// Limits a request must stay within; exceeding one is an error with the status shown.
+// Limits a request must stay within; exceeding one is an error with the status shown. A
+// response read by a client or proxy (HeadParser's response mode) stays within the same ones,
+// the status line in place of the request line; its errors are all 502 (see ParseError).
 struct Limits {
     size_t request_line = 8 * 1024;   // method + target + version: 414 (501 for a long method)
     size_t header_bytes = 16 * 1024;  // the whole head including the request line: 431
     size_t header_count = 64;         // header fields: 431
-    uint64_t body_bytes = 1 << 20;    // decoded body, either framing: 413
+    uint64_t body_bytes = 1 << 20;    // decoded body, any framing: 413; or kNoBodyLimit
 };
 inline constexpr size_t kMaxHeaderCount = 64;  // storage in Request; Limits::header_count <= this
+// A body limit that never applies: a proxy streams bodies on without holding them.
+inline constexpr uint64_t kNoBodyLimit = UINT64_MAX;
 
 enum class Method : uint8_t { Get, Head, Post, Put, Delete, Options, Patch, Trace, Connect, Other };
 const char* method_name(Method method);
@@ -27,6 +31,7 @@ enum class BodyFraming : uint8_t {
     None,           // no body (no Content-Length / Transfer-Encoding, or Content-Length: 0)
     ContentLength,  // exactly content_length bytes follow the head
     Chunked,        // Transfer-Encoding: chunked, decoded by BodyDecoder
+    UntilClose,     // responses only: the body ends when the server closes the connection
 };
 
 struct Header {
@@ -57,5 +62,9 @@ struct Request {
 
 // True when `a` and `b` are equal ignoring ASCII case.
 bool equals_ignore_case(std::string_view a, std::string_view b);
+
+// The first of `count` header fields named `name` (case-insensitive), or an empty view: the
+// lookup of requests and responses alike.
+std::string_view find_header(const Header* headers, size_t count, std::string_view name);
 
 }  // namespace coronet::http
