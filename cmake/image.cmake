@@ -51,5 +51,6 @@ function(coronet_board_images board linker_script board_source)
     SOURCES ${board_source} LIBRARIES coronet_app_appliance coronet_http coronet_websocket
               coronet_redis coronet_zlib coronet_mbedcrypto)
   coronet_image(${board} kernel-tests LINKER_SCRIPT ${linker_script}
-    SOURCES ${board_source} LIBRARIES coronet_kernel_tests)
+    SOURCES ${board_source} LIBRARIES coronet_kernel_tests coronet_http coronet_websocket
+              coronet_redis coronet_zlib coronet_mbedcrypto)
 endfunction()

@@ -6,6 +6,7 @@
 #include "apps/appliance/status.hpp"
 #include "apps/appliance/web.hpp"
 #include "apps/echo/echo.hpp"
+#include "apps/http/proxy.hpp"
 #include "apps/http/server.hpp"
 #include "apps/redis/server.hpp"
 #include "apps/websocket/endpoint.hpp"
@@ -160,6 +161,53 @@ redis::ServerOptions redis_options(const BootConfig& config) {
     return options;
 }
 
+// The reverse proxy (http.proxy=PREFIX=HOST:PORT[,...], repeatable) and the options all its
+// prefixes share. Each prefix is its own proxy with its own upstreams.
+size_t proxy_options(const BootConfig& config, http::ProxyOptions (&proxies)[http::kMaxProxies]) {
+    http::ProxyOptions shared;
+    std::string_view balance = config.get_or("http.proxy_balance", "round_robin");
+    if (balance == "least_conn") shared.balance = http::Balance::LeastConnections;
+    else if (balance != "round_robin")
+        LOG_WARN("boot: http.proxy_balance wants round_robin or least_conn; round_robin used");
+    shared.health_path = config.get_or("http.proxy_health", "");
+    if (!shared.health_path.empty() && shared.health_path.front() != '/') {
+        LOG_WARN("boot: http.proxy_health wants a path starting with /; no health checks");
+        shared.health_path = {};
+    }
+    shared.health_interval_ns =
+        duration_ms_option(config, "http.proxy_health_interval_ms", shared.health_interval_ns);
+    shared.max_fails = static_cast<uint32_t>(count_option(config, "http.proxy_max_fails", 1));
+    shared.fail_timeout_ns =
+        duration_ms_option(config, "http.proxy_fail_timeout_ms", shared.fail_timeout_ns);
+    http::ClientTimeouts& timeouts = shared.pool.timeouts;
+    timeouts.connect_ns =
+        duration_ms_option(config, "http.proxy_connect_timeout_ms", timeouts.connect_ns);
+    timeouts.first_byte_ns =
+        duration_ms_option(config, "http.proxy_timeout_ms", timeouts.first_byte_ns);
+    timeouts.body_ns = duration_ms_option(config, "http.proxy_timeout_ms", timeouts.body_ns);
+    shared.pool.max_connections =
+        count_option(config, "http.proxy_max_connections", shared.pool.max_connections);
+    shared.pool.max_idle = count_option(config, "http.proxy_max_idle", shared.pool.max_idle);
+    size_t count = 0;
+    for (size_t i = 0;; ++i) {
+        auto spec = config.get_nth("http.proxy", i);
+        if (!spec) break;
+        if (count == http::kMaxProxies) {
+            LOG_WARN("boot: more than %zu http.proxy options; the rest are ignored",
+                     http::kMaxProxies);
+            break;
+        }
+        proxies[count] = shared;
+        if (auto parsed = http::parse_proxy_spec(*spec, proxies[count]); !parsed) {
+            LOG_ERROR("boot: bad http.proxy=%.*s (want /PREFIX=HOST:PORT[,HOST:PORT...]): %s",
+                      static_cast<int>(spec->size()), spec->data(), error_name(parsed.error()));
+            continue;
+        }
+        ++count;
+    }
+    return count;
+}
+
 }  // namespace
 
 int app_main(const BootInfo& info) {
@@ -179,7 +227,11 @@ int app_main(const BootInfo& info) {
         LOG_ERROR("redis: cannot start: %s", error_name(started.error()));
         redis = nullptr;  // its listener may be half made: /status does not report it
     }
-    if (auto web = apps::start_web(web_options(config), websocket_options(config), redis); !web)
+    http::ProxyOptions proxies[http::kMaxProxies];
+    size_t proxy_count = proxy_options(config, proxies);
+    if (auto web = apps::start_web(web_options(config), websocket_options(config), redis,
+                                   {proxies, proxy_count});
+        !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));
     apps::mark_memory_baseline();
     sched::run_forever();

@@ -16,6 +16,8 @@
 #include "net/buffered_stream.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/stack.hpp"
+#include "net/resolver.hpp"
+#include "net/tcp.hpp"
 
 namespace coronet::apps {
 namespace {
@@ -97,6 +99,58 @@ void websocket_section(JsonWriter& json, const StatusSources& sources) {
     json.end_object();
 }
 
+// Outbound connections, name resolution and each proxy's upstreams (the dashboard's upstreams
+// card).
+void outbound_section(JsonWriter& json, const StatusSources& sources) {
+    net::ConnectStats connects = net::connect_stats();
+    net::ResolverStats dns = net::resolver_stats();
+    json.key("outbound").begin_object();
+    members(json, {
+                      FIELD(connects, attempts),
+                      FIELD(connects, established),
+                      FIELD(connects, refused),
+                      FIELD(connects, unreachable),
+                      FIELD(connects, timed_out),
+                      FIELD(connects, failed),
+                      FIELD(connects, time_wait_reuses),
+                  });
+    object(json, "dns",
+           {FIELD(dns, lookups), FIELD(dns, answered_locally), FIELD(dns, queries),
+            FIELD(dns, not_found), FIELD(dns, timed_out)});
+    json.end_object();
+    if (sources.proxy_count == 0) return;
+    json.key("proxies").begin_array();
+    for (size_t p = 0; p < sources.proxy_count; ++p) {
+        const http::ReverseProxy& proxy = *sources.proxies[p];
+        json.begin_object();
+        json.member("prefix", proxy.prefix());
+        json.member("no_upstream", proxy.no_upstream());
+        json.key("upstreams").begin_array();
+        for (size_t i = 0; i < proxy.upstream_count(); ++i) {
+            http::UpstreamStats u = proxy.upstream_stats(i);
+            json.begin_object();
+            json.member("name", std::string_view(u.name));
+            json.member("up", u.up);
+            members(json, {
+                              {"open", u.pool.open},
+                              {"idle", u.pool.idle},
+                              {"connects", u.pool.connects},
+                              {"reuses", u.pool.reuses},
+                              FIELD(u, requests),
+                              FIELD(u, failures),
+                              FIELD(u, in_flight),
+                              {"latency_avg_us",
+                               u.requests ? u.latency_ns_total / u.requests / kMicrosecond : 0},
+                              {"latency_max_us", u.latency_ns_max / kMicrosecond},
+                          });
+            json.end_object();
+        }
+        json.end_array();
+        json.end_object();
+    }
+    json.end_array();
+}
+
 }  // namespace
 
 void mark_memory_baseline() { g_heap_at_start = memory::stats().heap_used; }
@@ -142,6 +196,7 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
     }
 
     if (sources.websocket_count > 0) websocket_section(json, sources);
+    outbound_section(json, sources);
 
     sched::Stats sched = sched::stats();
     object(json, "coroutines",

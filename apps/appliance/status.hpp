@@ -4,13 +4,14 @@
 #include <cstddef>
 #include <string_view>
 
+#include "apps/http/proxy.hpp"
 #include "apps/http/server.hpp"
 #include "apps/redis/server.hpp"
 #include "apps/websocket/endpoint.hpp"
 
 namespace coronet::apps {
 
-inline constexpr size_t kStatusJsonCapacity = 8192;
+inline constexpr size_t kStatusJsonCapacity = 16384;
 inline constexpr size_t kMaxStatusEndpoints = 4;  // WebSocket endpoints shown, summed
 
 // The apps whose counters the document shows (the Redis server is absent when it did not start).
@@ -19,6 +20,8 @@ struct StatusSources {
     redis::Server* redis = nullptr;
     websocket::Endpoint* websocket[kMaxStatusEndpoints] = {};
     size_t websocket_count = 0;
+    http::ReverseProxy* proxies[http::kMaxProxies] = {};
+    size_t proxy_count = 0;
 };
 
 // Remembers the heap in use with every app up and no connection yet: what connections add to

@@ -8,6 +8,7 @@
 #include "apps/appliance/status.hpp"
 #include "apps/http/bundle.hpp"
 #include "apps/http/server.hpp"
+#include "kernel/log.hpp"
 
 namespace coronet::apps {
 
@@ -61,7 +62,8 @@ Result<void> echo(http::Exchange& exchange) {
 }  // namespace
 
 Result<void> start_web(const http::ServerOptions& options,
-                       const websocket::EndpointOptions& socket_options, redis::Server* redis) {
+                       const websocket::EndpointOptions& socket_options, redis::Server* redis,
+                       const ProxyList& proxies) {
     auto* router = new (std::nothrow) http::Router();
     if (!router) return Error::OutOfMemory;
     auto* server = new (std::nothrow) http::Server(*router, options);
@@ -75,6 +77,19 @@ Result<void> start_web(const http::ServerOptions& options,
     TRY_VOID(router->add(http::Method::Get, "/chat", chat));
     TRY_VOID(router->add(http::Method::Post, "/echo", echo));
     TRY_VOID(attach_sockets(*router, socket_options, *sources));
+    for (size_t i = 0; i < proxies.count; ++i) {
+        const http::ProxyOptions& proxy_options = proxies.options[i];
+        auto proxy = http::ReverseProxy::create(proxy_options);
+        if (!proxy || !(*proxy)->install(*router) || !(*proxy)->start_health_checks()) {
+            LOG_ERROR("http: cannot proxy %.*s", static_cast<int>(proxy_options.prefix.size()),
+                      proxy_options.prefix.data());
+            continue;
+        }
+        LOG_INFO("http: proxying %.*s to %zu upstream(s)",
+                 static_cast<int>(proxy_options.prefix.size()), proxy_options.prefix.data(),
+                 proxy_options.upstream_count);
+        sources->proxies[sources->proxy_count++] = *proxy;
+    }
     TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));
     return server->start();
 }

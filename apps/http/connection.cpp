@@ -17,6 +17,14 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr size_t kBodyGrowth = 4 * 1024;
 
+// The head parser leaves the body limit to serve_one(): a route that streams its body (a proxy)
+// is not held to it.
+Limits head_limits(const Limits& limits) {
+    Limits unlimited = limits;
+    unlimited.body_bytes = kNoBodyLimit;
+    return unlimited;
+}
+
 net::BufferedStreamOptions buffer_options(const ServerOptions& options) {
     // Room for the largest head the limits allow plus a buffer's worth of what follows it.
     return {.max_input = options.limits.header_bytes + net::kConnectionBufferSize,
@@ -37,7 +45,7 @@ net::BufferedStream& Exchange::switch_protocols() {
 Connection::Connection(Server& server, net::TcpStream& stream)
     : m_server(server),
       m_io(stream, buffer_options(server.options())),
-      m_parser(server.options().limits) {}
+      m_parser(head_limits(server.options().limits)) {}
 
 Connection::~Connection() { release_body(); }
 
@@ -59,14 +67,26 @@ void Connection::run() {
 Connection::Outcome Connection::serve_one() {
     if (Outcome head = read_head(); head != Outcome::Next) return head;
     ++m_server.counters().requests;
-    size_t body_consumed = 0;
-    if (m_request.framing != BodyFraming::None) {
-        if (Outcome body = read_body(body_consumed); body != Outcome::Next) return body;
+    Router::Match match;
+    if (m_request.method != Method::Other)
+        match = m_server.router().match(m_request.method, m_request.path);
+    bool streaming = match.handler && match.stream_body;
+    const Limits& limits = m_server.options().limits;
+    if (!streaming && m_request.framing == BodyFraming::ContentLength &&
+        m_request.content_length > limits.body_bytes)
+        return fail(413, "body larger than the limit");
+    m_decoder = BodyDecoder(m_request, streaming ? head_limits(limits) : limits);
+    m_body_position = m_parser.head_length();
+    m_body_done = m_request.framing == BodyFraming::None;
+    if (!m_body_done && !streaming) {
+        if (Outcome body = read_body(); body != Outcome::Next) return body;
     }
-    Outcome outcome = dispatch();
+    Outcome outcome = dispatch(match);
     if (outcome == Outcome::Switched) return Outcome::Close;  // the handler consumed the head
+    // A streaming handler that left body bytes unread: where the next request starts is unknown.
+    if (!m_body_done && outcome == Outcome::Next) outcome = Outcome::Close;
     // The next request starts after this one; nothing moves until the buffer runs out of room.
-    m_io.consume(m_parser.head_length() + body_consumed);
+    m_io.consume(m_body_position);
     release_body();
     return outcome;
 }
@@ -102,77 +122,91 @@ Connection::Outcome Connection::read_head() {
     }
 }
 
-// Decodes the body into m_body. The head stays at the front of the input; body bytes are read
-// into the space after it and dropped once decoded. `consumed` is how far past the head this
-// request's bytes reach in the input (the next request starts there).
-Connection::Outcome Connection::read_body(size_t& consumed) {
-    const ServerOptions& options = m_server.options();
-    BodyDecoder decoder(m_request, options.limits);
-    size_t head = m_parser.head_length();
-    size_t position = head;
-    if (m_request.expect_continue && m_request.version == Version::Http11 &&
-        m_io.input().size() == head) {
-        if (!m_io.output().append(kContinue) || !m_io.output().flush()) return Outcome::Abort;
-    }
+// Decodes the whole body into m_body, piece by piece.
+Connection::Outcome Connection::read_body() {
     for (;;) {
-        std::string_view input = m_io.input();
-        while (position < input.size()) {
-            BodyDecoder::Step step;
-            ParseStatus status = decoder.decode(input.substr(position), step);
-            if (status == ParseStatus::Error)
-                return fail(decoder.error().status, decoder.error().reason);
-            if (!step.data.empty()) {
-                if (m_body_length + step.data.size() > m_body_capacity) {
-                    size_t wanted = m_body_length + step.data.size();
-                    if (m_request.framing == BodyFraming::ContentLength &&
-                        m_request.content_length > wanted)
-                        wanted = m_request.content_length;  // the whole body at once
-                    else wanted += kBodyGrowth;
-                    auto* grown = static_cast<char*>(realloc(m_body, wanted));
-                    if (!grown) return fail(503, "out of memory for the request body");
-                    m_body = grown;
-                    m_body_capacity = wanted;
-                }
-                std::memcpy(m_body + m_body_length, step.data.data(), step.data.size());
-                m_body_length += step.data.size();
-            }
-            if (step.consumed == 0 && status == ParseStatus::NeedMore)
-                return fail(500, "body decoder made no progress");
-            position += step.consumed;
-            if (status == ParseStatus::Done) {
-                consumed = position - head;
-                return Outcome::Next;
+        auto piece = next_body_piece();
+        if (!piece) {
+            switch (piece.error()) {
+            case Error::Malformed:
+            case Error::LimitReached: return fail(m_body_error.status, m_body_error.reason);
+            case Error::Timeout: return fail(408, "the request body did not arrive in time");
+            case Error::OutOfMemory: return fail(503, "out of memory for the request");
+            default: return Outcome::Close;
             }
         }
-        if (decoder.done()) {
-            consumed = position - head;
-            return Outcome::Next;
+        if (piece->empty()) return Outcome::Next;
+        if (m_body_length + piece->size() > m_body_capacity) {
+            size_t wanted = m_body_length + piece->size();
+            if (m_request.framing == BodyFraming::ContentLength &&
+                m_request.content_length > wanted)
+                wanted = m_request.content_length;  // the whole body at once
+            else wanted += kBodyGrowth;
+            auto* grown = static_cast<char*>(realloc(m_body, wanted));
+            if (!grown) return fail(503, "out of memory for the request body");
+            m_body = grown;
+            m_body_capacity = wanted;
+        }
+        std::memcpy(m_body + m_body_length, piece->data(), piece->size());
+        m_body_length += piece->size();
+    }
+}
+
+// The head stays at the front of the input; body bytes are read into the space after it and
+// dropped once decoded (the piece returned is the caller's until the next call). When the body
+// is complete, m_body_position is how far this request's bytes reach (the next starts there).
+Result<std::string_view> Connection::next_body_piece() {
+    const ServerOptions& options = m_server.options();
+    size_t head = m_parser.head_length();
+    if (m_request.expect_continue && m_request.version == Version::Http11 &&
+        m_io.input().size() == head && m_body_position == head && !m_body_done) {
+        m_request.expect_continue = false;  // once
+        TRY_VOID(m_io.output().append(kContinue));
+        TRY_VOID(m_io.output().flush());
+    }
+    for (;;) {
+        if (m_body_done) return std::string_view{};
+        std::string_view input = m_io.input();
+        while (m_body_position < input.size()) {
+            BodyDecoder::Step step;
+            ParseStatus status = m_decoder.decode(input.substr(m_body_position), step);
+            if (status == ParseStatus::Error) {
+                m_body_error = m_decoder.error();
+                return m_body_error.status == 413 ? Error::LimitReached : Error::Malformed;
+            }
+            if (step.consumed == 0 && status == ParseStatus::NeedMore) {
+                m_body_error = {500, "body decoder made no progress"};
+                return Error::Malformed;
+            }
+            m_body_position += step.consumed;
+            if (status == ParseStatus::Done || m_decoder.done()) m_body_done = true;
+            if (!step.data.empty()) return step.data;
+            if (m_body_done) return std::string_view{};
         }
         // Everything after the head is decoded: reuse that space for the next bytes. The head
         // must not move while it is read (the request's views point into it); if there is no
         // room after it, move it once and parse it again where it now is.
         m_io.truncate(head);
-        position = head;
+        m_body_position = head;
         if (!m_io.room_in_place()) {
-            if (!m_io.make_room()) return fail(503, "out of memory for the request");
+            TRY_VOID(m_io.make_room());
             m_parser.reset();
-            if (m_parser.parse(m_io.input(), m_request) != ParseStatus::Done)
-                return fail(500, "request head changed when moved");
+            if (m_parser.parse(m_io.input(), m_request) != ParseStatus::Done) {
+                m_body_error = {500, "request head changed when moved"};
+                return Error::Malformed;
+            }
         }
         auto n =
             m_io.fill(sched::now() + options.body_timeout_ns, net::BufferedStream::Room::InPlace);
         if (!n) {
-            if (n.error() == Error::Timeout) {
-                ++m_server.counters().timeouts;
-                return fail(408, "the request body did not arrive in time");
-            }
-            return Outcome::Close;
+            if (n.error() == Error::Timeout) ++m_server.counters().timeouts;
+            return n.error();
         }
-        if (*n == 0) return Outcome::Close;
+        if (*n == 0) return Error::Closed;
     }
 }
 
-Connection::Outcome Connection::dispatch() {
+Connection::Outcome Connection::dispatch(const Router::Match& match) {
     const Request& request = m_request;
     ResponseContext context{
         .version = request.version,
@@ -186,11 +220,11 @@ Connection::Outcome Connection::dispatch() {
         response.set_status(501);
         written = response.send("Not Implemented: unknown method\n");
     } else {
-        Router::Match match = m_server.router().match(request.method, request.path);
         if (match.handler) {
             Exchange exchange{
                 request, {m_body, m_body_length}, match.params, response, match.context,
                 &m_io,   m_parser.head_length()};
+            if (match.stream_body) exchange.body_source = this;
             written = match.handler(exchange);
             if (exchange.switched) return Outcome::Switched;
             if (written && !response.started()) {  // a handler that forgot to answer

@@ -15,7 +15,7 @@
 
 namespace coronet::http {
 
-class Connection {
+class Connection final : public BodySource {
 public:
     Connection(Server& server, net::TcpStream& stream);
     Connection(const Connection&) = delete;
@@ -31,8 +31,11 @@ private:
 
     Outcome serve_one();
     Outcome read_head();
-    Outcome read_body(size_t& consumed);
-    Outcome dispatch();
+    // The whole body into m_body (routes that take it whole).
+    Outcome read_body();
+    // BodySource: the next decoded piece, read into the input after the head.
+    Result<std::string_view> next_body_piece() override;
+    Outcome dispatch(const Router::Match& match);
     // Answers with an error status and closes (after the response is sent).
     Outcome fail(uint16_t status, const char* detail);
     void count_response(uint16_t status);
@@ -42,7 +45,11 @@ private:
     net::BufferedStream m_io;
     HeadParser m_parser;
     Request m_request;
-    char* m_body = nullptr;  // the decoded body of the current request, freed after it
+    BodyDecoder m_decoder{m_request};
+    size_t m_body_position = 0;  // in the input: how far this request's bytes are decoded
+    bool m_body_done = true;
+    ParseError m_body_error;  // why next_body_piece() failed with Malformed
+    char* m_body = nullptr;   // the decoded body of the current request, freed after it
     size_t m_body_capacity = 0;
     size_t m_body_length = 0;
 };

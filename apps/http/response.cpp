@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "apps/http/forwarding.hpp"
 #include "apps/http/status_code.hpp"
 
 namespace coronet::http {
@@ -24,7 +25,7 @@ bool Response::add_header(std::string_view name, std::string_view value) {
 }
 
 Result<void> Response::write_head(std::string_view content_type, const uint64_t* content_length,
-                                  bool chunked) {
+                                  bool chunked, const Relayed* relayed) {
     Output& out = m_output;
     TRY_VOID(out.append("HTTP/1.1 "));
     TRY_VOID(out.append_decimal(m_status));
@@ -51,6 +52,16 @@ Result<void> Response::write_head(std::string_view content_type, const uint64_t*
     else if (m_context.version == Version::Http10)
         TRY_VOID(out.append("\r\nConnection: keep-alive"));
     TRY_VOID(out.append("\r\n"));
+    for (size_t i = 0; relayed && i < relayed->count; ++i) {
+        const Header& field = relayed->fields[i];
+        if (!forwardable(field, relayed->connection) || equals_ignore_case(field.name, "Date") ||
+            equals_ignore_case(field.name, "Server"))
+            continue;
+        TRY_VOID(out.append(field.name));
+        TRY_VOID(out.append(": "));
+        TRY_VOID(out.append(field.value));
+        TRY_VOID(out.append("\r\n"));
+    }
     TRY_VOID(out.append({m_extra, m_extra_length}));
     return out.append("\r\n");
 }
@@ -79,6 +90,20 @@ Result<void> Response::begin_stream(std::string_view content_type) {
     m_chunked = m_context.version == Version::Http11;
     if (!m_chunked) m_close = true;
     return write_head(content_type, nullptr, m_chunked);
+}
+
+Result<void> Response::begin_relay(const Header* fields, size_t field_count,
+                                   std::string_view connection, const uint64_t* content_length) {
+    if (started()) return Error::InvalidArgument;
+    m_state = State::Streaming;
+    Relayed relayed{fields, field_count, connection};
+    if (!status_allows_body(m_status)) {
+        m_context.head_only = true;  // nothing may follow the head
+        return write_head({}, nullptr, false, &relayed);
+    }
+    m_chunked = !content_length && m_context.version == Version::Http11;
+    if (!content_length && !m_chunked) m_close = true;
+    return write_head({}, content_length, m_chunked, &relayed);
 }
 
 Result<void> Response::write(std::string_view piece) {

@@ -44,6 +44,14 @@ public:
 
     // A streamed body of unknown length.
     Result<void> begin_stream(std::string_view content_type);
+    // A response passed on from a server (a proxy's): its `fields` follow our own, less the
+    // hop-by-hop ones (forwarding.hpp; `connection` is the Connection value they came with) and
+    // its Date and Server (ours are sent). The body then follows through write() and end(),
+    // delimited by `content_length` when known, else chunked (HTTP/1.1) or by closing the
+    // connection (HTTP/1.0). For a status without a body, or a HEAD request, the length is
+    // announced and nothing follows.
+    Result<void> begin_relay(const Header* fields, size_t field_count, std::string_view connection,
+                             const uint64_t* content_length);
     Result<void> write(std::string_view piece);
     Result<void> end();
 
@@ -54,8 +62,14 @@ public:
 
 private:
     enum class State : uint8_t { Idle, Streaming, Done };
+    // `relayed`: a passed-on response's fields (begin_relay).
+    struct Relayed {
+        const Header* fields;
+        size_t count;
+        std::string_view connection;
+    };
     Result<void> write_head(std::string_view content_type, const uint64_t* content_length,
-                            bool chunked);
+                            bool chunked, const Relayed* relayed = nullptr);
 
     Output& m_output;
     ResponseContext m_context;

@@ -6,6 +6,10 @@
 namespace coronet::http {
 namespace {
 
+// Requests with a method we do not know are answered 501 before routing, so no request matches
+// Other itself: in a route it stands for any method.
+constexpr Method kAnyMethod = Method::Other;
+
 // Splits off the next '/'-separated segment of `rest` (which starts after a '/').
 std::string_view next_segment(std::string_view& rest) {
     size_t slash = rest.find('/');
@@ -31,14 +35,20 @@ std::string_view Params::get(std::string_view name) const {
     return {};
 }
 
-Result<void> Router::add(Method method, std::string_view pattern, Handler handler, void* context) {
+Result<void> Router::add(Method method, std::string_view pattern, Handler handler, void* context,
+                         const RouteOptions& options) {
     if (m_count == kMaxRoutes) return Error::LimitReached;
     if (pattern.empty() || pattern[0] != '/' || !handler) return Error::InvalidArgument;
     size_t wildcard = pattern.find('*');
     if (wildcard != std::string_view::npos && pattern.find('/', wildcard) != std::string_view::npos)
         return Error::InvalidArgument;  // `*name` only as the last segment
-    m_routes[m_count++] = {method, pattern, handler, context};
+    m_routes[m_count++] = {method, pattern, handler, context, options};
     return {};
+}
+
+Result<void> Router::add_any(std::string_view pattern, Handler handler, void* context,
+                             const RouteOptions& options) {
+    return add(kAnyMethod, pattern, handler, context, options);
 }
 
 bool Router::matches(std::string_view pattern, std::string_view path, Params& params) {
@@ -75,9 +85,10 @@ Router::Match Router::match(Method method, std::string_view path) const {
     for (size_t i = 0; i < m_count; ++i) {
         const Route& route = m_routes[i];
         if (!matches(route.pattern, path, params)) continue;
-        if (route.method == wanted) {
+        if (route.method == wanted || route.method == kAnyMethod) {
             result.handler = route.handler;
             result.context = route.context;
+            result.stream_body = route.options.stream_body;
             result.params = params;
             return result;
         }

@@ -20,13 +20,16 @@ class UpstreamError(RuntimeError):
 
 
 class Upstreams:
-    """Use as a context manager inside an entered Namespace: `with Upstreams(ns.name, dir)`."""
+    """Use as a context manager inside an entered Namespace: `with Upstreams(ns.name, dir)`;
+    netns None runs the servers in the caller's own namespace (a client module already
+    running inside the test's)."""
 
-    def __init__(self, netns: str, workdir: Path):
+    def __init__(self, netns: Optional[str], workdir: Path):
         self.netns = netns
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._processes: list[tuple[str, subprocess.Popen]] = []
+        self._prefix = netns_prefix(netns) if netns else []
 
     def __enter__(self) -> "Upstreams":
         return self
@@ -47,7 +50,7 @@ class Upstreams:
         """Start `argv` in the namespace, its output in <workdir>/<name>.log; wait until it
         prints a line containing `ready`, or until TCP `port` listens."""
         log = open(self.workdir / f"{name}.log", "w+")
-        process = subprocess.Popen(netns_prefix(self.netns) + list(argv), stdout=log,
+        process = subprocess.Popen(self._prefix + list(argv), stdout=log,
                                    stderr=subprocess.STDOUT, text=True)
         self._processes.append((name, process))
         deadline = time.monotonic() + timeout
@@ -65,7 +68,7 @@ class Upstreams:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
 
     def _listening(self, port: int) -> bool:
-        out = subprocess.run(netns_prefix(self.netns) + ["ss", "-Htln", f"sport = :{port}"],
+        out = subprocess.run(self._prefix + ["ss", "-Htln", f"sport = :{port}"],
                              capture_output=True, text=True).stdout
         return bool(out.strip())
 
@@ -80,7 +83,7 @@ class Upstreams:
         rules = ("table inet coronet_blackhole {\n"
                  " chain input { type filter hook input priority 0;"
                  f" tcp dport {port} drop; }}\n}}\n")
-        subprocess.run(netns_prefix(self.netns) + ["nft", "-f", "-"], input=rules, text=True,
+        subprocess.run(self._prefix + ["nft", "-f", "-"], input=rules, text=True,
                        check=True)
 
     def dnsmasq(self, address: str, records: Sequence[str]) -> None:
@@ -100,7 +103,7 @@ class Upstreams:
 
     def add_address(self, address: str, device: str) -> None:
         """A further host-side address on `device` (e.g. a server that will not answer)."""
-        subprocess.run(netns_prefix(self.netns) + ["ip", "addr", "add", address, "dev", device],
+        subprocess.run(self._prefix + ["ip", "addr", "add", address, "dev", device],
                        check=True)
 
     def drop_udp(self, address: str, port: int) -> None:
@@ -108,6 +111,49 @@ class Upstreams:
         rules = ("table inet coronet_silent {\n"
                  " chain input { type filter hook input priority 0;"
                  f" ip daddr {address} udp dport {port} drop; }}\n}}\n")
-        subprocess.run(netns_prefix(self.netns) + ["nft", "-f", "-"], input=rules, text=True,
+        subprocess.run(self._prefix + ["nft", "-f", "-"], input=rules, text=True,
                        check=True)
+
+    def redis(self, port: int = 6379) -> None:
+        """Debian's redis-server on every address, without persistence."""
+        self.start(f"redis-{port}", ["redis-server", "--port", str(port), "--bind", "0.0.0.0 ::",
+                                     "--protected-mode", "no", "--save", "", "--appendonly", "no",
+                                     "--dir", str(self.workdir)], port=port)
+
+    def nginx(self, name: str, listen: Sequence[str], root: Path) -> None:
+        """Debian's nginx serving the files under `root` on each `listen` address:port, with
+        keep-alive kept long and an access log naming each request's connection and its
+        number on it ($connection, $connection_requests: keep-alive reuse is visible)."""
+        temp = self.workdir / f"{name}-temp"
+        temp.mkdir(exist_ok=True)
+        servers = "".join(f"  server {{ listen {address}; root {root};"
+                          " location / { try_files $uri $uri/ =404; } }\n" for address in listen)
+        config = self.workdir / f"{name}.conf"
+        config.write_text(
+            "daemon off;\nmaster_process off;\n"  # one process: killing it kills the server
+            f"pid {self.workdir / name}.pid;\nerror_log {self.workdir / name}-error.log;\n"
+            "events { worker_connections 8192; }\n"
+            "http {\n"
+            "  log_format reuse '$server_port $connection $connection_requests $request_method $uri $status';\n"
+            f"  access_log {self.workdir / name}-access.log reuse;\n"
+            f"  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy;\n"
+            f"  fastcgi_temp_path {temp}/fastcgi; uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n"
+            "  keepalive_requests 1000000; keepalive_timeout 300s; sendfile on;\n"
+            "  default_type application/octet-stream;\n"
+            f"{servers}}}\n")
+        port = int(listen[0].rsplit(":", 1)[1])
+        self.start(name, ["nginx", "-c", str(config), "-e", str(self.workdir / f"{name}-error.log")],
+                   port=port)
+
+    def access_log(self, name: str) -> list[list[str]]:
+        """nginx `name`'s access log so far, one list of fields per request."""
+        path = self.workdir / f"{name}-access.log"
+        return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+    def stop(self, name: str) -> None:
+        """Stop one server now (SIGKILL: a server that dies, not one that shuts down)."""
+        for started, process in self._processes:
+            if started == name and process.poll() is None:
+                process.kill()
+                process.wait()
 

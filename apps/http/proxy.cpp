@@ -1,0 +1,316 @@
+// The reverse proxy's request path and its upstreams' health (see proxy.hpp). One request runs
+// in the client connection's coroutine from start to end: pick an upstream, take a pooled
+// connection, write the head, stream the body, read the response head, stream the response.
+#include "apps/http/proxy.hpp"
+
+#include <cstdio>
+#include <new>
+
+#include "apps/http/forwarding.hpp"
+#include "kernel/log.hpp"
+#include "kernel/sched/scheduler.hpp"
+#include "lib/defer.hpp"
+#include "net/ip_address.hpp"
+
+namespace coronet::http {
+
+struct ReverseProxy::Upstream {
+    explicit Upstream(const PoolOptions& options) : pool(options) {}
+
+    bool up(sched::Deadline now) const { return !checked_down && now >= down_until; }
+
+    ConnectionPool pool;
+    char name[64] = {};
+    uint32_t fails = 0;              // in a row
+    sched::Deadline down_until = 0;  // passive health
+    bool checked_down = false;       // active health
+    uint64_t requests = 0;
+    uint64_t failures = 0;
+    uint64_t in_flight = 0;
+    uint64_t latency_total = 0;
+    uint64_t latency_max = 0;
+};
+
+namespace {
+
+// Fields the proxy writes itself: the client's values are folded into ours or replaced.
+bool rewritten(std::string_view name) {
+    return equals_ignore_case(name, "Host") || equals_ignore_case(name, "X-Forwarded-For") ||
+           equals_ignore_case(name, "X-Forwarded-Proto") ||
+           equals_ignore_case(name, "X-Forwarded-Host") || equals_ignore_case(name, "Forwarded") ||
+           equals_ignore_case(name, "Expect");  // we answered 100-continue ourselves
+}
+
+Result<void> answer(Response& response, uint16_t status, std::string_view body) {
+    response.set_status(status);
+    return response.send(body);
+}
+
+void record_failure(ReverseProxy::Upstream& upstream, uint32_t max_fails, uint64_t fail_timeout) {
+    ++upstream.failures;
+    if (++upstream.fails >= max_fails) {
+        if (upstream.down_until <= sched::now())
+            LOG_WARN("proxy: upstream %s failing; left out for %llu ms", upstream.name,
+                     static_cast<unsigned long long>(fail_timeout / kMillisecond));
+        upstream.down_until = sched::now() + fail_timeout;
+    }
+}
+
+void record_success(ReverseProxy::Upstream& upstream, uint64_t latency) {
+    upstream.fails = 0;
+    upstream.down_until = 0;
+    ++upstream.requests;
+    upstream.latency_total += latency;
+    if (latency > upstream.latency_max) upstream.latency_max = latency;
+}
+
+// The request head towards the upstream: the client's fields less the hop-by-hop ones, then
+// ours saying who asked (X-Forwarded-*, RFC 7239 Forwarded).
+Result<void> write_head(ClientConnection& upstream, const Request& request,
+                        const Exchange& exchange, std::string_view host) {
+    TRY_VOID(upstream.begin_request(request.method_text, request.target, host));
+    std::string_view connection = request.header("Connection");
+    for (size_t i = 0; i < request.header_count; ++i) {
+        const Header& field = request.headers[i];
+        if (!forwardable(field, connection) || rewritten(field.name)) continue;
+        TRY_VOID(upstream.add_field(field.name, field.value));
+    }
+    char client[IPADDR_STRLEN_MAX] = "unknown";
+    if (exchange.connection) {
+        net::Endpoint peer = exchange.connection->stream().peer();
+        ipaddr_ntoa_r(&peer.address, client, sizeof client);
+    }
+    char value[512];
+    std::string_view earlier = request.header("X-Forwarded-For");
+    int n = earlier.empty() ? snprintf(value, sizeof value, "%s", client)
+                            : snprintf(value, sizeof value, "%.*s, %s",
+                                       static_cast<int>(earlier.size()), earlier.data(), client);
+    if (n > 0 && size_t(n) < sizeof value) TRY_VOID(upstream.add_field("X-Forwarded-For", value));
+    TRY_VOID(upstream.add_field("X-Forwarded-Proto", "http"));
+    if (!request.host.empty()) TRY_VOID(upstream.add_field("X-Forwarded-Host", request.host));
+    bool v6 = std::string_view(client).find(':') != std::string_view::npos;
+    n = snprintf(value, sizeof value, v6 ? "for=\"[%s]\";proto=http" : "for=%s;proto=http", client);
+    if (n > 0 && size_t(n) < sizeof value) TRY_VOID(upstream.add_field("Forwarded", value));
+    RequestBodyFraming framing{request.framing, request.content_length};
+    return upstream.end_head(framing);
+}
+
+}  // namespace
+
+Result<void> parse_proxy_spec(std::string_view spec, ProxyOptions& options) {
+    size_t equals = spec.find('=');
+    if (equals == std::string_view::npos) return Error::InvalidArgument;
+    std::string_view prefix = spec.substr(0, equals), list = spec.substr(equals + 1);
+    if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() == '/' ||
+        prefix.find('*') != std::string_view::npos)
+        return Error::InvalidArgument;
+    options.prefix = prefix;
+    options.upstream_count = 0;
+    while (!list.empty()) {
+        size_t comma = list.find(',');
+        net::HostPort address;
+        if (!net::split_host_port(list.substr(0, comma), address) || address.host.empty())
+            return Error::InvalidArgument;
+        if (options.upstream_count == kMaxUpstreams) return Error::LimitReached;
+        options.upstreams[options.upstream_count++] = {address.host, address.port};
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    return options.upstream_count ? Result<void>{} : Result<void>{Error::InvalidArgument};
+}
+
+Result<ReverseProxy*> ReverseProxy::create(const ProxyOptions& options) {
+    if (options.upstream_count == 0 || options.upstream_count > kMaxUpstreams)
+        return Error::InvalidArgument;
+    auto* proxy = new (std::nothrow) ReverseProxy(options);
+    if (!proxy) return Error::OutOfMemory;
+    for (size_t i = 0; i < options.upstream_count; ++i) {
+        PoolOptions pool = options.pool;
+        pool.host = options.upstreams[i].host;
+        pool.port = options.upstreams[i].port;
+        auto* upstream = new (std::nothrow) Upstream(pool);
+        if (!upstream) return Error::OutOfMemory;  // at boot: the image reports it and goes on
+        snprintf(upstream->name, sizeof upstream->name, "%.*s:%u",
+                 static_cast<int>(pool.host.size()), pool.host.data(), pool.port);
+        proxy->m_upstreams[i] = upstream;
+    }
+    return proxy;
+}
+
+Result<void> ReverseProxy::install(Router& router) {
+    RouteOptions streaming{.stream_body = true};
+    // "/api" itself, and everything below it ("/api/*rest"): the pattern must outlive the router.
+    size_t length = m_options.prefix.size();
+    auto* below = new (std::nothrow) char[length + 7];
+    if (!below) return Error::OutOfMemory;
+    snprintf(below, length + 7, "%.*s/*rest", static_cast<int>(length), m_options.prefix.data());
+    TRY_VOID(router.add_any(m_options.prefix, handle, this, streaming));
+    return router.add_any(below, handle, this, streaming);
+}
+
+ReverseProxy::Upstream* ReverseProxy::pick(const Upstream* avoid) {
+    size_t count = m_options.upstream_count;
+    sched::Deadline now = sched::now();
+    Upstream* chosen = nullptr;
+    for (size_t i = 0; i < count; ++i) {
+        Upstream* candidate = m_upstreams[(m_next + i) % count];
+        if (candidate == avoid || !candidate->up(now)) continue;
+        if (m_options.balance == Balance::RoundRobin) {
+            chosen = candidate;
+            m_next = (m_next + i + 1) % count;
+            break;
+        }
+        if (!chosen || candidate->in_flight < chosen->in_flight) chosen = candidate;
+    }
+    if (chosen && m_options.balance == Balance::LeastConnections) m_next = (m_next + 1) % count;
+    if (chosen) return chosen;
+    // Every upstream is left out after failures: try the one that has been out longest, as
+    // real traffic is how passive health finds it back (not one an active check took down).
+    for (size_t i = 0; i < count; ++i) {
+        Upstream* candidate = m_upstreams[i];
+        if (candidate == avoid || candidate->checked_down) continue;
+        if (!chosen || candidate->down_until < chosen->down_until) chosen = candidate;
+    }
+    return chosen;
+}
+
+Result<void> ReverseProxy::handle(Exchange& exchange) {
+    return static_cast<ReverseProxy*>(exchange.context)->forward(exchange);
+}
+
+Result<void> ReverseProxy::forward(Exchange& exchange) {
+    const Request& request = exchange.request;
+    Response& response = exchange.response;
+    const ClientTimeouts& timeouts = m_options.pool.timeouts;
+    bool has_body = request.framing != BodyFraming::None;
+    Upstream* avoid = nullptr;
+    // A second try only when nothing of the request has gone yet (or it went on a pooled
+    // connection the upstream had closed, and carried no body).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        Upstream* upstream = pick(avoid);
+        if (!upstream) break;
+        avoid = upstream;
+        ++upstream->in_flight;
+        auto leaving = defer([upstream] { --upstream->in_flight; });
+        bool reused = false;
+        auto acquired = upstream->pool.acquire(sched::now() + timeouts.connect_ns, &reused);
+        if (!acquired) {
+            record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
+            continue;
+        }
+        PooledConnection connection(upstream->pool, *acquired);
+        uint64_t started = sched::now();
+        std::string_view host = request.host.empty() ? upstream->pool.options().host : request.host;
+        auto sent = write_head(*connection, request, exchange, host);
+        while (sent && has_body) {
+            auto piece = exchange.read_body();
+            if (!piece) {  // the client's fault: the upstream connection cannot be reused
+                connection.discard();
+                Error error = piece.error();
+                if (error == Error::Malformed) return answer(response, 400, "Bad Request: body\n");
+                if (error == Error::Timeout)
+                    return answer(response, 408, "Request Timeout: body did not arrive\n");
+                return error;
+            }
+            if (piece->empty()) break;
+            sent = connection->write_body(*piece);
+        }
+        if (sent) sent = connection->end_request();
+        Result<const ResponseHead*> head = Error::Closed;
+        if (sent)
+            head = connection->read_head(request.method, sched::now() + timeouts.first_byte_ns);
+        if (!head) {
+            Error error = sent ? head.error() : sent.error();
+            connection.discard();
+            if (reused && !has_body && (error == Error::Closed || error == Error::Reset)) {
+                avoid = nullptr;  // a stale pooled connection: try again, the same upstream too
+                continue;
+            }
+            record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
+            if (error == Error::Timeout)
+                return answer(response, 504,
+                              "Gateway Timeout: the upstream did not answer in time\n");
+            return answer(response, 502, "Bad Gateway: the upstream failed\n");
+        }
+        record_success(*upstream, sched::now() - started);
+        const ResponseHead& upstream_head = **head;
+        response.set_status(upstream_head.status);
+        bool has_length = !upstream_head.header("Content-Length").empty() &&
+                          upstream_head.framing != BodyFraming::Chunked;
+        TRY_VOID(response.begin_relay(upstream_head.headers, upstream_head.header_count,
+                                      upstream_head.header("Connection"),
+                                      has_length ? &upstream_head.content_length : nullptr));
+        for (;;) {
+            auto piece = connection->read_body(sched::now() + timeouts.body_ns);
+            if (!piece) {  // cut short: the client sees the connection end, not a whole body
+                record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
+                connection.discard();
+                return piece.error();
+            }
+            if (piece->empty()) break;
+            TRY_VOID(response.write(*piece));
+        }
+        return response.end();
+    }
+    ++m_no_upstream;
+    return answer(response, 502, "Bad Gateway: no upstream answered\n");
+}
+
+Result<void> ReverseProxy::start_health_checks() {
+    if (m_options.health_path.empty()) return {};
+    auto started =
+        sched::spawn([this] { health_main(); },
+                     {.name = "proxy-health", .stack_size = 32 * 1024, .detached = true});
+    if (!started) return started.error();
+    return {};
+}
+
+// Each upstream in turn is asked for the health path; its answer decides whether it is up.
+void ReverseProxy::health_main() {
+    for (;;) {
+        for (size_t i = 0; i < m_options.upstream_count; ++i) {
+            Upstream& upstream = *m_upstreams[i];
+            sched::Deadline deadline = sched::now() + m_options.health_interval_ns;
+            bool healthy = false;
+            if (auto acquired = upstream.pool.acquire(deadline)) {
+                PooledConnection connection(upstream.pool, *acquired);
+                auto head = [&]() -> Result<const ResponseHead*> {
+                    TRY_VOID(connection->begin_request("GET", m_options.health_path,
+                                                       upstream.pool.options().host));
+                    TRY_VOID(connection->end_head({}));
+                    TRY_VOID(connection->end_request());
+                    return connection->read_head(Method::Get, deadline);
+                }();
+                healthy = head && (*head)->status >= 200 && (*head)->status < 400;
+                while (healthy) {  // drained, so the connection can serve traffic next
+                    auto piece = connection->read_body(deadline);
+                    if (!piece || piece->empty()) break;
+                }
+                if (!head) connection.discard();
+            }
+            if (healthy == upstream.checked_down) {
+                LOG_INFO("proxy: upstream %s is %s (health check %.*s)", upstream.name,
+                         healthy ? "up" : "down", static_cast<int>(m_options.health_path.size()),
+                         m_options.health_path.data());
+            }
+            upstream.checked_down = !healthy;
+            if (healthy) upstream.down_until = 0;
+        }
+        sched::sleep_for(m_options.health_interval_ns);
+    }
+}
+
+UpstreamStats ReverseProxy::upstream_stats(size_t index) const {
+    const Upstream& upstream = *m_upstreams[index];
+    UpstreamStats stats{};
+    snprintf(stats.name, sizeof stats.name, "%s", upstream.name);
+    stats.up = upstream.up(sched::now());
+    stats.pool = upstream.pool.stats();
+    stats.requests = upstream.requests;
+    stats.failures = upstream.failures;
+    stats.in_flight = upstream.in_flight;
+    stats.latency_ns_total = upstream.latency_total;
+    stats.latency_ns_max = upstream.latency_max;
+    return stats;
+}
+
+}  // namespace coronet::http

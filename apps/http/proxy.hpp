@@ -1,0 +1,91 @@
+// A reverse proxy: requests under a path prefix go to a group of upstream servers, picked round
+// robin or by fewest requests in flight, over pooled keep-alive connections (client_pool.hpp).
+// Bodies stream through in both directions, never held whole. An upstream that fails is
+// skipped for a while (passive health); with a health path set, each upstream is also asked
+// for it periodically (active health). 502 when no upstream answers, 504 when the chosen one
+// does not answer in time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "apps/http/client_pool.hpp"
+#include "apps/http/router.hpp"
+#include "lib/result.hpp"
+#include "lib/time_units.hpp"
+
+namespace coronet::http {
+
+inline constexpr size_t kMaxUpstreams = 8;  // per proxied prefix
+inline constexpr size_t kMaxProxies = 4;    // proxied prefixes per image
+
+enum class Balance : uint8_t { RoundRobin, LeastConnections };
+
+struct ProxyOptions {
+    std::string_view prefix;  // "/api": the path itself and everything under it
+    struct Address {
+        std::string_view host;  // a name (resolved through DNS) or an address literal
+        uint16_t port;
+    };
+    Address upstreams[kMaxUpstreams];
+    size_t upstream_count = 0;
+    Balance balance = Balance::RoundRobin;
+    // Passive health: after `max_fails` failures in a row an upstream is left out for
+    // `fail_timeout_ns` (then tried again with real traffic).
+    uint32_t max_fails = 1;
+    uint64_t fail_timeout_ns = 10 * kSecond;
+    // Active health: GET health_path on each upstream every health_interval; a 2xx or 3xx
+    // keeps it (or brings it back) up, anything else takes it down. Empty: no checks.
+    std::string_view health_path;
+    uint64_t health_interval_ns = 5 * kSecond;
+    PoolOptions pool;  // its host and port are set per upstream
+};
+
+struct UpstreamStats {
+    char name[64];  // host:port as configured
+    bool up;
+    PoolStats pool;
+    uint64_t requests;          // answered by it (any status)
+    uint64_t failures;          // connect failures, timeouts, broken responses
+    uint64_t in_flight;         // requests being proxied to it now
+    uint64_t latency_ns_total;  // time to the response head, over `requests`
+    uint64_t latency_ns_max;
+};
+
+// "PREFIX=HOST:PORT[,HOST:PORT...]" (the http.proxy boot option's value) into `options`:
+// the prefix starts with '/' and does not end with one; hosts are names or address literals
+// ("[fd00::1]:80" for IPv6). Views into `spec`, which must outlive the proxy.
+Result<void> parse_proxy_spec(std::string_view spec, ProxyOptions& options);
+
+class ReverseProxy {
+public:
+    // The upstreams are not contacted until the first request (or health check).
+    static Result<ReverseProxy*> create(const ProxyOptions& options);
+
+    // Routes every method on the prefix and below it to this proxy (streaming bodies).
+    Result<void> install(Router& router);
+    // Starts the active health checks, if a health path is set.
+    Result<void> start_health_checks();
+
+    std::string_view prefix() const { return m_options.prefix; }
+    size_t upstream_count() const { return m_options.upstream_count; }
+    UpstreamStats upstream_stats(size_t index) const;
+    uint64_t no_upstream() const { return m_no_upstream; }  // 502s: every upstream down
+
+    struct Upstream;  // proxy.cpp
+
+private:
+    explicit ReverseProxy(const ProxyOptions& options) : m_options(options) {}
+    static Result<void> handle(Exchange& exchange);
+    Result<void> forward(Exchange& exchange);
+    Upstream* pick(const Upstream* avoid);
+    void health_main();
+
+    ProxyOptions m_options;
+    Upstream* m_upstreams[kMaxUpstreams] = {};
+    size_t m_next = 0;  // round robin
+    uint64_t m_no_upstream = 0;
+};
+
+}  // namespace coronet::http
