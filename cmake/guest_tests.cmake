@@ -219,6 +219,17 @@ foreach(file IN LISTS _board_files)
     ${board}.websocket_conformance PROPERTIES
     LABELS "websocket;net;${board};${arch}" TIMEOUT 900)
 
+  # The reverse proxy (tools/harness/proxy_clients.py: the appliance booted with its
+  # http.proxy options, two nginx, a Python upstream and dnsmasq started on the host side of the
+  # tap): curl through it (headers both ways, X-Forwarded-For, HEAD, 404, chunked both ways, an
+  # upstream named through DNS), ab spread evenly over two nginx, one nginx killed under wrk
+  # (errors only for what was in flight, health checks take it out and back), 502 with nothing
+  # listening, 504 from a slow upstream, 100 MiB each way checked by SHA-256 with the heap flat.
+  add_test(NAME ${board}.http_proxy COMMAND ${NET_TEST} --board ${board} --client proxy --net tap
+    --scenario "basic spread failover down slow big --big-mib 100")
+  set_tests_properties(${board}.http_proxy PROPERTIES
+    LABELS "http;proxy;client;net;${board};${arch}" TIMEOUT 600)
+
   # Outbound clients, in the kernel-tests image against servers on the host side of a tap
   # (tools/client_test.py, harness/upstreams.py). net_connect: a refused port, an address no
   # neighbour answers for, a filter dropping SYNs (each its own error, at its own time), 1 000

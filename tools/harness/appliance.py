@@ -15,18 +15,20 @@ from target import QemuTarget, TargetError
 
 from . import module_command
 from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace
+from .proxy_clients import PROXY_OPTIONS
 
 IMAGE = "coronet"
 
 
 @dataclass(frozen=True)
 class App:
-    """One of the appliance's servers: its port, the console line saying it listens, and
-    the module with its test clients (run as `python3 -m`)."""
+    """One of the appliance's servers: its port, the console line saying it listens, the
+    module with its test clients (run as `python3 -m`), and boot options its clients need."""
 
     port: int
     listening: str
     clients: str
+    append: str = ""
 
 
 APPS = {
@@ -36,6 +38,8 @@ APPS = {
     "connections": App(80, r"http: listening on tcp port 80\b", "harness.many_connections"),
     # The WebSocket endpoints of the web server (/ws/echo, /ws/status, /ws/chat).
     "websocket": App(80, r"http: listening on tcp port 80\b", "harness.ws_clients"),
+    # The web server's reverse proxy, to upstream servers the clients start (issue 15's).
+    "proxy": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients", PROXY_OPTIONS),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
 }
 
@@ -89,6 +93,7 @@ class Appliance:
                  boot_timeout: float = 60, ipv6: bool = False):
         self.board, self.net, self.app = board, net, APPS[app]
         self._app_name = app
+        append = f"{self.app.append} {append}".strip()
         self._options = dict(build_dir=build_dir, memory=memory, append=append, echo=echo)
         self.boot_timeout = boot_timeout
         self.namespace = Namespace(f"coronet-{os.getpid()}", ipv6=ipv6) if net == "tap" else None

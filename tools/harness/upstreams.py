@@ -157,3 +157,8 @@ class Upstreams:
                 process.kill()
                 process.wait()
 
+    def http_upstream(self, name: str, address: str, port: int, prefix: str) -> None:
+        """harness.http_upstream on address:port, its paths under `prefix`."""
+        self.start(name, module_command("harness.http_upstream", "--address", address,
+                                        "--port", str(port), "--prefix", prefix), ready="ready")
+

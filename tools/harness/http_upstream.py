@@ -1,0 +1,105 @@
+"""A small HTTP/1.1 upstream for the reverse proxy tests (run by harness.proxy_clients inside
+the test's namespace), for what nginx does not do out of the box: tell who asked (the
+forwarding headers), answer late, hash an uploaded body of any size, and send a chunked body.
+Under PREFIX: GET /whoami (JSON: port and request headers), GET /slow?ms=N, POST /upload
+(JSON: length and SHA-256 of the body, read as it streams), GET /chunked (a known chunked
+body), GET /index.html (the health path). Prints `ready` once listening."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+CHUNKS = [b"first piece\n", b"second, longer piece " * 20 + b"\n", b"last\n"]
+
+
+def chunked_body() -> bytes:
+    return b"".join(CHUNKS)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    prefix = ""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path[len(self.prefix):] if url.path.startswith(self.prefix) else url.path
+        if path == "/whoami":
+            body = json.dumps({"port": self.server.server_address[1],
+                               "headers": {k.lower(): v for k, v in self.headers.items()}})
+            self.reply(200, body.encode(), "application/json")
+        elif path == "/slow":
+            time.sleep(int(parse_qs(url.query).get("ms", ["1000"])[0]) / 1000)
+            self.reply(200, b"slow\n")
+        elif path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in CHUNKS:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        elif url.path.endswith("/index.html"):  # the proxy's health path, whatever its prefix
+            self.reply(200, b"healthy\n")
+        else:
+            self.reply(404, b"not here\n")
+
+    def do_POST(self) -> None:
+        digest, length = hashlib.sha256(), 0
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                left = size
+                while left:
+                    piece = self.rfile.read(min(left, 1 << 20))
+                    digest.update(piece)
+                    left -= len(piece)
+                length += size
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length", "0"))
+            while left:
+                piece = self.rfile.read(min(left, 1 << 20))
+                if not piece:
+                    break
+                digest.update(piece)
+                length += len(piece)
+                left -= len(piece)
+        body = json.dumps({"length": length, "sha256": digest.hexdigest()})
+        self.reply(200, body.encode(), "application/json")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--address", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--prefix", default="")
+    args = p.parse_args()
+    Handler.prefix = args.prefix
+    server = ThreadingHTTPServer((args.address, args.port), Handler)
+    server.daemon_threads = True
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

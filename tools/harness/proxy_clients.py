@@ -1,0 +1,271 @@
+"""The reverse proxy's tests (the appliance booted with http.proxy options, see
+cmake/guest_tests.cmake): real upstream servers started here, inside the test's namespace on
+the host side of the tap (two nginx, harness.http_upstream, dnsmasq), and curl, ab and wrk
+through the appliance at HOST:PORT. Each scenario raises AssertionError on failure and prints
+one line per check.
+
+The appliance is expected to proxy (PROXY_OPTIONS below, the test's --append):
+  /up    -> nginx-a 10.77.0.1:8081, nginx-b 10.77.0.1:8082 (round robin)
+  /py    -> harness.http_upstream 10.77.0.1:8083
+  /dead  -> 10.77.0.1:9 and :10, where nothing listens
+  /named -> upstream.coronet.test:8081, resolved through dnsmasq at 10.77.0.1
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from .http_clients import check, status_json
+from .loadgen import run_ab, run_wrk
+from .netns import HOST_ADDRESS
+from .upstreams import Upstreams
+
+PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
+                 f"http.proxy=/py={HOST_ADDRESS}:8083 "
+                 f"http.proxy=/dead={HOST_ADDRESS}:9,{HOST_ADDRESS}:10 "
+                 f"http.proxy=/named=upstream.coronet.test:8081 dns={HOST_ADDRESS} "
+                 "http.proxy_timeout_ms=2000 http.proxy_health=/up/index.html "
+                 "http.proxy_health_interval_ms=500")
+INDEX = b"hello from an nginx upstream\n"
+NAMED = b"reached by name\n"
+LOAD_PATH = "/up/load.txt"  # what the load scenarios ask for
+
+
+class Setup:
+    """The upstream servers and the files nginx serves, for the whole run."""
+
+    def __init__(self, workdir: Path, big_mib: int):
+        self.workdir = workdir
+        self.root = workdir / "www"
+        (self.root / "up").mkdir(parents=True)
+        (self.root / "up" / "index.html").write_bytes(INDEX)
+        (self.root / "named").write_bytes(NAMED)
+        (self.root / LOAD_PATH.lstrip("/")).write_bytes(INDEX)
+        self.big = self.root / "up" / "big.bin"
+        digest = hashlib.sha256()
+        with open(self.big, "wb") as f:
+            for _ in range(big_mib):
+                block = os.urandom(1 << 20)
+                digest.update(block)
+                f.write(block)
+        self.big_sha256 = digest.hexdigest()
+        self.upstreams = Upstreams(None, workdir / "servers")
+
+    def start_nginx(self, name: str, port: int) -> None:
+        self.upstreams.nginx(name, [f"{HOST_ADDRESS}:{port}"], self.root)
+
+    def __enter__(self) -> "Setup":
+        self.upstreams.__enter__()
+        self.start_nginx("nginx-a", 8081)
+        self.start_nginx("nginx-b", 8082)
+        self.upstreams.http_upstream("python", HOST_ADDRESS, 8083, "/py")
+        self.upstreams.dnsmasq(HOST_ADDRESS, [f"upstream.coronet.test,{HOST_ADDRESS}"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.upstreams.__exit__(*exc)
+
+    def served(self) -> Counter:
+        """Requests for LOAD_PATH each nginx has logged, by port (health checks left out)."""
+        return Counter(fields[0] for name in ("nginx-a", "nginx-b")
+                       for fields in self.upstreams.access_log(name) if fields[4] == LOAD_PATH)
+
+
+def curl(*args: str, data: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(["curl", "-sS", "--max-time", str(timeout), *args], input=data,
+                          capture_output=True, timeout=timeout + 10)
+
+
+def url(host: str, port: int, path: str) -> str:
+    return f"http://{host}:{port}{path}"
+
+
+def proxies(host: str, port: int) -> dict:
+    return {p["prefix"]: p for p in status_json(host, port).get("proxies", [])}
+
+
+def basic(setup: Setup, host: str, port: int) -> None:
+    r = curl(url(host, port, "/up/index.html"), url(host, port, "/up/index.html"),
+             url(host, port, "/up/index.html"), url(host, port, "/up/index.html"))
+    check(r.returncode == 0 and r.stdout == INDEX * 4, "GET through the proxy, four times", r.stderr)
+    log = [f for name in ("nginx-a", "nginx-b") for f in setup.upstreams.access_log(name)]
+    check(max(int(f[2]) for f in log) >= 2, "upstream connections kept alive and reused (nginx's log)",
+          log)
+    r = curl("-i", url(host, port, "/up/index.html"))
+    head = r.stdout.split(b"\r\n\r\n")[0].decode().lower()
+    check("server: coronet" in head and "content-length: %d" % len(INDEX) in head and
+          "etag:" in head, "the response head relayed (nginx's fields, our Server)", head)
+    r = curl("-I", url(host, port, "/up/index.html"))
+    check(r.returncode == 0 and b"Content-Length: %d" % len(INDEX) in r.stdout, "HEAD: length, no body",
+          r.stdout)
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", url(host, port, "/up/missing"))
+    check(r.stdout == b"404", "an upstream 404 relayed", r.stdout)
+    r = curl("-H", "X-Forwarded-For: 192.0.2.7", "-H", "X-Custom: kept",
+             url(host, port, "/py/whoami?x=1"))
+    check(r.stdout.startswith(b"{"), "the Python upstream answers through the proxy", r.stdout + r.stderr)
+    seen = json.loads(r.stdout)["headers"]
+    check(seen.get("x-forwarded-for") == f"192.0.2.7, {HOST_ADDRESS}" and
+          seen.get("forwarded") == f"for={HOST_ADDRESS};proto=http" and
+          seen.get("x-custom") == "kept" and seen.get("x-forwarded-proto") == "http",
+          "the upstream sees who asked (X-Forwarded-For appended, Forwarded)", seen)
+    check(seen.get("host", "").startswith(host), "the client's Host passed on", seen)
+    r = curl(url(host, port, "/py/chunked"))
+    from .http_upstream import chunked_body
+    check(r.stdout == chunked_body(), "a chunked upstream body relayed intact", r.stdout[:200])
+    body = os.urandom(300_000)
+    for framing in ([], ["-H", "Transfer-Encoding: chunked"]):
+        r = curl("--data-binary", "@-", *framing, url(host, port, "/py/upload"), data=body)
+        got = json.loads(r.stdout or b"{}")
+        check(got.get("sha256") == hashlib.sha256(body).hexdigest(),
+              f"a 300 KB upload ({'chunked' if framing else 'Content-Length'}) arrives intact", got)
+    r = curl(url(host, port, "/named"))
+    check(r.stdout == NAMED, "an upstream given by name, resolved through DNS, answers", r.stdout)
+
+
+def spread(setup: Setup, host: str, port: int, requests: int = 4000) -> None:
+    before = setup.served()
+    ab = run_ab(url(host, port, LOAD_PATH), requests, 20)
+    detail = ab.get("output", ab.get("error", ""))[-600:]
+    check(ab.get("complete") == requests and ab["failed_requests"] == 0 and ab["non_2xx"] == 0,
+          f"ab -k -c 20 -n {requests} through the proxy: 0 failed", detail)
+    served = setup.served() - before
+    a, b = served["8081"], served["8082"]
+    check(a + b == requests and abs(a - b) <= requests * 0.1, "spread evenly over both upstreams",
+          served)
+    print(f"ab through the proxy: {ab['rps']} requests/s; nginx-a {a}, nginx-b {b}", flush=True)
+
+
+def failover(setup: Setup, host: str, port: int, seconds: int = 8) -> None:
+    result: dict = {}
+    load = threading.Thread(target=lambda: result.update(
+        run_wrk(url(host, port, LOAD_PATH), 2, 20, seconds)))
+    load.start()
+    time.sleep(seconds / 3)
+    setup.upstreams.stop("nginx-b")
+    killed_at = sum(setup.served().values())
+    load.join()
+    errors = result.get("non_2xx", 0) + sum(result.get("socket_errors", {}).values())
+    check(result.get("requests", 0) > 0, "wrk ran through the proxy", result.get("output", ""))
+    check(errors <= 20, f"killing one upstream mid-run: {errors} errors (at most the 20 in flight)",
+          result.get("output", ""))
+    served = setup.served()
+    check(sum(served.values()) > killed_at, "the other upstream took the traffic", served)
+    time.sleep(1.5)  # two health checks
+    up = {u["name"]: u["up"] for u in proxies(host, port)["/up"]["upstreams"]}
+    check(up == {f"{HOST_ADDRESS}:8081": True, f"{HOST_ADDRESS}:8082": False},
+          "/status: the killed upstream down, the other up", up)
+    setup.start_nginx("nginx-b", 8082)
+    time.sleep(1.5)
+    up = {u["name"]: u["up"] for u in proxies(host, port)["/up"]["upstreams"]}
+    check(all(up.values()), "back up once it answers its health check again", up)
+    before = setup.served()
+    r = curl(*[url(host, port, LOAD_PATH)] * 10)
+    check(r.stdout == INDEX * 10 and (setup.served() - before)["8082"] > 0,
+          "and given traffic again", setup.served() - before)
+
+
+def down(setup: Setup, host: str, port: int) -> None:
+    start = time.monotonic()
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", url(host, port, "/dead/x"))
+    check(r.stdout == b"502", "no upstream listening: 502", r.stdout)
+    check(time.monotonic() - start < 5, "answered at once, not at a timeout")
+    check(proxies(host, port)["/dead"]["no_upstream"] >= 1, "/status counts it")
+
+
+def slow(setup: Setup, host: str, port: int) -> None:
+    start = time.monotonic()
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", url(host, port, "/py/slow?ms=6000"))
+    took = time.monotonic() - start
+    check(r.stdout == b"504" and 1.5 < took < 5, f"an upstream slower than 2 s: 504 after {took:.1f} s",
+          r.stdout)
+    r = curl(url(host, port, "/py/slow?ms=100"))
+    check(r.stdout == b"slow\n", "a prompt one still answers", r.stdout)
+
+
+def heap_used(host: str, port: int) -> int:
+    return status_json(host, port)["memory"]["heap_used_bytes"]
+
+
+def watch_heap(host: str, port: int, stop: threading.Event, peak: list[int]) -> None:
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], heap_used(host, port))
+        except Exception:  # noqa: BLE001 - a missed sample is no failure
+            pass
+        stop.wait(0.5)
+
+
+def big(setup: Setup, host: str, port: int) -> None:
+    size = setup.big.stat().st_size
+    baseline = heap_used(host, port)
+    peak, stop = [baseline], threading.Event()
+    watcher = threading.Thread(target=watch_heap, args=(host, port, stop, peak))
+    watcher.start()
+    try:
+        start = time.monotonic()
+        down = subprocess.run(f"curl -sS --max-time 600 {url(host, port, '/up/big.bin')} | sha256sum",
+                              shell=True, capture_output=True, text=True, timeout=700)
+        took_down = time.monotonic() - start
+        start = time.monotonic()
+        r = curl("--data-binary", f"@{setup.big}", url(host, port, "/py/upload"), timeout=600)
+        took_up = time.monotonic() - start
+    finally:
+        stop.set()
+        watcher.join()
+    check(down.stdout.split()[0] == setup.big_sha256,
+          f"{size >> 20} MiB downloaded through the proxy intact ({size / took_down / 1e6:.1f} MB/s)",
+          down.stderr)
+    got = json.loads(r.stdout or b"{}")
+    check(got.get("sha256") == setup.big_sha256 and got.get("length") == size,
+          f"{size >> 20} MiB uploaded through the proxy intact ({size / took_up / 1e6:.1f} MB/s)", got)
+    growth = peak[0] - baseline
+    check(growth < 16 << 20, f"memory flat meanwhile: heap grew by at most {growth >> 10} KiB", growth)
+
+
+def wait_up(host: str, port: int, prefixes: tuple[str, ...] = ("/up", "/py", "/named"),
+            timeout: float = 20) -> None:
+    """The appliance booted before the upstreams here started: its health checks took them
+    down. Each is back once a check finds it answering."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = {u["name"]: u["up"] for prefix in prefixes
+                 for u in proxies(host, port)[prefix]["upstreams"]}
+        if all(state.values()):
+            break
+        if time.monotonic() > deadline:
+            check(False, "the upstreams come up once their health checks pass", state)
+        time.sleep(0.2)
+    check(True, f"every upstream found up by the health checks ({len(state)})")
+
+
+SCENARIOS = {"basic": basic, "spread": spread, "failover": failover, "down": down, "slow": slow,
+             "big": big}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=80)
+    p.add_argument("--big-mib", type=int, default=100, help="size of the big transfer, for 'big'")
+    p.add_argument("scenario", nargs="+", choices=sorted(SCENARIOS))
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coronet-proxy-") as workdir, \
+            Setup(Path(workdir), args.big_mib if "big" in args.scenario else 1) as setup:
+        wait_up(args.host, args.port)
+        for name in args.scenario:
+            print(f"== {name}", flush=True)
+            SCENARIOS[name](setup, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
