@@ -247,7 +247,12 @@ foreach(file IN LISTS _board_files)
   # cached for its TTL and asked again after it (dnsmasq's log counts the queries), a silent
   # server passed over for the next, and the deadline kept when no server answers.
   add_test(NAME ${board}.client_dns COMMAND ${CLIENT_TEST} --board ${board} --test net_dns)
-  set_tests_properties(${board}.client_connect ${board}.client_dns PROPERTIES
+  # net_http: the HTTP client against nginx and a Python upstream: 20 requests on one
+  # connection (nginx's log agrees), 10 MiB by SHA-256, a 404 as a status, chunked both ways, a
+  # 1 MiB upload, a first-byte timeout, 16 requests through a pool of 4, and three calls fanned
+  # out under one deadline taking as long as the slowest.
+  add_test(NAME ${board}.client_http COMMAND ${CLIENT_TEST} --board ${board} --test net_http)
+  set_tests_properties(${board}.client_connect ${board}.client_dns ${board}.client_http PROPERTIES
     LABELS "client;net;${board};${arch}" TIMEOUT 600)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

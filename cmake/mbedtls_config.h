@@ -1,11 +1,13 @@
 // Coronet's mbedTLS configuration (MBEDTLS_CONFIG_FILE, replacing mbedTLS's default one): only
-// what the WebSocket handshake needs; anything not defined here is off.
+// what the WebSocket handshake and content checks need; anything not defined here is off.
 #pragma once
 
 // Sec-WebSocket-Accept is base64(SHA-1(key + GUID)) (RFC 6455 section 4.2.2): mbedtls_sha1().
 #define MBEDTLS_SHA1_C
 // ... and the base64 half of it: mbedtls_base64_encode().
 #define MBEDTLS_BASE64_C
+// SHA-256 of bodies fetched and sent by the outbound clients' in-guest tests (and apps).
+#define MBEDTLS_SHA256_C
 
 // The guest has no OS entropy source (no getrandom, no /dev/urandom): nothing may assume one.
 // Inert until a module that gathers entropy (MBEDTLS_ENTROPY_C, for TLS) is enabled.

@@ -8,6 +8,7 @@ exits 0 without a panic. Tests: net_connect (outbound TCP), net_dns
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import signal
 import subprocess
@@ -78,8 +79,30 @@ def net_dns_after(upstreams: Upstreams) -> list[str]:
     return [] if asked == 2 else [f"dnsmasq saw {asked} queries for brief.coronet.test, not 2"]
 
 
-TESTS = {"net_connect": net_connect, "net_dns": net_dns}
-AFTER = {"net_dns": net_dns_after}
+def net_http(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
+    root = upstreams.workdir / "www"
+    root.mkdir()
+    (root / "small.txt").write_bytes(b"coronet\n")
+    big = os.urandom(10 << 20)
+    (root / "big.bin").write_bytes(big)
+    upstreams.nginx("nginx", [f"{HOST_ADDRESS}:8081"], root)
+    upstreams.http_upstream("python", HOST_ADDRESS, 8083, "")
+    from harness.http_upstream import chunked_body
+    return ["host=nginx.coronet=" + HOST_ADDRESS, "http.nginx=nginx.coronet:8081",
+            f"http.python={HOST_ADDRESS}:8083",
+            f"http.big_sha256={hashlib.sha256(big).hexdigest()}",
+            f"http.chunked_sha256={hashlib.sha256(chunked_body()).hexdigest()}"]
+
+
+def net_http_after(upstreams: Upstreams) -> list[str]:
+    """Keep-alive from nginx's side: one connection carried the twenty small requests."""
+    log = upstreams.access_log("nginx")
+    most = max((int(fields[2]) for fields in log), default=0)
+    return [] if most >= 20 else [f"nginx saw at most {most} requests on one connection, not 20"]
+
+
+TESTS = {"net_connect": net_connect, "net_dns": net_dns, "net_http": net_http}
+AFTER = {"net_dns": net_dns_after, "net_http": net_http_after}
 
 
 def main() -> int:
