@@ -237,7 +237,45 @@ def websocket(doc: dict, png: Path) -> None:
     fig.savefig(png, dpi=120)
 
 
-CHARTS = {"http": http, "connections": connections, "redis": redis, "websocket": websocket}
+def proxy(doc: dict, png: Path) -> None:
+    """tools/bench proxy: requests/s through each guest's reverse proxy per row, with the ratio
+    over the bars, and p99 latency beside it."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary, cfg, ctx = doc["summary"], doc["config"], doc["context"]
+    labels = [l for l in ("coronet", "linux") if l in summary]
+    rows = [r[0] for r in cfg["rows"]]
+    colors = {"coronet": "#2a7ab0", "linux": "#b0b0b0"}
+    fig, (rps_axis, p99_axis) = plt.subplots(1, 2, figsize=(10, 4.5))
+    width = 0.38
+    for axis, field, unit in ((rps_axis, "median", "requests/s (median)"), (p99_axis, "p99_ms", "p99 latency, ms")):
+        for j, label in enumerate(labels):
+            values = [summary[label]["rows"].get(key, {}).get(field) or 0 for key in rows]
+            xs = [i + (j - 0.5) * width for i in range(len(rows))]
+            axis.bar(xs, values, width, color=colors[label], label=summary[label]["title"])
+            for x, v in zip(xs, values):
+                axis.text(x, v, f"{v:,.0f}" if field == "median" else f"{v:.1f}", ha="center", va="bottom",
+                          fontsize=8)
+        axis.set_xticks(range(len(rows)), rows)
+        axis.set_ylabel(unit)
+    for i, key in enumerate(rows):
+        c = summary.get("coronet", {}).get("rows", {}).get(key, {}).get("median")
+        l = summary.get("linux", {}).get("rows", {}).get(key, {}).get("median")
+        if c and l:
+            rps_axis.text(i, max(c, l) * 1.08, f"{c / l:.1f}×", ha="center", fontsize=10, weight="bold")
+    rps_axis.set_ylim(top=rps_axis.get_ylim()[1] * 1.15)
+    rps_axis.legend(loc="upper right", fontsize=8)
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"Reverse proxy on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}\nwrk -c {cfg['connections']} through each guest to the same upstream nginx",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http, "connections": connections, "redis": redis, "websocket": websocket, "proxy": proxy}
 
 
 def main(argv: list[str]) -> int:
