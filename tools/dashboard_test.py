@@ -59,7 +59,7 @@ READ_PAGE = """JSON.stringify((() => {
                "memory-total", "memory-free", "updated", "board", "version", "server-time",
                "net-rx-bytes-rate", "net-tx-bytes-rate", "stack-pcbs", "connections-limit",
                "stack-missed-interrupts", "stack-connection-buffers", "connection-bytes",
-               "stack-pages", "ws-open", "ws-messages-out"];
+               "stack-pages", "ws-open", "ws-messages-out", "outbound-attempts"];
   const fields = {};
   for (const id of ids) {
     const e = document.getElementById(id);
@@ -198,6 +198,8 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     check(1 <= pcbs <= limit, f"TCP connections in the stack {pcbs:.0f}, limit {limit:.0f} (the page's own at least)")
     per = number(page, "connection-bytes")
     check(0 < per < 64 * 1024, f"bytes per open connection {page['fields']['connection-bytes']['text']}")
+    check(number(page, "outbound-attempts") >= 0,
+          f"the upstreams card shows outbound connects ({page['fields']['outbound-attempts']['text']})")
     check(number(page, "stack-pages") >= 1, f"stack pages mapped {page['fields']['stack-pages']['text']}")
     check(number(page, "stack-missed-interrupts") >= 0,
           f"missed interrupts shown ({page['fields']['stack-missed-interrupts']['text']})")

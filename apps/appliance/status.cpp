@@ -205,6 +205,7 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                FIELD(sched, spawned),
                FIELD(sched, switches),
                FIELD(sched, stack_bytes),
+               FIELD(sched, idle_ns),
            });
 
     // Used = everything not free: the image, page tables, stacks, buffers and the heap's use.

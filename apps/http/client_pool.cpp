@@ -21,25 +21,31 @@ void ConnectionPool::forget(ClientConnection* connection) {
     m_waiters.notify_one();
 }
 
-// Idle connections the server has closed, or that waited longer than the idle timeout.
+// Idle connections that waited longer than the idle timeout: the list is in the order they
+// came back, so they are at its front.
 void ConnectionPool::expire_idle() {
     sched::Deadline now = sched::now();
-    for (size_t n = m_idle.size(); n > 0; --n) {
-        ClientConnection* connection = m_idle.pop_front();  // oldest first
-        if (connection->peer_gone() || now - connection->idle_since >= m_options.idle_timeout_ns) {
-            ++m_stats.expired;
-            connection->close();
-            forget(connection);
-        } else {
-            m_idle.push_back(*connection);
-        }
+    while (ClientConnection* oldest = m_idle.front()) {
+        if (now - oldest->idle_since < m_options.idle_timeout_ns) break;
+        m_idle.remove(*oldest);
+        ++m_stats.expired;
+        oldest->close();
+        forget(oldest);
     }
 }
 
 Result<ClientConnection*> ConnectionPool::acquire(sched::Deadline deadline, bool* reused) {
     for (;;) {
         expire_idle();
-        if (ClientConnection* connection = m_idle.pop_front()) {  // oldest first: all stay warm
+        // The most recently used first: its peer is the least likely to have closed it, and
+        // under light load the rest age out instead of all being kept warm.
+        while (ClientConnection* connection = m_idle.pop_back()) {
+            if (connection->peer_gone()) {  // the server closed it while it was idle
+                ++m_stats.expired;
+                connection->close();
+                forget(connection);
+                continue;
+            }
             ++m_stats.reuses;
             if (reused) *reused = true;
             return connection;

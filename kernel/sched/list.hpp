@@ -40,6 +40,13 @@ public:
         return item;
     }
 
+    T* pop_back() {
+        if (empty()) return nullptr;
+        T* item = owner(m_head.prev);
+        remove(*item);
+        return item;
+    }
+
     void remove(T& item) {
         ListNode& node = item.*Node;
         node.prev->next = node.next;

@@ -259,6 +259,57 @@
     return totals;
   }
 
+  // One row per upstream of each proxied prefix (textContent only, as for the devices).
+  function renderUpstreams(status, previous, seconds) {
+    const body = document.getElementById("upstream-rows");
+    const proxies = Array.isArray(status.proxies) ? status.proxies.filter((p) => p && typeof p === "object") : [];
+    const before = new Map();
+    if (previous && Array.isArray(previous.proxies)) {
+      for (const p of previous.proxies) {
+        for (const u of Array.isArray(p && p.upstreams) ? p.upstreams : []) before.set(`${textAt(p, "prefix")} ${textAt(u, "name")}`, u);
+      }
+    }
+    const rows = [];
+    for (const proxy of proxies) {
+      const prefix = textAt(proxy, "prefix");
+      for (const upstream of Array.isArray(proxy.upstreams) ? proxy.upstreams : []) {
+        const name = textAt(upstream, "name");
+        const old = before.get(`${prefix} ${name}`);
+        const rate = old ? ratePerSecond(numberAt(upstream, "requests"), numberAt(old, "requests"), seconds) : undefined;
+        const avg = numberAt(upstream, "latency_avg_us");
+        const max = numberAt(upstream, "latency_max_us");
+        const tr = document.createElement("tr");
+        tr.className = upstream.up === false ? "down" : "";
+        tr.append(
+          cell(prefix),
+          cell(name),
+          cell(upstream.up === false ? "down" : "up"),
+          cell(`${formatCount(numberAt(upstream, "open"))} / ${formatCount(numberAt(upstream, "idle"))}`, numberAt(upstream, "open")),
+          cell(formatRate(rate), rate),
+          cell(formatCount(numberAt(upstream, "requests")), numberAt(upstream, "requests")),
+          cell(formatCount(numberAt(upstream, "failures")), numberAt(upstream, "failures")),
+          cell(formatCount(numberAt(upstream, "in_flight")), numberAt(upstream, "in_flight")),
+          cell(isNumber(avg) && isNumber(max) ? `${(avg / 1000).toFixed(2)} / ${(max / 1000).toFixed(1)} ms` : DASH, avg),
+        );
+        rows.push(tr);
+      }
+    }
+    if (rows.length === 0) {
+      const tr = document.createElement("tr");
+      tr.className = "empty";
+      const td = cell("no proxied prefixes (boot option http.proxy=)");
+      td.colSpan = 9;
+      tr.append(td);
+      rows.push(tr);
+    }
+    if (body) body.replaceChildren(...rows);
+    for (const [id, path] of [["outbound-established", "outbound.established"], ["outbound-attempts", "outbound.attempts"],
+                              ["outbound-dns", "outbound.dns.lookups"]]) {
+      const value = numberAt(status, path);
+      show(id, value, formatCount(value));
+    }
+  }
+
   function renderTraffic(totals) {
     show("net-rx-bytes-rate", totals.rxBytes, formatByteRate(totals.rxBytes));
     show("net-tx-bytes-rate", totals.txBytes, formatByteRate(totals.txBytes));
@@ -374,6 +425,7 @@
     show("coroutine-switches-rate", switchRate, formatRate(switchRate));
 
     renderMemory(status);
+    renderUpstreams(status, prior, seconds);
     renderTraffic(renderNetwork(status, prior, seconds));
     renderSparklines();
 
