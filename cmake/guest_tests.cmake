@@ -252,7 +252,13 @@ foreach(file IN LISTS _board_files)
   # 1 MiB upload, a first-byte timeout, 16 requests through a pool of 4, and three calls fanned
   # out under one deadline taking as long as the slowest.
   add_test(NAME ${board}.client_http COMMAND ${CLIENT_TEST} --board ${board} --test net_http)
-  set_tests_properties(${board}.client_connect ${board}.client_dns ${board}.client_http PROPERTIES
+  # net_redis: the Redis client against redis-server: text, binary and 1 MiB values, typed
+  # error replies, a pipeline of 1 000 commands, RESP3 (HELLO 3, maps, doubles), pub/sub in
+  # RESP2 and RESP3, a pool of 4 connections shared by 16 coroutines (CLIENT ID and
+  # connected_clients stay within 4; a killed connection is dropped), a refused connect.
+  add_test(NAME ${board}.client_redis COMMAND ${CLIENT_TEST} --board ${board} --test net_redis)
+  set_tests_properties(${board}.client_connect ${board}.client_dns ${board}.client_http
+    ${board}.client_redis PROPERTIES
     LABELS "client;net;${board};${arch}" TIMEOUT 600)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

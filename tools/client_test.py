@@ -101,7 +101,17 @@ def net_http_after(upstreams: Upstreams) -> list[str]:
     return [] if most >= 20 else [f"nginx saw at most {most} requests on one connection, not 20"]
 
 
-TESTS = {"net_connect": net_connect, "net_dns": net_dns, "net_http": net_http}
+REDIS_PORT = 6379
+
+
+def net_redis(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
+    upstreams.redis(REDIS_PORT)
+    return [f"redis.server={HOST_ADDRESS}:{REDIS_PORT}", f"host=redis.coronet={HOST_ADDRESS}",
+            f"redis.name=redis.coronet:{REDIS_PORT}", f"redis.refused={HOST_ADDRESS}:9"]
+
+
+TESTS = {"net_connect": net_connect, "net_dns": net_dns, "net_http": net_http,
+         "net_redis": net_redis}
 AFTER = {"net_dns": net_dns_after, "net_http": net_http_after}
 
 
