@@ -16,6 +16,7 @@
 #include "lwip/dns.h"
 #include "lwip/init.h"
 #include "lwip/memp.h"
+#include "lwip/netif.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
@@ -33,6 +34,16 @@ sched::Event g_timers_changed;
 sched::Deadline g_timers_deadline = sched::kForever;
 sched::Deadline g_next_interrupt_check = 0;
 sched::EventSource g_output;  // signalled by stack_activity(), polled once per reactor pass
+
+constexpr int kLoopbackRounds = 4;  // of looped-back delivery per reactor pass
+
+bool loopback_pending() {
+    netif* interface;
+    NETIF_FOREACH(interface) {
+        if (interface->loop_first) return true;
+    }
+    return false;
+}
 
 sched::Deadline next_lwip_deadline() {
     u32_t ms = sys_timeouts_sleeptime();
@@ -54,6 +65,7 @@ void check_interrupts() {
 void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
+        stack_activity();  // a timer may have sent to ourselves: delivered at the pass's end
         check_interrupts();
         g_timers_deadline = next_lwip_deadline();
         g_timers_changed.reset();
@@ -61,10 +73,19 @@ void timers_main(void*) {
     }
 }
 
-// The end of a reactor pass for the stack: the devices told about the frames the pass gave
-// them and has not announced yet, and lwIP's timer coroutine woken if a call armed an earlier
-// timeout.
+// The end of a reactor pass for the stack: looped-back packets delivered, the devices told
+// about the frames the pass gave them and has not announced yet, and lwIP's timer coroutine
+// woken if a call armed an earlier timeout.
 void poll_output(void*) {
+    // Packets sent to ourselves (127.0.0.1) go up the stack now; what they answer (a SYN's
+    // SYN-ACK, an ACK) is queued again, and taken in the next round or pass.
+    for (int round = 0; round < kLoopbackRounds && loopback_pending(); ++round) {
+        netif_poll_all();
+        // lwIP hands looped packets to ip_input itself, not through an interface's input path:
+        // the connection index's view of the last one is undone here (pcb_index.hpp).
+        pcb_index::after_input();
+    }
+    if (loopback_pending()) stack_activity();
     flush_interfaces();
     if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();
 }

@@ -36,6 +36,9 @@
 #define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_UDP 1
+/* 127.0.0.1 (and the interface's own address) loop back: an app may call another in the same
+   image. Looped packets are delivered at the end of each reactor pass (net/lwip/stack.cpp). */
+#define LWIP_NETIF_LOOPBACK 1
 #define LWIP_TCP 1
 #define LWIP_DNS 1 /* resolver for apps (net/resolver.hpp); servers from DHCP or dns= */
 #define DNS_MAX_SERVERS 3
