@@ -9,6 +9,7 @@
 #include "lib/time_units.hpp"
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
+#include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "net/lwip/error.hpp"
@@ -98,6 +99,16 @@ Error count_failure(Error error) {
     return error;
 }
 
+// An IPv6 link-local address given without its zone (fe80::1, not fe80::1%en1) means the
+// link of the default interface: the one the appliance's traffic uses, and with loopback
+// beside it lwIP would otherwise find no route.
+ip_addr_t with_zone(const ip_addr_t& address) {
+    ip_addr_t zoned = address;
+    if (IP_IS_V6_VAL(zoned) && netif_default && ip6_addr_lacks_zone(ip_2_ip6(&zoned), IP6_UNICAST))
+        ip6_addr_assign_zone(ip_2_ip6(&zoned), IP6_UNICAST, netif_default);
+    return zoned;
+}
+
 // Starts the handshake on a fresh pcb owned by `c`.
 Result<void> start(TcpConnection* c, const Endpoint& to) {
     tcp_pcb* pcb = tcp_new_ip_type(IP_GET_TYPE(&to.address));
@@ -105,7 +116,8 @@ Result<void> start(TcpConnection* c, const Endpoint& to) {
     c->attach(pcb);
     c->connecting = true;
     TRY_VOID(bind_ephemeral(pcb));
-    if (err_t err = tcp_connect(pcb, &to.address, to.port, on_connected); err != ERR_OK)
+    ip_addr_t address = with_zone(to.address);
+    if (err_t err = tcp_connect(pcb, &address, to.port, on_connected); err != ERR_OK)
         return error_from_lwip(err);
     stack_activity();
     // On the active list now: indexed from here on (pcb_index.hpp's invariant).
