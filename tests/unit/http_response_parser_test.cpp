@@ -11,19 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/incremental_parse.hpp"
+
 using namespace coronet::http;
 using namespace std::literals;
 
 namespace {
 
-// A view as "offset+length" from the start of the buffer ("-" when empty), so that results of
-// parses over the same bytes compare equal and print readably; a view outside the head fails.
-std::string where(std::string_view view, std::string_view buffer, size_t head_length) {
-    if (view.empty()) return "-";
-    EXPECT_GE(view.data(), buffer.data());
-    EXPECT_LE(view.data() + view.size(), buffer.data() + head_length);
-    return std::to_string(view.data() - buffer.data()) + "+" + std::to_string(view.size());
-}
+using coronet::splits::where;
 
 // Everything a parse produced, as text.
 std::string describe(ParseStatus status, const HeadParser& parser, const ResponseHead& r,
@@ -43,22 +38,16 @@ std::string describe(ParseStatus status, const HeadParser& parser, const Respons
     return s;
 }
 
-// Feeds `input` to a parser as a buffer growing by the sizes `next_size` returns, as a receive
-// loop would, until the parser stops asking for more.
-template <typename NextSize>
-std::string parse_growing(std::string_view input, Method method, const Limits& limits,
-                          NextSize next_size) {
-    HeadParser parser(limits);
-    ResponseHead response;
-    size_t size = 0;
-    ParseStatus status = ParseStatus::NeedMore;
-    while (status == ParseStatus::NeedMore && size < input.size()) {
-        size += next_size();
-        if (size > input.size()) size = input.size();
-        status = parser.parse(input.substr(0, size), response, method);
+// The head parser as incremental_parse.hpp feeds it.
+struct ResponseSession {
+    HeadParser parser;
+    ResponseHead head;
+    Method method;
+    ParseStatus feed(std::string_view buffer) { return parser.parse(buffer, head, method); }
+    std::string outcome(ParseStatus status, std::string_view buffer) const {
+        return describe(status, parser, head, buffer);
     }
-    return describe(status, parser, response, input);
-}
+};
 
 struct Parsed {
     std::unique_ptr<std::string> buffer;  // the response's views point into this copy
@@ -80,26 +69,12 @@ Parsed parse(std::string_view original, Method method = Method::Get, const Limit
     parsed.head_length = parser.head_length();
     std::string whole = describe(parsed.status, parser, parsed.response, input);
 
-    EXPECT_EQ(parse_growing(input, method, limits, [] { return size_t{1}; }), whole)
-        << "byte by byte";
-    std::mt19937 random(static_cast<uint32_t>(input.size()));
-    for (int round = 0; round < 4; ++round) {
-        std::uniform_int_distribution<size_t> piece(1, round < 2 ? 8 : 64);
-        EXPECT_EQ(parse_growing(input, method, limits, [&] { return piece(random); }), whole)
-            << "random pieces, round " << round;
-    }
-
-    // A buffer that moves between calls (each call sees a fresh copy) parses the same.
-    HeadParser moving(limits);
-    ResponseHead response;
-    std::string copy;
-    ParseStatus status = ParseStatus::NeedMore;
-    for (size_t size = 1; !input.empty(); size = std::min(size + 7, input.size())) {
-        copy = std::string(input.substr(0, size));  // allocated while the old copy still lives
-        status = moving.parse(copy, response, method);
-        if (status != ParseStatus::NeedMore || size == input.size()) break;
-    }
-    EXPECT_EQ(describe(status, moving, response, copy), whole) << "moving buffer";
+    // The same bytes one at a time, split in two (short heads), in random pieces, in place and
+    // moved to a new buffer on every call: the very same result.
+    auto session = [&] { return ResponseSession{HeadParser(limits), {}, method}; };
+    EXPECT_EQ(coronet::splits::expect_alike_when_split(
+                  input, session, {.every_split = input.size() <= 512, .largest_piece = 64}),
+              whole);
     return parsed;
 }
 

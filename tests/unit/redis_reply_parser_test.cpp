@@ -4,6 +4,7 @@
 // values; reading replies through ReplyValue; and the commands a client encodes.
 #include "apps/redis/command_encoder.hpp"
 #include "apps/redis/reply_parser.hpp"
+
 #include "apps/redis/reply_value.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "tests/unit/incremental_parse.hpp"
 
 #include "tests/unit/string_sink.hpp"
 
@@ -102,71 +105,28 @@ Outcome describe(ParseStatus status, const ReplyParser& parser, std::string_view
     return o;
 }
 
-// Feeds `input` as a buffer growing by the sizes `next_size` returns, until the parser stops
-// asking for more. `moving`: every call gets a fresh copy and the previous one is freed, so a
-// parser that kept a pointer into an old copy reads freed memory, which ASan reports.
-template <typename NextSize>
-Outcome parse_growing(std::string_view input, const ReplyLimits& limits, bool moving,
-                      NextSize next_size) {
-    ReplyParser parser(limits);
-    std::unique_ptr<char[]> held;
-    std::string_view buffer;
-    ParseStatus status = ParseStatus::NeedMore;
-    size_t size = 0;
-    while (status == ParseStatus::NeedMore && size < input.size()) {
-        size = std::min(size + next_size(), input.size());
-        if (moving) {
-            auto copy = std::make_unique<char[]>(size);
-            std::memcpy(copy.get(), input.data(), size);
-            buffer = {copy.get(), size};
-            status = parser.parse(buffer);
-            held = std::move(copy);  // the old copy goes only now: the new one is elsewhere
-        } else {
-            buffer = input.substr(0, size);
-            status = parser.parse(buffer);
-        }
+// The reply parser as incremental_parse.hpp feeds it.
+struct Session {
+    ReplyParser parser;
+    ParseStatus feed(std::string_view buffer) { return parser.parse(buffer); }
+    Outcome outcome(ParseStatus status, std::string_view buffer) const {
+        return describe(status, parser, buffer);
     }
-    Outcome o = describe(status, parser, buffer);
-    if (status != ParseStatus::NeedMore) {
-        EXPECT_EQ(parser.parse(buffer), status);  // and stays so
-    }
-    return o;
-}
+};
 
 // Parses `input` whole, and checks that it parses the same split in two at every byte, byte by
 // byte and in random pieces, each with the buffer in place and moving.
 Outcome parse(std::string_view input, const ReplyLimits& limits = {}) {
-    Outcome whole = parse_growing(input, limits, false, [&] { return input.size(); });
-    for (bool moving : {false, true}) {
-        for (size_t split = 1; split < input.size(); ++split) {
-            bool first = true;
-            auto two = [&] {
-                size_t piece = first ? split : input.size();
-                first = false;
-                return piece;
-            };
-            EXPECT_EQ(parse_growing(input, limits, moving, two), whole)
-                << printable(input) << " split at " << split << (moving ? ", moving" : "");
-        }
-        EXPECT_EQ(parse_growing(input, limits, moving, [] { return size_t{1}; }), whole)
-            << printable(input) << " byte by byte" << (moving ? ", moving" : "");
-        std::mt19937 random(static_cast<uint32_t>(input.size()));
-        std::uniform_int_distribution<size_t> piece(1, 16);
-        EXPECT_EQ(parse_growing(input, limits, moving, [&] { return piece(random); }), whole)
-            << printable(input) << " random pieces" << (moving ? ", moving" : "");
-    }
-    return whole;
+    SCOPED_TRACE(printable(input));
+    return coronet::splits::expect_alike_when_split(input,
+                                                    [&] { return Session{ReplyParser(limits)}; });
 }
 
 // For inputs too long to split at every byte: whole, and in random pieces.
 Outcome parse_long(std::string_view input, const ReplyLimits& limits = {}) {
-    Outcome whole = parse_growing(input, limits, false, [&] { return input.size(); });
-    std::mt19937 random(static_cast<uint32_t>(input.size()));
-    std::uniform_int_distribution<size_t> piece(1, 4096);
-    for (bool moving : {false, true})
-        EXPECT_EQ(parse_growing(input, limits, moving, [&] { return piece(random); }), whole)
-            << (moving ? "moving" : "in place");
-    return whole;
+    return coronet::splits::expect_alike_when_split(
+        input, [&] { return Session{ReplyParser(limits)}; },
+        {.every_split = false, .byte_by_byte = false, .largest_piece = 4096});
 }
 
 // The rendered reply of a complete `input` (which must be exactly one reply).
