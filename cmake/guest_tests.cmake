@@ -230,6 +230,16 @@ foreach(file IN LISTS _board_files)
   set_tests_properties(${board}.http_proxy PROPERTIES
     LABELS "http;proxy;client;net;${board};${arch}" TIMEOUT 600)
 
+  # Wall-clock time over NTP (tools/harness/clock_clients.py): the appliance booted with
+  # ntp=10.77.0.1 and its RTC in 2001, chronyd started on the host side of the tap only once
+  # the guest's first request has gone unanswered; its retry steps the clock by 25 years, the
+  # Date header and /status then within 50 ms of the host's clock, and the next answer slewed
+  # away without the clock going back.
+  add_test(NAME ${board}.clock_ntp COMMAND ${NET_TEST} --board ${board} --client clock --net tap
+    --scenario "unsynced sync slew")
+  set_tests_properties(${board}.clock_ntp PROPERTIES
+    LABELS "clock;client;net;${board};${arch}" TIMEOUT 300)
+
   # Outbound clients, in the kernel-tests image against servers on the host side of a tap
   # (tools/client_test.py, harness/upstreams.py). net_connect: a refused port, an address no
   # neighbour answers for, a filter dropping SYNs (each its own error, at its own time), 1 000

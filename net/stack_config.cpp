@@ -83,6 +83,31 @@ void read_static_hosts(const BootConfig& config, StackOptions& options) {
     }
 }
 
+// ntp=SERVER[,SERVER...]: names or addresses, asked in order; ntp=off: no NTP, not even
+// servers a DHCP lease offers.
+void read_ntp_servers(const BootConfig& config, StackOptions& options) {
+    auto list = config.get("ntp");
+    if (!list) return;
+    TimeSyncOptions& sync = options.time_sync;
+    if (*list == "off") {
+        sync.enabled = false;
+        return;
+    }
+    std::string_view rest = *list;
+    while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (sync.server_count == kMaxNtpServers) {
+            LOG_WARN("net: ntp= lists more than %zu servers; the rest are ignored", kMaxNtpServers);
+            return;
+        }
+        if (item.empty() || item.size() > kMaxHostNameLength)
+            LOG_ERROR("net: bad ntp server '%.*s'", static_cast<int>(item.size()), item.data());
+        else sync.servers[sync.server_count++] = item;
+    }
+}
+
 }  // namespace
 
 StackOptions read_stack_options(const BootConfig& config) {
@@ -90,6 +115,7 @@ StackOptions read_stack_options(const BootConfig& config) {
     read_ipv4(config, options);
     read_dns_servers(config, options);
     read_static_hosts(config, options);
+    read_ntp_servers(config, options);
     options.first_interface.ipv6 = config.get_or("ipv6", "on") != "off";
 
     virtio::ProbeOptions& devices = options.devices;

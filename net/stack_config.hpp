@@ -3,6 +3,8 @@
 //   ip=10.0.2.15/24 gw=10.0.2.2                 static IPv4 on the first interface (else DHCP)
 //   dns=10.0.2.3[,fd00::53...]                 DNS servers (a DHCP lease's replace them)
 //   host=NAME=ADDRESS                           a name answered without DNS (repeatable)
+//   ntp=SERVER[,SERVER...]                      NTP servers, names or addresses (else DHCP's;
+//                                               ntp=off: none); they set the wall clock
 //   ipv6=off                                    no IPv6 (else link-local + SLAAC)
 //   virtio_net.rx_ring=N virtio_net.tx_ring=N   queue sizes (power of two, at most 256)
 //   virtio_net.lose_interrupts=N                test option: ignore every Nth interrupt

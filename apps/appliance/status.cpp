@@ -10,6 +10,7 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/uptime.hpp"
 #include "kernel/version.hpp"
+#include "kernel/wall_clock.hpp"
 #include "lib/align.hpp"
 #include "lib/json_writer.hpp"
 #include "lib/time_units.hpp"
@@ -18,6 +19,7 @@
 #include "net/lwip/stack.hpp"
 #include "net/resolver.hpp"
 #include "net/tcp.hpp"
+#include "net/time_sync.hpp"
 
 namespace coronet::apps {
 namespace {
@@ -163,6 +165,20 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
     json.member("version", CORONET_VERSION);
     json.member("uptime_ms", ns_to_ms(uptime_ns()));
     if (auto date = server.date(); !date.empty()) json.member("time", date);
+    // The wall clock and its reference: unix_us lets a client compare it with its own clock.
+    wall_clock::Stats clock = wall_clock::stats();
+    json.key("clock").begin_object();
+    json.member("source", clock.source);
+    json.member("synced", clock.synced);
+    json.member("unix_us", ns_to_us(wall_clock::unix_ns()));
+    json.member("offset_us", clock.last_offset_ns / static_cast<int64_t>(kMicrosecond));
+    json.member("syncs", clock.syncs);
+    json.member("steps", clock.steps);
+    json.member("since_sync_ms", ns_to_ms(clock.since_sync_ns));
+    json.member("frequency_ppb", clock.frequency_ppb);
+    json.member("slewing_us", clock.slew_remaining_ns / static_cast<int64_t>(kMicrosecond));
+    json.member("server", net::time_sync_stats().server);
+    json.end_object();
 
     http::ServerStats http = server.stats();
     object(json, "http",

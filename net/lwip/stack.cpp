@@ -24,6 +24,7 @@
 #include "net/lwip/interface.hpp"
 #include "net/lwip/pcb_index.hpp"
 #include "net/lwip/time_wait.hpp"
+#include "net/time_sync.hpp"
 
 namespace coronet::net {
 namespace {
@@ -65,6 +66,10 @@ void check_interrupts() {
 void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
+        // What the timeouts sent leaves now, not at the end of the pass after the coroutines
+        // run: an SNTP request is stamped just before it is sent, and each millisecond it
+        // waits here would be half a millisecond of error in the offset it measures.
+        flush_interfaces();
         stack_activity();  // a timer may have sent to ourselves: delivered at the pass's end
         check_interrupts();
         g_timers_deadline = next_lwip_deadline();
@@ -126,6 +131,7 @@ void start_stack(const BootInfo& info, const StackOptions& options) {
         }
     }
     if (drivers::device_count() == 0) LOG_WARN("net: no network device found");
+    start_time_sync(options.time_sync);
     auto timers = sched::spawn(timers_main, nullptr, {.name = "lwip-timers", .detached = true});
     if (!timers) panic("net: cannot start lwIP's timers: %s", error_name(timers.error()));
 }

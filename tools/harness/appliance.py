@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 from target import QemuTarget, TargetError
 
 from . import module_command
+from .clock_clients import CLOCK_OPTIONS, CLOCK_QEMU_ARGS
 from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace
 from .proxy_clients import PROXY_OPTIONS
 
@@ -23,12 +24,14 @@ IMAGE = "coronet"
 @dataclass(frozen=True)
 class App:
     """One of the appliance's servers: its port, the console line saying it listens, the
-    module with its test clients (run as `python3 -m`), and boot options its clients need."""
+    module with its test clients (run as `python3 -m`), and boot options (and QEMU options)
+    its clients need."""
 
     port: int
     listening: str
     clients: str
     append: str = ""
+    qemu_args: tuple[str, ...] = ()
 
 
 APPS = {
@@ -41,6 +44,9 @@ APPS = {
     # The web server's reverse proxy, to upstream servers the clients start (issue 15's).
     "proxy": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients", PROXY_OPTIONS),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
+    # The wall clock set over NTP by chronyd in the namespace, from an RTC left in 2001.
+    "clock": App(80, r"http: listening on tcp port 80\b", "harness.clock_clients", CLOCK_OPTIONS,
+                 CLOCK_QEMU_ARGS),
 }
 
 # The console line saying the address is configured, per network.
@@ -94,7 +100,8 @@ class Appliance:
         self.board, self.net, self.app = board, net, APPS[app]
         self._app_name = app
         append = f"{self.app.append} {append}".strip()
-        self._options = dict(build_dir=build_dir, memory=memory, append=append, echo=echo)
+        self._options = dict(build_dir=build_dir, memory=memory, append=append, echo=echo,
+                             extra_args=self.app.qemu_args)
         self.boot_timeout = boot_timeout
         self.namespace = Namespace(f"coronet-{os.getpid()}", ipv6=ipv6) if net == "tap" else None
         self.target: Optional[QemuTarget] = None

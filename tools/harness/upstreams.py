@@ -162,3 +162,19 @@ class Upstreams:
         self.start(name, module_command("harness.http_upstream", "--address", address,
                                         "--port", str(port), "--prefix", prefix), ready="ready")
 
+    def chrony(self, address: str, port: int = 123) -> None:
+        """Debian's chronyd serving the host's own clock (`local stratum 8`) over NTP on
+        address:port to anyone, without touching the host clock (-x), as root (no user switch),
+        with no command socket; its pid and drift files in the workdir."""
+        config = self.workdir / "chrony.conf"
+        config.write_text(f"local stratum 8\nallow all\nbindaddress {address}\nport {port}\n"
+                          f"cmdport 0\npidfile {self.workdir / 'chronyd.pid'}\n"
+                          f"driftfile {self.workdir / 'chrony.drift'}\n")
+        self.start("chronyd", ["chronyd", "-d", "-x", "-u", "root", "-f", str(config)],
+                   ready="chronyd version")
+        deadline = time.monotonic() + 10
+        while not subprocess.run(self._prefix + ["ss", "-Huln", f"sport = :{port}"],
+                                 capture_output=True, text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                raise UpstreamError(f"chronyd not listening on udp port {port}: {self.log('chronyd')}")
+            time.sleep(0.05)

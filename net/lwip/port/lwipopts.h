@@ -52,6 +52,37 @@
 /* Every lwIP entry point checks it is not called from an interrupt handler. */
 #define LWIP_ASSERT_CORE_LOCKED() coronet_lwip_assert_context()
 
+/* SNTP: lwIP's client (src/apps/sntp) sets the kernel's wall clock (net/time_sync.cpp). Servers
+   come from ntp= (names resolved through lwIP's DNS, hence SNTP_SERVER_DNS) or, without ntp=,
+   from the DHCP lease: our dhcp_set_ntp_servers() takes them and starts the client, which
+   lwIP's own would not. */
+#define SNTP_SERVER_DNS 1
+#define SNTP_MAX_SERVERS 3
+#define LWIP_DHCP_GET_NTP_SRV 1
+#define LWIP_DHCP_MAX_NTP_SERVERS SNTP_MAX_SERVERS
+#define SNTP_GET_SERVERS_FROM_DHCP 0
+/* Round-trip compensation (RFC 4330's offset from all four timestamps), and answers accepted
+   only from the server asked, echoing our transmit timestamp. */
+#define SNTP_COMP_ROUNDTRIP 1
+#define SNTP_CHECK_RESPONSE 2
+/* The first request within 250 ms of an address (spread a little, so that a fleet powered on
+   together does not ask in the same millisecond). An answer is waited for 2 s, then the next
+   server is asked; with none left, the request is repeated 15 s later, then 30 s, ... up to
+   150 s (RFC 4330 section 10: never more often than every 15 s). */
+#define SNTP_STARTUP_DELAY 1
+#define SNTP_STARTUP_DELAY_FUNC (LWIP_RAND() % 250)
+#define SNTP_RECV_TIMEOUT 2000
+#define SNTP_RETRY_TIMEOUT 15000
+/* The poll interval is ours (16 s doubling to 1024 s, time_sync.cpp); it never goes below
+   RFC 4330's 15 s, which a static_assert there checks, as lwIP's #if cannot see it. */
+#define SNTP_SUPPRESS_DELAY_CHECK
+#define SNTP_UPDATE_DELAY coronet_sntp_update_delay_ms()
+/* Timestamps with nanosecond resolution both ways, not lwIP's seconds + microseconds. */
+#define SNTP_GET_SYSTEM_TIME_NTP(sec, frac) coronet_sntp_get_time(&(sec), &(frac))
+#define SNTP_SET_SYSTEM_TIME_NTP(sec, frac) coronet_sntp_set_time((sec), (frac))
+/* The client's two timeouts (request, answer) beside lwIP's own. */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2)
+
 /* Ephemeral ports for outbound connections (lwIP's default range, named for net/tcp_connect.cpp). */
 #define TCP_LOCAL_PORT_RANGE_START 0xC000
 #define TCP_LOCAL_PORT_RANGE_END 0xFFFF

@@ -24,6 +24,10 @@ void coronet_lwip_assert_context(void);
 void* coronet_lwip_malloc(size_t size);
 void* coronet_lwip_calloc(size_t count, size_t size);
 void coronet_lwip_free(void* pointer);
+/* SNTP's clock and poll interval (net/time_sync.cpp) */
+void coronet_sntp_get_time(int32_t* seconds, uint32_t* fraction);
+void coronet_sntp_set_time(int32_t seconds, uint32_t fraction);
+uint32_t coronet_sntp_update_delay_ms(void);
 #ifdef __cplusplus
 }
 #endif
