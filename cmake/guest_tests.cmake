@@ -267,8 +267,14 @@ foreach(file IN LISTS _board_files)
   # RESP2 and RESP3, a pool of 4 connections shared by 16 coroutines (CLIENT ID and
   # connected_clients stay within 4; a killed connection is dropped), a refused connect.
   add_test(NAME ${board}.client_redis COMMAND ${CLIENT_TEST} --board ${board} --test net_redis)
+  # net_websocket: the WebSocket client against Node's ws and python3-websockets: text and binary
+  # of 0 B to 1 MiB each way, with and without permessage-deflate; a subprotocol; pings both
+  # ways; a fragmented message with a ping inside; closes from either side (the server reports
+  # the code it saw); the message limit (1009); a plain HTTP server refusing the upgrade (404,
+  # 200) and a closed port, each a clear error.
+  add_test(NAME ${board}.client_websocket COMMAND ${CLIENT_TEST} --board ${board} --test net_websocket)
   set_tests_properties(${board}.client_connect ${board}.client_dns ${board}.client_http
-    ${board}.client_redis PROPERTIES
+    ${board}.client_redis ${board}.client_websocket PROPERTIES
     LABELS "client;net;${board};${arch}" TIMEOUT 600)
 
   # Many connections (tools/harness/many_connections.py: several client processes, each from

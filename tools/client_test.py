@@ -110,8 +110,22 @@ def net_redis(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> 
             f"redis.name=redis.coronet:{REDIS_PORT}", f"redis.refused={HOST_ADDRESS}:9"]
 
 
+WS_NODE_PORT, WS_PYTHON_PORT, WS_PLAIN_HTTP_PORT = 9101, 9102, 8084
+
+
+def net_websocket(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
+    """The WebSocket client against Node's ws and python3-websockets (echo servers), a plain
+    HTTP server that refuses the upgrade, and a closed port."""
+    upstreams.ws_echo_node(HOST_ADDRESS, WS_NODE_PORT)
+    upstreams.ws_echo_python(HOST_ADDRESS, WS_PYTHON_PORT)
+    upstreams.http_upstream("plain-http", HOST_ADDRESS, WS_PLAIN_HTTP_PORT, "")
+    return [f"host=ws.coronet={HOST_ADDRESS}", f"ws.node={HOST_ADDRESS}:{WS_NODE_PORT}",
+            f"ws.python=ws.coronet:{WS_PYTHON_PORT}",
+            f"ws.http={HOST_ADDRESS}:{WS_PLAIN_HTTP_PORT}", f"ws.refused={HOST_ADDRESS}:9"]
+
+
 TESTS = {"net_connect": net_connect, "net_dns": net_dns, "net_http": net_http,
-         "net_redis": net_redis}
+         "net_redis": net_redis, "net_websocket": net_websocket}
 AFTER = {"net_dns": net_dns_after, "net_http": net_http_after}
 
 

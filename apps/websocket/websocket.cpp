@@ -1,12 +1,15 @@
 // The connection's receive loop and send path. Input is decoded where it lies in the
 // connection's buffer: a message that arrived whole in one frame is handed out as a view of
 // that buffer (no copy); fragments, messages spread over several reads and compressed messages
-// are gathered in one growable buffer, checked (size, UTF-8) as each piece arrives.
+// are gathered in one growable buffer, checked (size, UTF-8) as each piece arrives. The roles
+// differ only in masking, in which of permessage-deflate's parameters are "ours", and in how
+// frames leave (a server gathers its replies, a client writes each frame under a deadline).
 #include "apps/websocket/websocket.hpp"
 
 #include <cstring>
 
 #include "kernel/log.hpp"
+#include "lwip/arch.h"
 #include "net/buffered_stream.hpp"
 
 namespace coronet::websocket {
@@ -23,12 +26,27 @@ uint64_t framed_limit(uint64_t max_message, bool deflate) {
 
 uint16_t read_be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 
+// zlib cannot compress within a 256-byte window (it widens 8 bits to 9), so a client told to
+// use one sends its messages uncompressed, which permessage-deflate allows message by message.
+constexpr uint8_t kSmallestDeflateWindow = 9;
+// A client's frame is masked into a buffer of at most this much on its way to TCP.
+constexpr size_t kMaskedPiece = 16 * 1024;
+
+// A fresh masking key per frame (§5.3) from the platform's random numbers: the CPU's
+// generator, which the network stack's port also draws on.
+void fresh_mask(uint8_t mask[4]) {
+    uint32_t bits = coronet_lwip_random();
+    std::memcpy(mask, &bits, 4);
+}
+
 }  // namespace
 
-WebSocket::WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshake& handshake)
+WebSocket::WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshake& handshake,
+                     Role role)
     : m_endpoint(endpoint),
       m_io(io),
-      m_decoder(Role::Server, framed_limit(endpoint.options().max_message, handshake.deflate)),
+      m_role(role),
+      m_decoder(role, framed_limit(endpoint.options().max_message, handshake.deflate)),
       m_deflate(handshake.deflate),
       m_params(handshake.deflate_params),
       m_inflater(endpoint.m_memory),
@@ -39,6 +57,8 @@ WebSocket::WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshak
     std::memcpy(m_subprotocol_copy, handshake.subprotocol.data(), length);
     m_subprotocol = {m_subprotocol_copy, length};
     m_decoder.allow_rsv1(m_deflate);
+    m_compress_out =
+        m_deflate && (role == Role::Server || send_window_bits() >= kSmallestDeflateWindow);
     m_last_input = sched::now();
     m_next = endpoint.m_sockets;
     if (m_next) m_next->m_prev = this;
@@ -66,8 +86,31 @@ bool WebSocket::windowed() const {
            (!m_params.server_no_context_takeover || !m_params.client_no_context_takeover);
 }
 
-uint8_t WebSocket::push_window_bits() const {
-    return m_deflate ? m_params.server_max_window_bits : 0;
+uint8_t WebSocket::send_window_bits() const {
+    return m_role == Role::Server ? m_params.server_max_window_bits
+                                  : m_params.client_max_window_bits;
+}
+
+bool WebSocket::send_keeps_context() const {
+    return m_role == Role::Server ? !m_params.server_no_context_takeover
+                                  : !m_params.client_no_context_takeover;
+}
+
+uint8_t WebSocket::recv_window_bits() const {
+    return m_role == Role::Server ? m_params.client_max_window_bits
+                                  : m_params.server_max_window_bits;
+}
+
+bool WebSocket::recv_keeps_context() const {
+    return m_role == Role::Server ? !m_params.client_no_context_takeover
+                                  : !m_params.server_no_context_takeover;
+}
+
+uint8_t WebSocket::push_window_bits() const { return m_deflate ? send_window_bits() : 0; }
+
+void WebSocket::set_write_limits(sched::Deadline deadline, uint64_t timeout_ns) {
+    m_write_deadline = deadline;
+    m_write_timeout_ns = timeout_ns;
 }
 
 Result<WebSocket::Message> WebSocket::recv(sched::Deadline deadline) {
@@ -153,8 +196,8 @@ WebSocket::Step WebSocket::on_payload(std::string_view payload, bool frame_end, 
     m_message_wire += payload.size();
     std::string_view whole;
     if (compressed) {
-        auto inflated = m_inflater.inflate(payload, last, m_params.client_max_window_bits, limit,
-                                           m_message, sched::yield);
+        auto inflated =
+            m_inflater.inflate(payload, last, recv_window_bits(), limit, m_message, sched::yield);
         if (!inflated) {
             if (inflated.error() == Error::LimitReached)
                 return fail(CloseCode::MessageTooBig, "message over the size limit once inflated");
@@ -185,7 +228,7 @@ WebSocket::Step WebSocket::on_payload(std::string_view payload, bool frame_end, 
         return fail(CloseCode::InvalidPayload, "text message ends inside a UTF-8 sequence");
     EndpointStats& stats = m_endpoint.m_stats;
     if (compressed) {
-        m_inflater.end_message(!m_params.client_no_context_takeover);
+        m_inflater.end_message(recv_keeps_context());
         stats.compressed_in_wire += m_message_wire;
         stats.compressed_in_plain += whole.size();
     }
@@ -248,6 +291,7 @@ WebSocket::Step WebSocket::wait_input(sched::Deadline deadline, bool& timed_out)
     // exchanges compressed messages would otherwise keep tens of KiB while idle).
     if (m_message.size() == 0) m_message.release();
     m_compressed.release();
+    m_masked.release();
     auto n = m_io.fill(until);
     if (n) {
         if (*n == 0) {  // the client closed TCP without a close frame
@@ -285,15 +329,16 @@ Result<void> WebSocket::send(Opcode opcode, std::string_view payload) {
     auto sent = [&]() -> Result<void> {
         TRY_VOID(flush_queue());
         EndpointStats& stats = m_endpoint.m_stats;
-        bool compress = m_deflate && !is_control(opcode) && payload.size() >= kCompressThreshold;
+        bool compress =
+            m_compress_out && !is_control(opcode) && payload.size() >= kCompressThreshold;
         if (compress) {
-            bool keep = !m_params.server_no_context_takeover;
+            bool keep = send_keeps_context();
             // The endpoint's shared compressor must not pause in the middle of a message (another
             // connection would use it meanwhile): a long stateless message gets one of its own.
             bool long_message = payload.size() > kDeflateSlice;
             Deflater& deflater = keep || long_message ? m_deflater : m_endpoint.m_shared_deflater;
-            auto compressed = deflater.compress(payload, m_params.server_max_window_bits, keep,
-                                                m_compressed, sched::yield);
+            auto compressed =
+                deflater.compress(payload, send_window_bits(), keep, m_compressed, sched::yield);
             if (!keep && long_message) m_deflater.release();
             if (compressed) {
                 TRY_VOID(write_frame(opcode, m_compressed.view(), true));
@@ -316,10 +361,36 @@ Result<void> WebSocket::send(Opcode opcode, std::string_view payload) {
 }
 
 Result<void> WebSocket::write_frame(Opcode opcode, std::string_view payload, bool rsv1) {
+    if (m_role == Role::Client) return write_masked(opcode, payload, rsv1);
     uint8_t head[kMaxFrameHeader];
     size_t size = encode_header(head, opcode, payload.size(), true, rsv1);
     TRY_VOID(m_io.output().append({reinterpret_cast<const char*>(head), size}));
     return m_io.output().append(payload);
+}
+
+Result<void> WebSocket::write_masked(Opcode opcode, std::string_view payload, bool rsv1) {
+    // The app's payload stays untouched: each piece is masked in a copy, the head in front of
+    // the first, and handed to TCP at once, so the call's deadline bounds every wait.
+    uint8_t mask[4];
+    fresh_mask(mask);
+    size_t first = payload.size() + kMaxFrameHeader;
+    if (!m_masked.reserve(first < kMaskedPiece ? first : kMaskedPiece)) return Error::OutOfMemory;
+    char* piece = m_masked.data();
+    size_t used =
+        encode_header(reinterpret_cast<uint8_t*>(piece), opcode, payload.size(), true, rsv1, mask);
+    size_t offset = 0;
+    for (;;) {
+        size_t room = m_masked.capacity() - used;
+        size_t n = payload.size() - offset < room ? payload.size() - offset : room;
+        std::memcpy(piece + used, payload.data() + offset, n);
+        apply_mask(piece + used, n, mask, offset);
+        sched::Deadline by = sched::now() + m_write_timeout_ns;
+        TRY_VOID(m_io.stream().write_all(piece, used + n,
+                                         by < m_write_deadline ? by : m_write_deadline));
+        offset += n;
+        used = 0;
+        if (offset == payload.size()) return {};
+    }
 }
 
 Result<void> WebSocket::write_close(uint16_t code, std::string_view reason) {
@@ -337,7 +408,7 @@ Result<void> WebSocket::write_close(uint16_t code, std::string_view reason) {
     return m_io.output().flush();
 }
 
-void WebSocket::close(uint16_t code, std::string_view reason) {
+void WebSocket::close(uint16_t code, std::string_view reason, sched::Deadline deadline) {
     if (m_state != State::Open) return;
     (void)flush_queue();
     m_close_code = code;
@@ -346,12 +417,13 @@ void WebSocket::close(uint16_t code, std::string_view reason) {
         return;
     }
     m_state = State::Closing;
-    // Wait for the client's close; data frames meanwhile are read and dropped.
-    sched::Deadline deadline = sched::now() + m_endpoint.options().close_timeout_ns;
+    // Wait for the peer's close; data frames meanwhile are read and dropped.
+    sched::Deadline until = sched::now() + m_endpoint.options().close_timeout_ns;
+    if (deadline < until) until = deadline;
     while (m_state == State::Closing) {
         Message ignored;
         if (process_input(ignored) == Step::Ended) return;
-        auto n = m_io.fill(deadline);
+        auto n = m_io.fill(until);
         if (!n && n.error() == Error::Busy) continue;
         if (!n || *n == 0) break;
     }
@@ -387,7 +459,7 @@ PushOutcome WebSocket::push(SharedFrame& frame) {
 
 Result<void> WebSocket::flush_queue() {
     EndpointStats& stats = m_endpoint.m_stats;
-    bool own_context = m_deflate && !m_params.server_no_context_takeover;
+    bool own_context = m_deflate && send_keeps_context();
     while (!m_queue.empty()) {
         // Publishers may append while this write waits for the client; the front stays put.
         SharedFrame* frame = m_queue.front();
@@ -435,6 +507,7 @@ void WebSocket::finish(uint16_t code, bool abort) {
     m_deflater.release();
     m_message.release();
     m_compressed.release();
+    m_masked.release();
     if (abort) m_io.abort();
     else m_io.close_gracefully();
 }

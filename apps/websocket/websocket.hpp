@@ -1,7 +1,9 @@
 // One WebSocket connection as app code sees it, in the connection's coroutine: recv() a whole
 // message, send() one, close(). Underneath, frames are decoded and checked, fragments joined,
-// compressed messages inflated, text validated as it arrives, pings answered, an idle client
-// pinged, and frames other coroutines pushed (topics) written out in order.
+// compressed messages inflated, text validated as it arrives, pings answered, an idle peer
+// pinged, and frames other coroutines pushed (topics) written out in order. The same session
+// serves either role: a server's (accepted by an Endpoint) or a client's (client.hpp), which
+// masks what it sends and reads unmasked frames.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +31,10 @@ inline constexpr size_t kMaxSubscriptions = 16;  // topics one connection may be
 
 class WebSocket {
 public:
-    WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshake& handshake);
+    // `endpoint` gives the limits, counters and compression memory; a client has one of its own
+    // that serves no path.
+    WebSocket(Endpoint& endpoint, net::BufferedStream& io, const Handshake& handshake,
+              Role role = Role::Server);
     WebSocket(const WebSocket&) = delete;
     WebSocket& operator=(const WebSocket&) = delete;
     // Leaves every topic, drops what is still queued, and closes the connection if it is open.
@@ -50,9 +55,15 @@ public:
     Result<void> send_binary(std::string_view bytes) { return send(Opcode::Binary, bytes); }
 
     // Starts the closing handshake with `code` and `reason` (at most 123 bytes), waits for the
-    // client's close (close_timeout at most), and closes the TCP connection.
+    // peer's close (close_timeout at most, and not past `deadline`), and closes the TCP
+    // connection.
     void close(uint16_t code = static_cast<uint16_t>(CloseCode::Normal),
-               std::string_view reason = {});
+               std::string_view reason = {}, sched::Deadline deadline = sched::kForever);
+
+    // Client role: frames go to TCP as they are made (masked), each write waiting until
+    // `deadline` (that of the client's call in progress) and at most `timeout_ns` for the server
+    // to take it. A server's replies are gathered instead, bounded by its stream's send timeout.
+    void set_write_limits(sched::Deadline deadline, uint64_t timeout_ns);
 
     // From any coroutine: queues a frame for this connection (see PushOutcome).
     PushOutcome push(SharedFrame& frame);
@@ -85,15 +96,22 @@ private:
     // Waits for input until `deadline` or the idle ping's; Ended when the connection is over.
     Step wait_input(sched::Deadline deadline, bool& timed_out);
     Result<void> write_frame(Opcode opcode, std::string_view payload, bool rsv1 = false);
+    Result<void> write_masked(Opcode opcode, std::string_view payload, bool rsv1);
     Result<void> write_close(uint16_t code, std::string_view reason);
     Result<void> flush_queue();
     void drop_queue();
     void finish(uint16_t code, bool abort);  // closes TCP; the state becomes Closed
     // Compression with context takeover in either direction (state kept between messages).
     bool windowed() const;
+    // permessage-deflate's parameters as they apply to what this side sends and receives.
+    uint8_t send_window_bits() const;
+    bool send_keeps_context() const;
+    uint8_t recv_window_bits() const;
+    bool recv_keeps_context() const;
 
     Endpoint& m_endpoint;
     net::BufferedStream& m_io;
+    Role m_role;
     State m_state = State::Open;
     uint16_t m_close_code = 0;
     uint16_t m_kill_code = 0;  // set by another coroutine: close with this at the next chance
@@ -109,10 +127,14 @@ private:
     size_t m_control_length = 0;
 
     bool m_deflate = false;
+    bool m_compress_out = false;  // messages we send may be compressed
     DeflateParams m_params;
     Inflater m_inflater;
     Deflater m_deflater;      // Windowed: this connection's context; otherwise unused
     ByteBuffer m_compressed;  // a message being sent compressed
+    ByteBuffer m_masked;      // client role: a piece of a frame being masked on its way out
+    sched::Deadline m_write_deadline = sched::kForever;
+    uint64_t m_write_timeout_ns = 30 * kSecond;
 
     sched::Deadline m_last_input = 0;
     sched::Deadline m_ping_sent = 0;

@@ -162,6 +162,22 @@ class Upstreams:
         self.start(name, module_command("harness.http_upstream", "--address", address,
                                         "--port", str(port), "--prefix", prefix), ready="ready")
 
+    def ws_echo_node(self, address: str, port: int) -> None:
+        """tools/harness/ws_echo_server.js (Node's ws, permessage-deflate on) on address:port,
+        with the npm packages tools/deps installed."""
+        import os
+        from . import ROOT
+        modules = Path(os.environ.get("CORONET_CACHE", ROOT / ".cache")) / "node" / "node_modules"
+        script = Path(__file__).resolve().parent / "ws_echo_server.js"
+        self.start(f"ws-node-{port}", ["env", f"NODE_PATH={modules}", "node", str(script),
+                                       str(port), address], ready="listening")
+
+    def ws_echo_python(self, address: str, port: int) -> None:
+        """harness.ws_python_echo (python3-websockets, under Debian's Python) on address:port."""
+        self.start(f"ws-python-{port}",
+                   module_command("harness.ws_python_echo", "--host", address, "--port", str(port),
+                                  python="/usr/bin/python3"), ready="ready")
+
     def chrony(self, address: str, port: int = 123) -> None:
         """Debian's chronyd serving the host's own clock (`local stratum 8`) over NTP on
         address:port to anyone, without touching the host clock (-x), as root (no user switch),
