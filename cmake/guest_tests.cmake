@@ -271,7 +271,8 @@ foreach(file IN LISTS _board_files)
   # of 0 B to 1 MiB each way, with and without permessage-deflate; a subprotocol; pings both
   # ways; a fragmented message with a ping inside; closes from either side (the server reports
   # the code it saw); the message limit (1009); a plain HTTP server refusing the upgrade (404,
-  # 200) and a closed port, each a clear error.
+  # 200) and a closed port, each a clear error; then the round trips against Coronet's own
+  # /ws/echo server started in the same guest, over loopback.
   add_test(NAME ${board}.client_websocket COMMAND ${CLIENT_TEST} --board ${board} --test net_websocket)
   set_tests_properties(${board}.client_connect ${board}.client_dns ${board}.client_http
     ${board}.client_redis ${board}.client_websocket PROPERTIES

@@ -2,12 +2,17 @@
 // (tools/client_test.py): text and binary round trips of 0 B to 1 MiB checked byte for byte,
 // with and without permessage-deflate; a subprotocol; pings both ways; a fragmented message with
 // a ping in its middle; closes from either side, with the code the other side saw; the message
-// limit; a handshake refused by a plain HTTP server; a closed port.
+// limit; a handshake refused by a plain HTTP server; a closed port. Then the same round trips
+// against Coronet's own server in the same guest, over loopback.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "apps/http/router.hpp"
+#include "apps/http/server.hpp"
 #include "apps/websocket/client.hpp"
+#include "apps/websocket/endpoint.hpp"
+#include "apps/websocket/websocket.hpp"
 #include "kernel/boot_config.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "lib/time_units.hpp"
@@ -300,6 +305,32 @@ void refusals() {
     expect_refused("not a URL", "http://ws.coronet/", 0, Error::InvalidArgument);
 }
 
+// Coronet's own WebSocket server, started here in the guest on port 8080 the way the appliance
+// serves /ws/echo (an HTTP server, an endpoint echoing every message, windowed
+// permessage-deflate), reached over the loopback interface.
+constexpr uint16_t kOwnPort = 8080;
+
+void serve_echo(websocket::WebSocket& socket, void*) {
+    for (;;) {
+        auto message = socket.recv();
+        if (!message || !socket.send(message->opcode, message->data)) return;
+    }
+}
+
+bool start_own_server() {
+    static websocket::EndpointOptions options = [] {
+        websocket::EndpointOptions o;
+        o.handshake.deflate.policy = websocket::DeflatePolicy::Windowed;
+        return o;
+    }();
+    static websocket::Endpoint echo(options, serve_echo);
+    static http::Router router;
+    static http::Server server(router, {.port = kOwnPort, .max_connections = 64});
+    bool ok = echo.attach(router, "/ws/echo").ok() && server.start().ok();
+    KCHECK(ok);
+    return ok;
+}
+
 void websocket_body() {
     Url node = url_of("ws.node", "/echo");
     Url python = url_of("ws.python", "/echo");
@@ -317,6 +348,12 @@ void websocket_body() {
     fragments(python, true);
     closes(python);
     refusals();
+    if (start_own_server()) {
+        Url own{};
+        snprintf(own.text, sizeof own.text, "ws://127.0.0.1:%u/ws/echo", kOwnPort);
+        for (bool deflate : {false, true})
+            round_trips("Coronet's own /ws/echo", own, deflate, payloads);
+    }
 }
 
 }  // namespace
