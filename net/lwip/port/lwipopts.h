@@ -42,7 +42,7 @@
 #define LWIP_TCP 1
 #define LWIP_DNS 1 /* resolver for apps (net/resolver.hpp); servers from DHCP or dns= */
 #define DNS_MAX_SERVERS 3
-#define DNS_TABLE_SIZE 16 /* names cached (each for its TTL) and queries outstanding */
+#define DNS_TABLE_SIZE 16    /* names cached (each for its TTL) and queries outstanding */
 #define DNS_LOCAL_HOSTLIST 1 /* host=NAME=ADDRESS boot options */
 #define DNS_LOCAL_HOSTLIST_IS_DYNAMIC 1
 #define LWIP_IGMP 0
