@@ -249,8 +249,10 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
     net::StackStats stack = net::stack_stats();
     uint64_t open = http.connections_open;
     uint64_t lwip = stack.object_bytes;
-    uint64_t heap_growth =
-        memory.heap_used > g_heap_at_start ? memory.heap_used - g_heap_at_start : 0;
+    // The document's own buffer (on the heap, `capacity` bytes, for as long as it is written)
+    // is not connection state.
+    uint64_t heap_now = memory.heap_used > capacity ? memory.heap_used - capacity : 0;
+    uint64_t heap_growth = heap_now > g_heap_at_start ? heap_now - g_heap_at_start : 0;
     uint64_t state = heap_growth > lwip ? heap_growth - lwip : 0;
     uint64_t stack_bytes = stacks.pages_mapped * kPageSize;
     auto per = [open](uint64_t bytes) { return open ? bytes / open : uint64_t{0}; };

@@ -28,7 +28,8 @@ struct StatusSources {
 // it afterwards is their state (bytes_per_connection).
 void mark_memory_baseline();
 
-// Writes the status document into `buffer`; returns it, or an empty view if it did not fit.
+// Writes the status document into `buffer` (heap memory: its bytes are not counted as the
+// connections' state); returns it, or an empty view if it did not fit.
 std::string_view status_json(const StatusSources& sources, char* buffer, size_t capacity);
 
 }  // namespace coronet::apps
