@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr size_t kBodyGrowth = 4 * 1024;
 
-// The head parser leaves the body limit to serve_one(): a route that streams its body (a proxy)
+// The head parser leaves the body limit to serve_request(): a route that streams its body (a proxy)
 // is not held to it.
 Limits head_limits(const Limits& limits) {
     Limits unlimited = limits;
@@ -66,6 +66,12 @@ void Connection::run() {
 
 Connection::Outcome Connection::serve_one() {
     if (Outcome head = read_head(); head != Outcome::Next) return head;
+    return serve_request();
+}
+
+// Out of line, so that its frame (the route match, a few hundred bytes) is not on the stack
+// while the connection waits for its next request: an idle connection keeps one stack page.
+[[gnu::noinline]] Connection::Outcome Connection::serve_request() {
     ++m_server.counters().requests;
     Router::Match match;
     if (m_request.method != Method::Other)
@@ -75,13 +81,19 @@ Connection::Outcome Connection::serve_one() {
     if (!streaming && m_request.framing == BodyFraming::ContentLength &&
         m_request.content_length > limits.body_bytes)
         return fail(413, "body larger than the limit");
-    m_decoder = BodyDecoder(m_request, streaming ? head_limits(limits) : limits);
+    // In this frame, not the connection's: an idle connection's stack holds no decoder.
+    BodyDecoder decoder(m_request, streaming ? head_limits(limits) : limits);
+    m_decoder = &decoder;
     m_body_position = m_parser.head_length();
     m_body_done = m_request.framing == BodyFraming::None;
     if (!m_body_done && !streaming) {
-        if (Outcome body = read_body(); body != Outcome::Next) return body;
+        if (Outcome body = read_body(); body != Outcome::Next) {
+            m_decoder = nullptr;
+            return body;
+        }
     }
     Outcome outcome = dispatch(match);
+    m_decoder = nullptr;
     if (outcome == Outcome::Switched) return Outcome::Close;  // the handler consumed the head
     // A streaming handler that left body bytes unread: where the next request starts is unknown.
     if (!m_body_done && outcome == Outcome::Next) outcome = Outcome::Close;
@@ -164,14 +176,15 @@ Result<std::string_view> Connection::next_body_piece() {
         TRY_VOID(m_io.output().append(kContinue));
         TRY_VOID(m_io.output().flush());
     }
+    if (!m_body_done && !m_decoder) return Error::Closed;  // only while a request is served
     for (;;) {
         if (m_body_done) return std::string_view{};
         std::string_view input = m_io.input();
         while (m_body_position < input.size()) {
             BodyDecoder::Step step;
-            ParseStatus status = m_decoder.decode(input.substr(m_body_position), step);
+            ParseStatus status = m_decoder->decode(input.substr(m_body_position), step);
             if (status == ParseStatus::Error) {
-                m_body_error = m_decoder.error();
+                m_body_error = m_decoder->error();
                 return m_body_error.status == 413 ? Error::LimitReached : Error::Malformed;
             }
             if (step.consumed == 0 && status == ParseStatus::NeedMore) {
@@ -179,7 +192,7 @@ Result<std::string_view> Connection::next_body_piece() {
                 return Error::Malformed;
             }
             m_body_position += step.consumed;
-            if (status == ParseStatus::Done || m_decoder.done()) m_body_done = true;
+            if (status == ParseStatus::Done || m_decoder->done()) m_body_done = true;
             if (!step.data.empty()) return step.data;
             if (m_body_done) return std::string_view{};
         }

@@ -30,6 +30,7 @@ private:
     enum class Outcome : uint8_t { Next, Close, Abort, Switched };
 
     Outcome serve_one();
+    Outcome serve_request();  // the head is read: the body, the handler, the response
     Outcome read_head();
     // The whole body into m_body (routes that take it whole).
     Outcome read_body();
@@ -45,8 +46,8 @@ private:
     net::BufferedStream m_io;
     HeadParser m_parser;
     Request m_request;
-    BodyDecoder m_decoder{m_request};
-    size_t m_body_position = 0;  // in the input: how far this request's bytes are decoded
+    BodyDecoder* m_decoder = nullptr;  // the current request's (serve_request()'s frame)
+    size_t m_body_position = 0;        // in the input: how far this request's bytes are decoded
     bool m_body_done = true;
     ParseError m_body_error;  // why next_body_piece() failed with Malformed
     char* m_body = nullptr;   // the decoded body of the current request, freed after it
