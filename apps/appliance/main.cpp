@@ -233,7 +233,11 @@ int app_main(const BootInfo& info) {
                                    {proxies, proxy_count});
         !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));
-    apps::mark_memory_baseline();
+    // Spawned last, it runs once every listener has taken its first turn.
+    if (!sched::spawn([](void*) { apps::mark_memory_baseline(); }, nullptr,
+                      {.name = "baseline", .detached = true}))
+        LOG_WARN(
+            "status: no memory for the baseline; per-connection figures include the listeners");
     sched::run_forever();
 }
 

@@ -32,7 +32,10 @@ struct Member {
 };
 #define FIELD(stats, field) (Member{#field, (stats).field})
 
-uint64_t g_heap_at_start = 0;  // heap in use once the apps were up (mark_memory_baseline)
+// Heap in use and stack pages mapped once the apps were up (mark_memory_baseline): what the
+// listeners and services hold, not the connections.
+uint64_t g_heap_at_start = 0;
+uint64_t g_stack_pages_at_start = 0;
 
 void members(JsonWriter& json, std::initializer_list<Member> list) {
     for (const Member& m : list) json.member(m.name, m.value);
@@ -155,7 +158,10 @@ void outbound_section(JsonWriter& json, const StatusSources& sources) {
 
 }  // namespace
 
-void mark_memory_baseline() { g_heap_at_start = memory::stats().heap_used; }
+void mark_memory_baseline() {
+    g_heap_at_start = memory::stats().heap_used;
+    g_stack_pages_at_start = memory::stack_space_stats().pages_mapped;
+}
 
 std::string_view status_json(const StatusSources& sources, char* buffer, size_t capacity) {
     http::Server& server = *sources.http;
@@ -245,7 +251,7 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
 
     // What an open connection costs, all in: the stack pages its coroutine touched, its state
     // on the heap (connection, coroutine, buffers it holds) and lwIP's objects for it. Shares
-    // of the totals: every coroutine's stack and every heap byte the apps took since boot.
+    // of the totals: the stack pages and heap bytes taken since the apps were up.
     net::StackStats stack = net::stack_stats();
     uint64_t open = http.connections_open;
     uint64_t lwip = stack.object_bytes;
@@ -254,7 +260,10 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
     uint64_t heap_now = memory.heap_used > capacity ? memory.heap_used - capacity : 0;
     uint64_t heap_growth = heap_now > g_heap_at_start ? heap_now - g_heap_at_start : 0;
     uint64_t state = heap_growth > lwip ? heap_growth - lwip : 0;
-    uint64_t stack_bytes = stacks.pages_mapped * kPageSize;
+    uint64_t stack_pages = stacks.pages_mapped > g_stack_pages_at_start
+                               ? stacks.pages_mapped - g_stack_pages_at_start
+                               : 0;
+    uint64_t stack_bytes = stack_pages * kPageSize;
     auto per = [open](uint64_t bytes) { return open ? bytes / open : uint64_t{0}; };
     json.key("connections").begin_object();
     json.member("open", open);

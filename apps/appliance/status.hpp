@@ -24,8 +24,9 @@ struct StatusSources {
     size_t proxy_count = 0;
 };
 
-// Remembers the heap in use with every app up and no connection yet: what connections add to
-// it afterwards is their state (bytes_per_connection).
+// Remembers the heap in use and the stack pages mapped with every app up and no connection yet:
+// what connections add afterwards is their cost (bytes_per_connection). Call it from a coroutine
+// spawned after the apps started, so that their listeners have run and touched their stacks.
 void mark_memory_baseline();
 
 // Writes the status document into `buffer` (heap memory: its bytes are not counted as the
