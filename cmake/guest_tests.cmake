@@ -230,6 +230,13 @@ foreach(file IN LISTS _board_files)
   set_tests_properties(${board}.http_proxy PROPERTIES
     LABELS "http;proxy;client;net;${board};${arch}" TIMEOUT 600)
 
+  # TCP keep-alive (tools/harness/keepalive_clients.py): Redis clients that vanish without a
+  # FIN or RST (nftables drops all their segments) are found by keep-alive (2 s idle, 3 probes
+  # 1 s apart) and freed, coroutines and buffers too; an idle client still there stays.
+  add_test(NAME ${board}.tcp_keepalive COMMAND ${NET_TEST} --board ${board} --client keepalive
+    --net tap --scenario "dead")
+  set_tests_properties(${board}.tcp_keepalive PROPERTIES LABELS "net;${board};${arch}" TIMEOUT 180)
+
   # Wall-clock time over NTP (tools/harness/clock_clients.py): the appliance booted with
   # ntp=10.77.0.1 and its RTC in 2001, chronyd started on the host side of the tap only once
   # the guest's first request has gone unanswered; its retry steps the clock by 25 years, the

@@ -59,8 +59,12 @@ std::string_view BootConfig::get_or(std::string_view key, std::string_view fallb
 
 std::optional<unsigned long long> BootConfig::get_number(std::string_view key) const {
     auto value = get(key);
-    if (!value || value->empty()) return std::nullopt;
-    std::string_view digits = *value;
+    if (!value) return std::nullopt;
+    return parse_number(*value);
+}
+
+std::optional<unsigned long long> BootConfig::parse_number(std::string_view digits) {
+    if (digits.empty()) return std::nullopt;
     unsigned base = 10;
     if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
         base = 16;

@@ -26,6 +26,8 @@ public:
     std::string_view get_or(std::string_view key, std::string_view fallback) const;
     // Decimal or 0x-hex unsigned integer; nullopt if absent or not a number.
     std::optional<unsigned long long> get_number(std::string_view key) const;
+    // The same for a piece of a value (a list's item).
+    static std::optional<unsigned long long> parse_number(std::string_view text);
 
     // A key may repeat (`virtio_mmio.device=` once per device): how many times it appears, and
     // its `index`-th value in command-line order.

@@ -64,6 +64,21 @@ void on_error(void* arg, err_t err) {
     free_if_done(c);
 }
 
+void apply_keepalive(tcp_pcb* pcb, const Keepalive& keepalive) {
+    if (!keepalive.enabled()) {
+        ip_reset_option(pcb, SOF_KEEPALIVE);
+        return;
+    }
+    auto ms = [](uint64_t ns) {
+        uint64_t value = ns_to_ms(ns);
+        return static_cast<u32_t>(value > 0xFFFFFFFFu ? 0xFFFFFFFFu : (value ? value : 1));
+    };
+    pcb->keep_idle = ms(keepalive.idle_ns);
+    pcb->keep_intvl = ms(keepalive.interval_ns);
+    pcb->keep_cnt = keepalive.count ? keepalive.count : 1;
+    ip_set_option(pcb, SOF_KEEPALIVE);
+}
+
 }  // namespace
 
 TcpConnection* TcpConnection::adopt(tcp_pcb* new_pcb) {
@@ -261,6 +276,12 @@ void TcpStream::abort() {
     c->release(true);
 }
 
+Result<void> TcpStream::set_keepalive(const Keepalive& keepalive) {
+    if (!m_connection || !m_connection->pcb) return Error::Closed;
+    apply_keepalive(m_connection->pcb, keepalive);
+    return {};
+}
+
 Endpoint TcpStream::peer() const {
     if (!m_connection || !m_connection->pcb) return {};
     return Endpoint{m_connection->pcb->remote_ip, m_connection->pcb->remote_port};
@@ -322,6 +343,7 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
         return ERR_ABRT;
     }
     c->listener = self;
+    apply_keepalive(pcb, self->m_options.keepalive);
     ++self->m_stats.open;
     ++self->m_stats.accepted;
     self->m_queue.push(c);  // not full: checked above

@@ -10,6 +10,7 @@
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
 #include "lib/ring.hpp"
+#include "lib/time_units.hpp"
 #include "lwip/err.h"
 #include "net/ip_address.hpp"
 
@@ -39,6 +40,18 @@ struct ConnectStats {
     uint64_t time_wait_reuses;  // local ports taken back from TIME-WAIT for a new connection
 };
 ConnectStats connect_stats();
+
+// TCP keep-alive (RFC 1122 4.2.3.6): after `idle` without a segment from the peer, a probe every
+// `interval`; after `count` unanswered probes the connection is reset and its reader and writer
+// fail with Error::Closed, freeing its coroutine and buffers. A peer that vanished (powered
+// off, unplugged, its address gone) is found within idle + count x interval. Probes run on
+// lwIP's 500 ms timer. idle == 0: off.
+struct Keepalive {
+    uint64_t idle_ns = 0;
+    uint64_t interval_ns = 75 * kSecond;  // Linux's tcp_keepalive_intvl
+    uint32_t count = 9;                   // Linux's tcp_keepalive_probes
+    bool enabled() const { return idle_ns != 0; }
+};
 
 class TcpStream {
 public:
@@ -96,6 +109,9 @@ public:
     // Closes with a reset (RST), discarding unsent data.
     void abort();
 
+    // Keep-alive for this connection (accepted ones have their listener's already).
+    Result<void> set_keepalive(const Keepalive& keepalive);
+
     Endpoint peer() const;
     Endpoint local() const;
 
@@ -108,6 +124,7 @@ struct ListenOptions {
     // refused with RST when there is none. Refused too while memory is short (memory.hpp).
     size_t max_connections = kMaxTcpConnections;
     size_t backlog = kAcceptBacklog;
+    Keepalive keepalive;  // for every accepted connection
 };
 
 class TcpListener {

@@ -66,6 +66,7 @@ size_t connection_limit_for_memory() {
 
 apps::EchoOptions echo_options(const BootConfig& config) {
     apps::EchoOptions options;
+    options.keepalive = net::read_keepalive(config, "echo.keepalive");
     options.max_connections = count_option(config, "echo.max_connections",
                                            connection_limit_for_memory(), "echo_max_connections");
     return options;
@@ -73,6 +74,7 @@ apps::EchoOptions echo_options(const BootConfig& config) {
 
 http::ServerOptions web_options(const BootConfig& config) {
     http::ServerOptions options;
+    options.keepalive = net::read_keepalive(config, "http.keepalive");
     options.max_connections =
         count_option(config, "http.max_connections", connection_limit_for_memory());
     options.limits.body_bytes = count_option(config, "http.max_body", options.limits.body_bytes);
@@ -139,6 +141,7 @@ constexpr uint64_t kPubSubOutputLimit = 32ULL << 20;
 
 redis::ServerOptions redis_options(const BootConfig& config) {
     redis::ServerOptions options;
+    options.keepalive = net::read_keepalive(config, "redis.keepalive");
     redis::EngineOptions& engine = options.engine;
     uint64_t ram = memory::stats().ram_bytes;
     engine.max_memory = ram / kRedisMemoryShareDivisor;

@@ -16,6 +16,7 @@
 #include "lib/time_units.hpp"
 #include "net/buffered_stream.hpp"
 #include "net/lwip/interface.hpp"
+#include "net/lwip/retransmit.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/resolver.hpp"
 #include "net/tcp.hpp"
@@ -316,6 +317,17 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
     json.member("index_skips", stack.index_skips);
     json.member("index_unread", stack.index_unread);
     json.member("time_wait_reuses", stack.time_wait_reuses);
+    // The retransmission timer (net/lwip/retransmit.hpp).
+    net::retransmit::Stats rto = net::retransmit::stats();
+    object(json, "retransmit",
+           {
+               FIELD(rto, timed),
+               FIELD(rto, in_flight),
+               FIELD(rto, timeouts),
+               FIELD(rto, rtt_samples),
+               FIELD(rto, srtt_us),
+               FIELD(rto, untracked),
+           });
     json.end_object();
 
     // Connection buffers (net::BufferedStream): held only while a connection has something to

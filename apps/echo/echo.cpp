@@ -51,6 +51,7 @@ Result<void> start_echo(const EchoOptions& options) {
     if (!kept) return Error::OutOfMemory;
     net::ServeOptions serve{.name = "echo", .port = options.port};
     serve.listen.max_connections = options.max_connections;
+    serve.listen.keepalive = options.keepalive;
     TRY_VOID(net::serve(serve, serve_connection, kept));
     net::UdpSocket* udp = TRY(net::UdpSocket::bind(options.port));
     TRY_VOID(sched::spawn(udp_loop, udp, {.name = "echo-udp", .detached = true}));

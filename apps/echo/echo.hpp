@@ -20,6 +20,7 @@ struct EchoOptions {
     uint16_t port = 7;
     size_t max_connections = net::kMaxTcpConnections;  // boot option echo.max_connections
     uint64_t idle_timeout_ns = 300 * kSecond;          // then the connection is closed
+    net::Keepalive keepalive;                          // boot option echo.keepalive
 };
 
 Result<void> start_echo(const EchoOptions& options);

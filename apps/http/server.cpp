@@ -13,6 +13,7 @@ Result<void> Server::start() {
     // Handlers get the default 16 KiB stack.
     net::ServeOptions serve{.name = "http", .port = m_options.port};
     serve.listen.max_connections = m_options.max_connections;
+    serve.listen.keepalive = m_options.keepalive;
     m_listener = TRY(net::serve(serve, serve_connection, this));
     LOG_INFO("http: listening on tcp port %u (at most %zu connections)", m_options.port,
              m_options.max_connections);

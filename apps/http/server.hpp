@@ -11,6 +11,7 @@
 #include "apps/http/router.hpp"
 #include "lib/result.hpp"
 #include "lib/time_units.hpp"
+#include "net/tcp.hpp"
 
 namespace coronet::net {
 class TcpListener;
@@ -22,6 +23,7 @@ namespace coronet::http {
 struct ServerOptions {
     uint16_t port = 80;
     size_t max_connections = 1000;  // further connections are refused (RST)
+    net::Keepalive keepalive;       // dead peers found by TCP keep-alive
     Limits limits;
     // From the first byte of a request to the end of its head: 408.
     uint64_t header_timeout_ns = 10 * kSecond;

@@ -21,6 +21,7 @@ Result<void> Server::start() {
     net::ServeOptions serve{
         .name = "redis", .port = m_options.engine.port, .stack_size = kConnectionStackSize};
     serve.listen.max_connections = m_options.engine.max_clients + kOverLimitConnections;
+    serve.listen.keepalive = m_options.keepalive;
     m_listener = TRY(net::serve(serve, serve_connection, this));
     TRY_VOID(sched::spawn(expire_loop, this, {.name = "redis-expire", .detached = true}));
     TRY_VOID(sched::spawn(lazy_free_loop, this, {.name = "redis-lazyfree", .detached = true}));

@@ -10,6 +10,7 @@
 #include "apps/redis/engine.hpp"
 #include "lib/result.hpp"
 #include "lib/time_units.hpp"
+#include "net/tcp.hpp"
 
 namespace coronet::net {
 class TcpListener;
@@ -43,6 +44,7 @@ struct ServerOptions {
     EngineOptions engine;
     uint64_t send_timeout_ns = 60 * kSecond;  // a client that takes no replies for this long
     uint64_t linger_ns = 2 * kSecond;
+    net::Keepalive keepalive;  // Redis's tcp-keepalive: dead clients found and freed
 };
 
 struct ServerStats {

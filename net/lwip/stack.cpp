@@ -23,6 +23,7 @@
 #include "net/lwip/address_log.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/pcb_index.hpp"
+#include "net/lwip/retransmit.hpp"
 #include "net/lwip/time_wait.hpp"
 #include "net/time_sync.hpp"
 
@@ -46,10 +47,13 @@ bool loopback_pending() {
     return false;
 }
 
+// The earlier of lwIP's next timeout and the retransmission timer's.
 sched::Deadline next_lwip_deadline() {
+    sched::Deadline retransmission = retransmit::next_deadline();
     u32_t ms = sys_timeouts_sleeptime();
-    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return sched::kForever;
-    return sched::now() + ms_to_ns(ms);
+    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return retransmission;
+    sched::Deadline timeout = sched::now() + ms_to_ns(ms);
+    return timeout < retransmission ? timeout : retransmission;
 }
 
 // Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts),
@@ -61,11 +65,13 @@ void check_interrupts() {
     for (size_t i = 0; i < drivers::device_count(); ++i) drivers::device(i)->check_interrupts();
 }
 
-// Runs lwIP's timeouts (ARP, DHCP, TCP retransmission, ...) when they are due; sleeps until the
-// next one, or until stack_activity() sees that a call added an earlier one.
+// Runs lwIP's timeouts (ARP, DHCP, TCP's slow and fast timers, ...) and our retransmission
+// timer when they are due; sleeps until the next one, or until stack_activity() sees that a
+// call added an earlier one.
 void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
+        retransmit::run(sched::now());
         // What the timeouts sent leaves now, not at the end of the pass after the coroutines
         // run: an SNTP request is stamped just before it is sent, and each millisecond it
         // waits here would be half a millisecond of error in the offset it measures.
@@ -104,6 +110,7 @@ PoolStats pool_stats(memp_t pool) {
 
 void start_stack(const BootInfo& info, const StackOptions& options) {
     lwip_init();
+    retransmit::configure(options.retransmit);
     log_address_changes();
     // Sources added first are polled last: this one runs after the devices' in every pass.
     g_output.name = "lwip-output";

@@ -12,6 +12,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/opt.h"
 #include "net/lwip/interface.hpp"
+#include "net/lwip/retransmit.hpp"
 #include "net/time_sync.hpp"
 
 namespace coronet::net {
@@ -34,8 +35,9 @@ struct StackOptions {
     size_t dns_server_count = 0;
     StaticHost hosts[kMaxStaticHosts]{};
     size_t host_count = 0;
-    TimeSyncOptions time_sync;     // NTP servers (ntp=), else a DHCP lease's
-    virtio::ProbeOptions devices;  // what the virtio probe looks for and how it sets devices up
+    TimeSyncOptions time_sync;       // NTP servers (ntp=), else a DHCP lease's
+    virtio::ProbeOptions devices;    // what the virtio probe looks for and how it sets devices up
+    retransmit::Options retransmit;  // TCP's time-out bounds (retransmit.hpp)
 };
 
 // Initialises lwIP, finds the network devices (virtio), brings up an interface on each and

@@ -15,6 +15,7 @@ from target import QemuTarget, TargetError
 
 from . import module_command
 from .clock_clients import CLOCK_OPTIONS, CLOCK_QEMU_ARGS
+from .keepalive_clients import KEEPALIVE_OPTIONS
 from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace
 from .proxy_clients import PROXY_OPTIONS
 
@@ -44,6 +45,9 @@ APPS = {
     # The web server's reverse proxy, to upstream servers the clients start (issue 15's).
     "proxy": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients", PROXY_OPTIONS),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
+    # The Redis server with a short TCP keep-alive, and clients that vanish (issue 16's).
+    "keepalive": App(6379, r"redis: listening on tcp port 6379\b", "harness.keepalive_clients",
+                     KEEPALIVE_OPTIONS),
     # The wall clock set over NTP by chronyd in the namespace, from an RTC left in 2001.
     "clock": App(80, r"http: listening on tcp port 80\b", "harness.clock_clients", CLOCK_OPTIONS,
                  CLOCK_QEMU_ARGS),

@@ -89,6 +89,13 @@
 #define TCP_ENSURE_LOCAL_PORT_RANGE(port) \
     ((u16_t)(((port) & (u16_t)~TCP_LOCAL_PORT_RANGE_START) + TCP_LOCAL_PORT_RANGE_START))
 
+/* lwIP's own retransmission timer counts in 500 ms ticks; net/lwip/retransmit.hpp retransmits
+   at the path's time scale before it. Its first time-out (the handshake's, before any round trip
+   is measured) is RFC 6298's 1 s, not lwIP's 3 s. */
+#define LWIP_TCP_RTO_TIME 1000
+/* Keep-alive with per-connection idle, interval and count (net::Keepalive, set per listener). */
+#define LWIP_TCP_KEEPALIVE 1
+
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 2
@@ -107,8 +114,9 @@
 #define TCP_OOSEQ_MAX_BYTES (16 * 1024)
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
-/* Extension arguments per control block: the connection index's two (net/lwip/pcb_index.hpp). */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
+/* Extension arguments per control block: the connection index's two (net/lwip/pcb_index.hpp)
+   and the retransmission timer's record (net/lwip/retransmit.hpp). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 3
 
 /* Input hooks implemented in net/lwip/ (new connections over TIME-WAIT ones). */
 #define LWIP_HOOK_FILENAME "lwip_hooks.h"

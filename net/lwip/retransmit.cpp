@@ -1,0 +1,234 @@
+// The retransmission timer of retransmit.hpp: one record per connection that has sent data,
+// hung on the control block by an extension argument (freed with the block), in a deadline heap
+// while it has data in flight. The heap is updated lazily: an acknowledgement only moves the
+// record's own deadline; when the heap entry comes due early, it is put back for the real one.
+#include "net/lwip/retransmit.hpp"
+
+#include <new>
+
+#include "kernel/sched/timer_heap.hpp"
+#include "lib/time_units.hpp"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/tcp.h"
+
+namespace coronet::net::retransmit {
+namespace {
+
+constexpr uint64_t kClockGranularityNs = kMillisecond;  // RFC 6298's G
+constexpr uint8_t kMaxBackoff = 16;
+
+struct Flight {
+    sched::TimerNode timer;  // in g_heap while data may be in flight (first, for the cast)
+    tcp_pcb* pcb;
+    uint64_t progress_at = 0;  // the last acknowledgement of new data, or the flight's first send
+    uint64_t timed_at = 0;     // when the segment ending at timed_seq was sent
+    uint32_t timed_seq = 0;
+    uint32_t srtt_us = 0;  // 0: nothing measured yet
+    uint32_t rttvar_us = 0;
+    uint8_t backoff = 0;  // time-outs in a row
+    bool timing = false;
+};
+
+Options g_options;
+sched::TimerHeap g_heap;
+u8_t g_id = 0;
+bool g_id_allocated = false;
+Stats g_stats{};
+uint32_t g_path_srtt_us = 0;  // the last sample's connection, for connections with none yet
+uint32_t g_path_rttvar_us = 0;
+
+void on_destroy(u8_t, void* data) {
+    auto* flight = static_cast<Flight*>(data);
+    if (flight->timer.queued()) {
+        g_heap.remove(flight->timer);
+        --g_stats.in_flight;
+    }
+    --g_stats.timed;
+    delete flight;
+}
+
+const tcp_ext_arg_callbacks kCallbacks = {on_destroy, nullptr};
+
+Flight* flight_of(const tcp_pcb* pcb) {
+    if (!g_id_allocated) return nullptr;
+    return static_cast<Flight*>(tcp_ext_arg_get(pcb, g_id));
+}
+
+uint64_t timeout_ns(const Flight& f) {
+    uint64_t rto;
+    if (f.srtt_us) {
+        uint64_t variance = 4 * us_to_ns(f.rttvar_us);
+        rto =
+            us_to_ns(f.srtt_us) + (variance > kClockGranularityNs ? variance : kClockGranularityNs);
+    } else {
+        rto = g_options.rto_initial_ns;
+    }
+    if (rto < g_options.rto_min_ns) rto = g_options.rto_min_ns;
+    for (uint8_t i = 0; i < f.backoff && rto < g_options.rto_max_ns; ++i) rto *= 2;
+    return rto < g_options.rto_max_ns ? rto : g_options.rto_max_ns;
+}
+
+// RFC 6298 2.2 and 2.3, in microseconds.
+void sample(Flight& f, uint64_t rtt_ns) {
+    uint64_t r = rtt_ns / 1000;
+    if (r > 0xFFFFFFFFu / 8) r = 0xFFFFFFFFu / 8;
+    if (!f.srtt_us) {
+        f.srtt_us = r ? static_cast<uint32_t>(r) : 1;
+        f.rttvar_us = static_cast<uint32_t>(r / 2);
+    } else {
+        uint64_t deviation = f.srtt_us > r ? f.srtt_us - r : r - f.srtt_us;
+        f.rttvar_us = static_cast<uint32_t>((3 * uint64_t{f.rttvar_us} + deviation) / 4);
+        uint64_t srtt = (7 * uint64_t{f.srtt_us} + r) / 8;
+        f.srtt_us = srtt ? static_cast<uint32_t>(srtt) : 1;
+    }
+    g_path_srtt_us = f.srtt_us;
+    g_path_rttvar_us = f.rttvar_us;
+    ++g_stats.rtt_samples;
+}
+
+Flight* create(tcp_pcb* pcb) {
+    if (!g_id_allocated) {
+        g_id = tcp_ext_arg_alloc_id();
+        g_id_allocated = true;
+    }
+    auto* flight = new (std::nothrow) Flight();
+    if (!flight) return nullptr;
+    flight->pcb = pcb;
+    flight->srtt_us = g_path_srtt_us;
+    flight->rttvar_us = g_path_rttvar_us;
+    tcp_ext_arg_set_callbacks(pcb, g_id, &kCallbacks);
+    tcp_ext_arg_set(pcb, g_id, flight);
+    ++g_stats.timed;
+    return flight;
+}
+
+bool arm(Flight& f, uint64_t deadline) {
+    if (f.timer.queued()) return true;
+    if (!g_heap.insert(f.timer, deadline)) return false;
+    ++g_stats.in_flight;
+    return true;
+}
+
+bool synchronized(const tcp_pcb* pcb) {
+    return pcb->state >= ESTABLISHED && pcb->state != TIME_WAIT;
+}
+
+// lwIP's own timer (in slow-timer ticks from the last retransmission) fires no earlier than ours.
+void push_back_lwip_timer(tcp_pcb* pcb, uint64_t rto_ns) {
+    uint64_t ticks = rto_ns / ms_to_ns(TCP_SLOW_INTERVAL) + 2;
+    if (ticks > 0x7FFF) ticks = 0x7FFF;
+    if (pcb->rto < static_cast<s16_t>(ticks)) pcb->rto = static_cast<s16_t>(ticks);
+    pcb->rtime = 0;
+}
+
+// A time-out: everything unacknowledged goes again, from one segment of congestion window.
+bool retransmit(tcp_pcb* pcb) {
+    if (tcp_rexmit_rto_prepare(pcb) != ERR_OK) return false;  // a segment still in the device
+    tcpwnd_size_t window = pcb->cwnd < pcb->snd_wnd ? pcb->cwnd : pcb->snd_wnd;
+    pcb->ssthresh = window / 2;
+    if (pcb->ssthresh < tcpwnd_size_t(2 * pcb->mss)) pcb->ssthresh = tcpwnd_size_t(2 * pcb->mss);
+    pcb->cwnd = pcb->mss;
+    pcb->bytes_acked = 0;
+    tcp_rexmit_rto_commit(pcb);
+    return true;
+}
+
+}  // namespace
+
+void configure(const Options& options) { g_options = options; }
+
+sched::Deadline next_deadline() {
+    sched::TimerNode* first = g_heap.earliest();
+    return first ? first->deadline : sched::kForever;
+}
+
+sched::Deadline run(sched::Deadline now) {
+    while (sched::TimerNode* node = g_heap.pop_due(now)) {
+        auto* f = reinterpret_cast<Flight*>(node);
+        tcp_pcb* pcb = f->pcb;
+        --g_stats.in_flight;
+        if (!synchronized(pcb) || (!pcb->unacked && !pcb->unsent)) continue;  // nothing in flight
+        uint64_t due = f->progress_at + timeout_ns(*f);
+        if (pcb->unacked && due <= now) {
+            if (retransmit(pcb)) {
+                ++g_stats.timeouts;
+                f->timing = false;  // Karn: what was timed has gone twice
+                if (f->backoff < kMaxBackoff) ++f->backoff;
+                f->progress_at = now;
+                push_back_lwip_timer(pcb, timeout_ns(*f));
+                due = now + timeout_ns(*f);
+            } else {
+                due = now + g_options.rto_min_ns / 4;  // the device still holds it: soon again
+            }
+        } else if (due <= now) {
+            due = now + timeout_ns(*f);  // only unsent data (a closed window): lwIP probes it
+        }
+        if (!arm(*f, due)) ++g_stats.untracked;
+    }
+    return next_deadline();
+}
+
+Stats stats() {
+    Stats s = g_stats;
+    s.srtt_us = g_path_srtt_us;
+    return s;
+}
+
+}  // namespace coronet::net::retransmit
+
+using namespace coronet;
+using namespace coronet::net::retransmit;
+
+// Every segment lwIP sends (tcp_output_segment), and every bare ACK or RST (pcb may be null or a
+// listener): options are left as they are.
+extern "C" uint32_t* coronet_tcp_out_hook(pbuf* p, tcp_hdr* header, const tcp_pcb* const_pcb,
+                                          uint32_t* options) {
+    if (!const_pcb || !synchronized(const_pcb)) return options;
+    size_t header_bytes = TCPH_HDRLEN_BYTES(header);
+    uint32_t length = p->tot_len > header_bytes ? p->tot_len - header_bytes : 0;
+    if (TCPH_FLAGS(header) & TCP_FIN) ++length;
+    if (!length) return options;                  // an ACK: nothing to time or retransmit
+    auto* pcb = const_cast<tcp_pcb*>(const_pcb);  // ours to annotate: no TCP state changes
+    Flight* f = flight_of(pcb);
+    if (!f && !(f = create(pcb))) {
+        ++g_stats.untracked;
+        return options;
+    }
+    uint32_t seq = lwip_ntohl(header->seqno);
+    uint64_t now = sched::now();
+    if (TCP_SEQ_LT(seq, pcb->snd_nxt)) {
+        // Sent again (lwIP's fast retransmit or ours): its acknowledgement times nothing.
+        if (f->timing && TCP_SEQ_LT(seq, f->timed_seq)) f->timing = false;
+        return options;
+    }
+    if (!pcb->unacked) {  // the first segment in flight: the timer starts now
+        f->progress_at = now;
+        f->backoff = 0;
+    }
+    if (!f->timing) {
+        f->timing = true;
+        f->timed_seq = seq + length;
+        f->timed_at = now;
+    }
+    if (!arm(*f, now + timeout_ns(*f))) ++g_stats.untracked;
+    return options;
+}
+
+// Each segment for a connection (or a listener, or one in TIME-WAIT), before lwIP processes it:
+// an acknowledgement of new data.
+extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
+    if (!(TCPH_FLAGS(header) & TCP_ACK) || !synchronized(pcb)) return ERR_OK;
+    Flight* f = flight_of(pcb);
+    if (!f) return ERR_OK;
+    uint32_t ack = header->ackno;  // tcp_input has turned it to host order in place
+    if (!TCP_SEQ_BETWEEN(ack, pcb->lastack + 1, pcb->snd_nxt)) return ERR_OK;
+    uint64_t now = sched::now();
+    f->progress_at = now;
+    f->backoff = 0;
+    if (f->timing && TCP_SEQ_GEQ(ack, f->timed_seq)) {
+        sample(*f, now - f->timed_at);
+        f->timing = false;
+    }
+    return ERR_OK;
+}
