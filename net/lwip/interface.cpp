@@ -11,6 +11,7 @@
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "net/lwip/pcb_index.hpp"
+#include "net/lwip/retransmit.hpp"
 #include "net/lwip/rx_lending.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/lwip/tx_backlog.hpp"
@@ -141,6 +142,21 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
     sched::add_event_source(events);
     sched::signal(events);  // pick up anything that arrived before we listened
     return {};
+}
+
+void check_links() {
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        Interface& iface = g_interfaces[i];
+        bool up = iface.device->link_up();
+        if (up == static_cast<bool>(netif_is_link_up(&iface.lwip))) continue;
+        LOG_INFO("net: %s link %s", iface.device->name(), up ? "up" : "down");
+        if (up) {
+            netif_set_link_up(&iface.lwip);
+            retransmit::resume();
+        } else {
+            netif_set_link_down(&iface.lwip);
+        }
+    }
 }
 
 void flush_interfaces() {

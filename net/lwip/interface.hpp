@@ -29,6 +29,12 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
 // reactor pass does; link output rings it every few frames on its own).
 void flush_interfaces();
 
+// Follows each device's link (a cable pulled and plugged back, QEMU's set_link): lwIP is told
+// (DHCP renews, IPv6 checks its addresses again) and, when a link comes back, connections with
+// data in flight send it again at once instead of after their backed-off time-outs. Called
+// periodically (the stack's timer coroutine).
+void check_links();
+
 struct InterfaceStats {
     uint64_t rx_lent;     // receive buffers lent to lwIP right now (zero-copy pbufs)
     uint64_t tx_backlog;  // frames waiting for ring space right now, all interfaces

@@ -169,6 +169,27 @@ sched::Deadline run(sched::Deadline now) {
     return next_deadline();
 }
 
+void resume() {
+    uint64_t now = sched::now();
+    for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+        Flight* f = flight_of(pcb);
+        if (!f || !synchronized(pcb)) continue;
+        if (!pcb->unacked) {
+            // What found no route while the link was down waits, unsent.
+            if (pcb->unsent) tcp_output(pcb);
+            continue;
+        }
+        f->backoff = 0;
+        f->timing = false;
+        f->progress_at = now;
+        if (retransmit(pcb)) {
+            ++g_stats.timeouts;
+            push_back_lwip_timer(pcb, timeout_ns(*f));
+        }
+        if (!arm(*f, now + timeout_ns(*f))) ++g_stats.untracked;
+    }
+}
+
 Stats stats() {
     Stats s = g_stats;
     s.srtt_us = g_path_srtt_us;

@@ -41,6 +41,9 @@ void configure(const Options& options);
 // Retransmits what is due; returns when next to call (sched::kForever: nothing in flight).
 sched::Deadline run(sched::Deadline now);
 sched::Deadline next_deadline();
+// A link came back: every connection with data unacknowledged sends it again now, its
+// time-out back to the unbacked-off one (what was lost went while the link was down).
+void resume();
 
 struct Stats {
     uint64_t timed;        // connections with a timer record (in flight now or measured)

@@ -56,13 +56,14 @@ sched::Deadline next_lwip_deadline() {
     return timeout < retransmission ? timeout : retransmission;
 }
 
-// Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts),
-// at most once per kInterruptCheckInterval.
-void check_interrupts() {
+// Lets each device look for work a lost interrupt left waiting (NetDevice::check_interrupts)
+// and follows its link, at most once per kInterruptCheckInterval.
+void check_devices() {
     sched::Deadline now = sched::now();
     if (now < g_next_interrupt_check) return;
     g_next_interrupt_check = now + kInterruptCheckInterval;
     for (size_t i = 0; i < drivers::device_count(); ++i) drivers::device(i)->check_interrupts();
+    check_links();
 }
 
 // Runs lwIP's timeouts (ARP, DHCP, TCP's slow and fast timers, ...) and our retransmission
@@ -77,7 +78,7 @@ void timers_main(void*) {
         // waits here would be half a millisecond of error in the offset it measures.
         flush_interfaces();
         stack_activity();  // a timer may have sent to ourselves: delivered at the pass's end
-        check_interrupts();
+        check_devices();
         g_timers_deadline = next_lwip_deadline();
         g_timers_changed.reset();
         (void)g_timers_changed.wait(g_timers_deadline);
