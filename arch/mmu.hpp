@@ -40,6 +40,9 @@ Result<void> map_page(uint64_t va, uint64_t pa, TableSource tables);
 // Unmaps window page `va` and drops it from the TLB; returns the RAM page it mapped, 0 if none.
 uint64_t unmap_page(uint64_t va);
 bool is_mapped(uint64_t va);
+// The RAM address behind `va` for a device to reach (DMA): itself outside the window (RAM is
+// identity-mapped), the mapped page's inside it; 0 for an unmapped window page.
+uint64_t physical_address(uint64_t va);
 // Frees (through `free_page`) each last-level page table of the window that maps part of
 // [start, end) and no longer maps anything; returns how many. Higher levels stay.
 using PageSink = void (*)(uint64_t page);

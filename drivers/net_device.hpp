@@ -1,6 +1,8 @@
 // What the TCP/IP stack needs from a network interface driver (virtio-net today). The driver
-// owns its buffers; received frames are lent to the stack without copying and handed back
-// with recycle(); transmitted frames are copied into the driver's ring buffers.
+// owns its receive buffers; received frames are lent to the stack without copying and handed
+// back with recycle(). A transmitted frame is either sent from the stack's own memory, which the
+// stack keeps until the driver releases it, or copied into the driver's ring buffers (small
+// frames, where a copy is cheaper than a descriptor).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,37 @@ inline constexpr size_t kMacLength = 6;
 struct Fragment {
     const void* data;
     size_t length;
+};
+
+// What a device can finish for the stack on transmit (virtio-net's CSUM, HOST_TSO4/6).
+struct Offloads {
+    bool checksum = false;  // the TCP/UDP checksum, from the pseudo-header sum the stack leaves
+    bool tcp4_segmentation = false;  // one frame of up to 64 KiB sent as MTU-sized TCP segments
+    bool tcp6_segmentation = false;
+};
+
+// How the device is to finish one frame (virtio_net_hdr's fields; offsets from the frame's
+// first byte).
+struct TxOffload {
+    enum class Segmentation : uint8_t { None, Tcp4, Tcp6 };
+    bool checksum = false;  // fill in the checksum at checksum_start + checksum_offset
+    uint16_t checksum_start = 0;
+    uint16_t checksum_offset = 0;
+    Segmentation segmentation = Segmentation::None;
+    uint16_t segment_size = 0;   // payload bytes per segment
+    uint16_t header_length = 0;  // Ethernet, IP and TCP headers
+};
+
+inline constexpr size_t kMaxSegmentedFrame = 65535 + 14;  // an IP datagram's limit + Ethernet
+
+struct TxFrame {
+    const Fragment* fragments;
+    size_t count;
+    TxOffload offload;
+    // Non-null: the stack's handle on the fragments' memory. The device owns it from a
+    // successful transmit() until it calls the release function it was given (right away if it
+    // copied the frame).
+    void* owner = nullptr;
 };
 
 struct ReceivedFrame {
@@ -39,10 +72,15 @@ public:
     virtual const uint8_t* mac() const = 0;  // kMacLength bytes
     virtual uint16_t mtu() const = 0;        // payload MTU (1500)
     virtual bool link_up() const = 0;
+    virtual Offloads offloads() const = 0;
 
+    // How the device gives an owner back (set once, before the first transmit()).
+    using Release = void (*)(void* owner);
+    virtual void set_release(Release release) = 0;
     // Queues one frame, gathered from fragments, for transmission. Error::Busy when the
-    // transmit ring is full even after reclaiming completed buffers: the frame was not taken.
-    virtual Result<void> transmit(const Fragment* fragments, size_t count) = 0;
+    // transmit ring is full even after reclaiming completed buffers: the frame was not taken
+    // (nor its owner).
+    virtual Result<void> transmit(const TxFrame& frame) = 0;
     // Tells the device about queued frames (batched: call once after a burst).
     virtual void flush() = 0;
     // Signalled (from the interrupt handler) when frames arrived or transmit space was freed.

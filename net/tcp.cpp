@@ -8,7 +8,9 @@
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "lib/time_units.hpp"
+#include "lwip/priv/tcp_priv.h"
 #include "net/lwip/error.hpp"
+#include "net/lwip/interface.hpp"
 #include "net/lwip/pcb_index.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/tcp_connection.hpp"
@@ -64,6 +66,20 @@ void on_error(void* arg, err_t err) {
     free_if_done(c);
 }
 
+// Sends what is queued. A connection with large segments (segmentation_mss()) whose peer's
+// window has shrunk below one (a slow reader) gets full-size segments from then on, and those
+// already queued are split to fit: lwIP itself would split them only on its persist timer,
+// 1.5 s and more apart.
+void output(tcp_pcb* pcb) {
+    if (pcb->mss > TCP_MSS && pcb->snd_wnd < pcb->mss) pcb->mss = TCP_MSS;
+    for (int round = 0; round < 64; ++round) {
+        tcp_seg* head = pcb->unsent;
+        if (head && head->len > pcb->mss && tcp_split_unsent_seg(pcb, pcb->mss) != ERR_OK) break;
+        tcp_output(pcb);
+        if (pcb->unsent == head || !pcb->unsent || pcb->unsent->len <= pcb->mss) break;
+    }
+}
+
 void apply_keepalive(tcp_pcb* pcb, const Keepalive& keepalive) {
     if (!keepalive.enabled()) {
         ip_reset_option(pcb, SOF_KEEPALIVE);
@@ -94,6 +110,15 @@ void TcpConnection::attach(tcp_pcb* new_pcb) {
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_error);
     tcp_nagle_disable(pcb);  // request/response traffic: no waiting to coalesce small writes
+}
+
+void TcpConnection::established(tcp_pcb* pcb) {
+    // A device that segments TCP itself gets larger segments: lwIP's work, the copies and the
+    // ring entries are per segment. One of them must fit in the first congestion window.
+    if (uint16_t mss = segmentation_mss(pcb)) {
+        pcb->mss = mss;
+        if (pcb->cwnd < mss) pcb->cwnd = mss;
+    }
 }
 
 void TcpConnection::leave_listener() {
@@ -226,7 +251,7 @@ Result<size_t> TcpStream::write(const void* data, size_t length, sched::Deadline
             if (n > 0xFFFF) n = 0xFFFF;
             err_t err = tcp_write(c->pcb, data, static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY);
             if (err == ERR_OK) {
-                tcp_output(c->pcb);
+                output(c->pcb);
                 stack_activity();
                 return n;
             }
@@ -235,7 +260,7 @@ Result<size_t> TcpStream::write(const void* data, size_t length, sched::Deadline
         // Full: what is queued goes out now; we wait for the peer's acknowledgements. If the
         // stack's shared segment pool ran dry there may be nothing of ours in flight to ack,
         // so never wait longer than kMemoryRetryNs before trying again.
-        tcp_output(c->pcb);
+        output(c->pcb);
         stack_activity();
         sched::Deadline retry = sched::now() + kMemoryRetryNs;
         auto waited = c->writers.wait(retry < deadline ? retry : deadline);
@@ -343,6 +368,7 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
         return ERR_ABRT;
     }
     c->listener = self;
+    TcpConnection::established(pcb);
     apply_keepalive(pcb, self->m_options.keepalive);
     ++self->m_stats.open;
     ++self->m_stats.accepted;

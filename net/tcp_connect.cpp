@@ -27,8 +27,9 @@ constexpr uint64_t kNeighbourTimeout = 3 * kSecond;
 
 ConnectStats g_stats{};
 
-err_t on_connected(void* arg, tcp_pcb*, err_t) {
+err_t on_connected(void* arg, tcp_pcb* pcb, err_t) {
     if (auto* c = static_cast<TcpConnection*>(arg)) {
+        c->established(pcb);
         c->connecting = false;
         c->writers.notify_all();
     }

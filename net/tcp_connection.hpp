@@ -39,6 +39,8 @@ struct TcpConnection {
     // nullptr when memory is exhausted (the caller aborts the pcb).
     static TcpConnection* adopt(tcp_pcb* new_pcb);
     void attach(tcp_pcb* new_pcb);
+    // The handshake is done (accepted, or connected): the segment size is final.
+    static void established(tcp_pcb* pcb);
     // The app is done: close gracefully (or abort when `reset`), free when lwIP is done too.
     void release(bool reset);
     // No longer counts against the listener's connection limit.

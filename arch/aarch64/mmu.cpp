@@ -398,6 +398,15 @@ uint64_t unmap_page(uint64_t va) {
     return pa;
 }
 
+uint64_t physical_address(uint64_t va) {
+    if (!in_window(va)) return va;
+    if (!g_live) return 0;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    if (!entry || !(*entry & PTE_VALID)) return 0;
+    return (*entry & kOutputMask) | (va & (kPageSize - 1));
+}
+
 bool is_mapped(uint64_t va) {
     if (!g_live || !in_window(va)) return false;
     InterruptGuard guard;

@@ -156,6 +156,14 @@ uint64_t unmap_page(uint64_t va) {
     return pa;
 }
 
+uint64_t physical_address(uint64_t va) {
+    if (!in_window(va)) return va;
+    InterruptGuard guard;
+    uint64_t* entry = window_entry(va, nullptr);
+    if (!entry || !(*entry & kPresent)) return 0;
+    return (*entry & kAddressMask) | (va & (kPageSize - 1));
+}
+
 bool is_mapped(uint64_t va) {
     if (!in_window(va)) return false;
     InterruptGuard guard;

@@ -11,6 +11,7 @@
 #include <new>
 
 #include "arch/cpu.hpp"
+#include "arch/mmu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory/memory.hpp"
 #include "kernel/panic.hpp"
@@ -20,6 +21,9 @@ namespace coronet::virtio {
 namespace {
 
 // 5.1.3 Feature bits.
+constexpr uint64_t kNetFeatureCsum = 1ULL << 0;       // the device completes partial checksums
+constexpr uint64_t kNetFeatureHostTso4 = 1ULL << 11;  // ... and segments TCP over IPv4
+constexpr uint64_t kNetFeatureHostTso6 = 1ULL << 12;  // ... and over IPv6
 constexpr uint64_t kNetFeatureMac = 1ULL << 5;
 constexpr uint64_t kNetFeatureStatus = 1ULL << 16;
 
@@ -38,6 +42,22 @@ constexpr uint16_t kTransmitQueue = 1;
 
 constexpr int kConfigRetries = 16;
 
+// 5.1.6 struct virtio_net_hdr (little-endian fields; 12 bytes with VERSION_1).
+constexpr uint8_t kHeaderNeedsCsum = 1;
+constexpr uint8_t kGsoNone = 0;
+constexpr uint8_t kGsoTcpV4 = 1;
+constexpr uint8_t kGsoTcpV6 = 4;
+struct NetHeader {
+    uint8_t flags;
+    uint8_t gso_type;
+    uint16_t hdr_len;
+    uint16_t gso_size;
+    uint16_t csum_start;
+    uint16_t csum_offset;
+    uint16_t num_buffers;
+};
+static_assert(sizeof(NetHeader) == VirtioNet::kHeaderSize);
+
 // Zeroed pages from the allocator: identity-mapped RAM the device can reach at the same address.
 Result<uint8_t*> allocate_dma(size_t bytes) {
     uint64_t pages = pages_for(bytes);
@@ -47,7 +67,30 @@ Result<uint8_t*> allocate_dma(size_t bytes) {
     return p;
 }
 
+// Our own buffers (allocate_dma): identity-mapped RAM.
 uint64_t device_address(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+// The stack's memory may be heap, whose pages are RAM pages anywhere: one piece per page, at its
+// RAM address. Appends to `segments` (at most `room` in all); false if that is too few or a
+// page is not mapped.
+bool add_pieces(const void* data, size_t length, VirtQueue::Segment* segments, size_t& used,
+                size_t room) {
+    auto va = reinterpret_cast<uintptr_t>(data);
+    while (length) {
+        size_t piece = kPageSize - (va & (kPageSize - 1));
+        if (piece > length) piece = length;
+        uint64_t pa = arch::mmu::physical_address(va);
+        if (!pa || used == room) return false;
+        // Pieces that continue each other in RAM stay one descriptor.
+        VirtQueue::Segment& last = segments[used - 1];
+        if (used > 1 && last.address + last.length == pa)
+            last.length += static_cast<uint32_t>(piece);
+        else segments[used++] = {pa, static_cast<uint32_t>(piece), false};
+        va += piece;
+        length -= piece;
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -67,9 +110,13 @@ VirtioNet::VirtioNet(Transport& transport, unsigned index) : m_transport(transpo
 }
 
 Result<void> VirtioNet::init(const Options& options) {
-    m_features = TRY(negotiate_features(
-        m_transport, kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus | kFeatureEventIdx,
-        kFeatureVersion1));
+    m_features = TRY(negotiate_features(m_transport,
+                                        kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus |
+                                            kFeatureEventIdx | kNetFeatureCsum |
+                                            kNetFeatureHostTso4 | kNetFeatureHostTso6,
+                                        kFeatureVersion1));
+    // 5.1.3.1: segmentation needs the checksum offload (a device would not offer one alone).
+    if (!(m_features & kNetFeatureCsum)) m_features &= ~(kNetFeatureHostTso4 | kNetFeatureHostTso6);
     TRY_VOID(m_transport.attach_interrupt(on_interrupt, this));
     TRY_VOID(setup_queue(kReceiveQueue, options.rx_queue_size, m_rx));
     TRY_VOID(setup_queue(kTransmitQueue, options.tx_queue_size, m_tx));
@@ -80,7 +127,8 @@ Result<void> VirtioNet::init(const Options& options) {
     m_rx_free = new (std::nothrow) uint8_t*[kRxBuffers];
     m_tx_pool = TRY(allocate_dma(size_t{m_tx.size()} * kBufferSize));
     m_tx_free = new (std::nothrow) uint8_t*[m_tx.size()];
-    if (!m_rx_free || !m_tx_free) return Error::OutOfMemory;
+    m_tx_owner = new (std::nothrow) void*[m_tx.size()]();
+    if (!m_rx_free || !m_tx_free || !m_tx_owner) return Error::OutOfMemory;
     for (size_t i = kRxBuffers; i > 0; --i)
         m_rx_free[m_rx_free_count++] = m_rx_pool + (i - 1) * kBufferSize;
     for (size_t i = m_tx.size(); i > 0; --i)
@@ -128,6 +176,11 @@ void VirtioNet::read_mac() {
     for (size_t i = 0; i < drivers::kMacLength; ++i)
         m_mac[i] = static_cast<uint8_t>(random >> (8 * i));
     m_mac[0] = static_cast<uint8_t>((m_mac[0] & 0xFE) | 0x02);
+}
+
+drivers::Offloads VirtioNet::offloads() const {
+    return {(m_features & kNetFeatureCsum) != 0, (m_features & kNetFeatureHostTso4) != 0,
+            (m_features & kNetFeatureHostTso6) != 0};
 }
 
 bool VirtioNet::link_up() const {
@@ -252,7 +305,15 @@ bool VirtioNet::check_interrupts() {
 
 void VirtioNet::reclaim_tx() {
     VirtQueue::Completion done;
-    while (m_tx.take_used(done)) m_tx_free[m_tx_free_count++] = static_cast<uint8_t*>(done.token);
+    while (m_tx.take_used(done)) {
+        auto* buffer = static_cast<uint8_t*>(done.token);
+        size_t slot = static_cast<size_t>(buffer - m_tx_pool) / kBufferSize;
+        if (void* owner = m_tx_owner[slot]) {
+            m_tx_owner[slot] = nullptr;
+            m_release(owner);
+        }
+        m_tx_free[m_tx_free_count++] = buffer;
+    }
     if (m_tx.broken()) stop("returned a transmit buffer it was never given");
 }
 
@@ -268,20 +329,48 @@ void VirtioNet::stop(const char* why) {
 // The ring is full. Tell the device about everything queued, ask for an interrupt once about
 // half of the frames in flight are done, and re-check: completions that raced the request get no
 // interrupt of their own. True if space turned up; false leaves the interrupt armed.
-bool VirtioNet::wait_for_tx_space() {
+bool VirtioNet::wait_for_tx_space(uint16_t descriptors) {
     flush();
     uint16_t in_flight = m_tx.chains_in_flight();
     uint16_t wait_for = in_flight > 1 ? static_cast<uint16_t>(in_flight / 2) : 1;
     if (!m_tx.enable_interrupts_after(wait_for)) return false;
     reclaim_tx();
     m_tx.disable_interrupts();
-    return m_tx_free_count > 0;
+    return m_tx_free_count > 0 && m_tx.free_descriptors() >= descriptors;
 }
 
-Result<void> VirtioNet::transmit(const drivers::Fragment* fragments, size_t count) {
+void VirtioNet::write_header(uint8_t* header, const drivers::TxOffload& offload) const {
+    NetHeader h{};
+    if (offload.checksum) {
+        h.flags = kHeaderNeedsCsum;
+        h.csum_start = offload.checksum_start;
+        h.csum_offset = offload.checksum_offset;
+    }
+    using Segmentation = drivers::TxOffload::Segmentation;
+    if (offload.segmentation != Segmentation::None) {
+        h.gso_type = offload.segmentation == Segmentation::Tcp4 ? kGsoTcpV4 : kGsoTcpV6;
+        h.gso_size = offload.segment_size;
+        h.hdr_len = offload.header_length;
+    } else {
+        h.gso_type = kGsoNone;
+    }
+    std::memcpy(header, &h, sizeof h);
+}
+
+Result<void> VirtioNet::transmit(const drivers::TxFrame& frame) {
+    using Segmentation = drivers::TxOffload::Segmentation;
+    const drivers::TxOffload& offload = frame.offload;
     size_t length = 0;
-    for (size_t i = 0; i < count; ++i) length += fragments[i].length;
-    if (length == 0 || length > kMaxFrameSize) {
+    for (size_t i = 0; i < frame.count; ++i) length += frame.fragments[i].length;
+    bool segmented = offload.segmentation != Segmentation::None;
+    bool offered = !segmented || (offload.segmentation == Segmentation::Tcp4
+                                      ? (m_features & kNetFeatureHostTso4)
+                                      : (m_features & kNetFeatureHostTso6));
+    bool in_place = frame.owner && m_release && frame.count <= kMaxFragments &&
+                    (segmented || length >= kCopyBelow);
+    if (length == 0 || length > (segmented ? drivers::kMaxSegmentedFrame : kMaxFrameSize) ||
+        !offered || (offload.checksum && !(m_features & kNetFeatureCsum)) ||
+        (segmented && !in_place)) {
         ++m_counters.tx_dropped;
         return Error::InvalidArgument;
     }
@@ -289,20 +378,40 @@ Result<void> VirtioNet::transmit(const drivers::Fragment* fragments, size_t coun
         ++m_counters.tx_dropped;
         return Error::Closed;
     }
-    if (m_tx_free_count == 0) reclaim_tx();
-    if (m_tx_free_count == 0 && !wait_for_tx_space()) {
+    // In place: the header's descriptor, then the frame's pieces, found before anything is taken.
+    VirtQueue::Segment segments[1 + kMaxPieces];
+    size_t used = 1;
+    for (size_t i = 0; in_place && i < frame.count; ++i) {
+        if (!add_pieces(frame.fragments[i].data, frame.fragments[i].length, segments, used,
+                        1 + kMaxPieces)) {
+            ++m_counters.tx_dropped;
+            return Error::InvalidArgument;
+        }
+    }
+    auto descriptors = static_cast<uint16_t>(used);
+    if (m_tx_free_count == 0 || m_tx.free_descriptors() < descriptors) reclaim_tx();
+    if ((m_tx_free_count == 0 || m_tx.free_descriptors() < descriptors) &&
+        !wait_for_tx_space(descriptors)) {
         ++m_counters.tx_ring_full;
         return Error::Busy;
     }
     uint8_t* buffer = m_tx_free[--m_tx_free_count];
-    std::memset(buffer, 0, kHeaderSize);  // no checksum or segmentation offload requested
-    size_t offset = kHeaderSize;
-    for (size_t i = 0; i < count; ++i) {
-        std::memcpy(buffer + offset, fragments[i].data, fragments[i].length);
-        offset += fragments[i].length;
+    write_header(buffer, offload);
+    if (in_place) {
+        // The header alone in the ring buffer, the frame where the stack built it.
+        segments[0] = {device_address(buffer), static_cast<uint32_t>(kHeaderSize), false};
+        m_tx_owner[static_cast<size_t>(buffer - m_tx_pool) / kBufferSize] = frame.owner;
+    } else {
+        size_t offset = kHeaderSize;
+        for (size_t i = 0; i < frame.count; ++i) {
+            std::memcpy(buffer + offset, frame.fragments[i].data, frame.fragments[i].length);
+            offset += frame.fragments[i].length;
+        }
+        segments[0] = {device_address(buffer), static_cast<uint32_t>(offset), false};
     }
-    VirtQueue::Segment segment{device_address(buffer), static_cast<uint32_t>(offset), false};
-    if (!m_tx.add(&segment, 1, buffer)) panic("%s: transmit buffer without a descriptor", m_name);
+    if (!m_tx.add(segments, used, buffer))
+        panic("%s: transmit buffer without a descriptor", m_name);
+    if (!in_place && frame.owner && m_release) m_release(frame.owner);  // copied: done with it
     ++m_counters.tx_packets;
     m_counters.tx_bytes += length;
     return {};

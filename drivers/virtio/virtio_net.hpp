@@ -1,6 +1,8 @@
-// virtio-net (virtio 1.2, 5.1): one receive and one transmit queue, 12-byte header, no offloads
-// (lwIP checksums in software), 2 KiB buffers. Received frames are lent to the stack in place;
-// transmitted frames are copied into a per-descriptor buffer behind a zeroed header.
+// virtio-net (virtio 1.2, 5.1): one receive and one transmit queue, 12-byte header, 2 KiB
+// receive buffers. Received frames are lent to the stack in place (their checksums checked by
+// lwIP). Transmit takes the checksum and TCP segmentation offloads when the device offers them
+// (QEMU does on a tap with vnet headers): a frame of the stack's is sent from its own memory
+// behind a header descriptor, a small one is copied behind its header into a ring buffer.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +20,11 @@ public:
     static constexpr size_t kBufferSize = 2048;     // RX and TX buffers: header + frame
     static constexpr size_t kHeaderSize = 12;       // struct virtio_net_hdr with VERSION_1
     static constexpr size_t kMaxFrameSize = 1518;   // Ethernet header, VLAN tag, 1500 payload
+    // Frames shorter than this are copied even when the stack offers its memory: an ACK's 54
+    // bytes cost less to copy than a second descriptor and a held buffer.
+    static constexpr size_t kCopyBelow = 256;
+    static constexpr size_t kMaxFragments = 16;  // of a frame sent in place
+    static constexpr size_t kMaxPieces = 32;     // its descriptors: a piece per page or less
     // Receive buffers in all: the ring's worth posted, the rest lendable to the stack. The lwIP
     // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
     static constexpr size_t kRxBuffers = 1024;
@@ -39,8 +46,10 @@ public:
     const uint8_t* mac() const override { return m_mac; }
     uint16_t mtu() const override { return 1500; }
     bool link_up() const override;
+    drivers::Offloads offloads() const override;
+    void set_release(Release release) override { m_release = release; }
 
-    Result<void> transmit(const drivers::Fragment* fragments, size_t count) override;
+    Result<void> transmit(const drivers::TxFrame& frame) override;
     void flush() override;
     sched::EventSource& events() override { return m_events; }
     size_t poll(size_t budget, Deliver deliver, void* context) override;
@@ -66,7 +75,8 @@ private:
     void refill_rx();
     void kick_rx();
     void reclaim_tx();
-    bool wait_for_tx_space();
+    bool wait_for_tx_space(uint16_t descriptors);
+    void write_header(uint8_t* header, const drivers::TxOffload& offload) const;
     void stop(const char* why);
     uint8_t* rx_buffer_from_cookie(void* cookie) const;
 
@@ -90,6 +100,8 @@ private:
     uint8_t* m_tx_pool = nullptr;  // tx queue size * kBufferSize
     uint8_t** m_tx_free = nullptr;
     size_t m_tx_free_count = 0;
+    void** m_tx_owner = nullptr;  // per transmit buffer: the stack's frame sent in place behind it
+    Release m_release = nullptr;
     drivers::NetCounters m_counters = {};
     ArmedWait m_rx_wait, m_tx_wait;
     uint32_t m_lose_interrupts = 0;

@@ -9,7 +9,13 @@
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/ip4_frag.h"
 #include "lwip/netif.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/tcp.h"
 #include "net/lwip/pcb_index.hpp"
 #include "net/lwip/retransmit.hpp"
 #include "net/lwip/rx_lending.hpp"
@@ -29,9 +35,17 @@ constexpr size_t kMaxFragments = 16;
 // the end of the pass loses ab and wrk requests to responses waiting for the pass to end.
 constexpr uint32_t kDoorbellBatch = 4;
 
+constexpr uint16_t kEthernetHeader = 14;
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
+constexpr uint16_t kTcpChecksumOffset = 16;             // in the TCP header
+constexpr uint16_t kIpv4Overhead = IP_HLEN + TCP_HLEN;  // a full-size segment's headers
+
 struct Interface {
     netif lwip;
     drivers::NetDevice* device;
+    drivers::Offloads offloads;
+    uint16_t link_mtu;  // what the device puts on the wire; lwip.mtu is more with segmentation
     TxBacklog backlog;
     uint32_t unannounced;  // frames given to the device since its doorbell last rang
 };
@@ -55,24 +69,92 @@ void ring_doorbell(Interface& iface) {
     iface.unannounced = 0;
 }
 
+void release_frame(void* owner) { pbuf_free(static_cast<pbuf*>(owner)); }
+
+// What the device is to finish of a frame: with the checksum offload, lwIP leaves a TCP
+// segment's checksum at 0 (NETIF_CHECKSUM_GEN_TCP off) and it gets the pseudo-header sum the
+// device completes; an IPv4 segment longer than the link's MTU (a connection's large MSS,
+// segmentation_mss()) is cut into full-size segments by the device.
+drivers::TxOffload describe(const Interface& iface, pbuf* p) {
+    drivers::TxOffload offload;
+    if (!iface.offloads.checksum || p->len < kEthernetHeader) return offload;
+    auto* frame = static_cast<uint8_t*>(p->payload);
+    uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
+    uint8_t* tcp = nullptr;
+    uint16_t ip_header = 0;
+    if (type == kEtherTypeIpv4 && p->len >= kEthernetHeader + IP_HLEN) {
+        auto* ip = reinterpret_cast<ip_hdr*>(frame + kEthernetHeader);
+        ip_header = IPH_HL_BYTES(ip);
+        if (IPH_PROTO(ip) != IP_PROTO_TCP || (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)) ||
+            p->len < kEthernetHeader + ip_header + TCP_HLEN)
+            return offload;
+        tcp = frame + kEthernetHeader + ip_header;
+        ip4_addr_t src, dst;
+        ip4_addr_copy(src, ip->src);
+        ip4_addr_copy(dst, ip->dest);
+        auto length = static_cast<u16_t>(lwip_ntohs(IPH_LEN(ip)) - ip_header);
+        u16_t sum =
+            static_cast<u16_t>(~inet_chksum_pseudo_partial(p, IP_PROTO_TCP, length, 0, &src, &dst));
+        std::memcpy(tcp + kTcpChecksumOffset, &sum, sizeof sum);
+    } else if (type == kEtherTypeIpv6 && p->len >= kEthernetHeader + IP6_HLEN + TCP_HLEN) {
+        auto* ip = reinterpret_cast<ip6_hdr*>(frame + kEthernetHeader);
+        if (IP6H_NEXTH(ip) != IP6_NEXTH_TCP) return offload;
+        ip_header = IP6_HLEN;
+        tcp = frame + kEthernetHeader + ip_header;
+        ip6_addr_t src, dst;
+        ip6_addr_copy_from_packed(src, ip->src);
+        ip6_addr_copy_from_packed(dst, ip->dest);
+        ip6_addr_clear_zone(&src);
+        ip6_addr_clear_zone(&dst);
+        u16_t sum = static_cast<u16_t>(
+            ~ip6_chksum_pseudo_partial(p, IP6_NEXTH_TCP, IP6H_PLEN(ip), 0, &src, &dst));
+        std::memcpy(tcp + kTcpChecksumOffset, &sum, sizeof sum);
+    } else {
+        return offload;
+    }
+    offload.checksum = true;
+    offload.checksum_start = static_cast<uint16_t>(kEthernetHeader + ip_header);
+    offload.checksum_offset = kTcpChecksumOffset;
+    if (type == kEtherTypeIpv4 && p->tot_len > kEthernetHeader + iface.link_mtu) {
+        uint16_t tcp_header = TCPH_HDRLEN_BYTES(reinterpret_cast<tcp_hdr*>(tcp));
+        offload.segmentation = drivers::TxOffload::Segmentation::Tcp4;
+        offload.header_length = static_cast<uint16_t>(kEthernetHeader + ip_header + tcp_header);
+        offload.segment_size = static_cast<uint16_t>(iface.link_mtu - ip_header - tcp_header);
+    }
+    return offload;
+}
+
+// Gives one frame to the device, sent from lwIP's own memory (the device holds a reference
+// until it is done) or copied if short; false when the ring is full.
+bool send_frame(Interface& iface, pbuf* p) {
+    pbuf* frame = p;
+    if (pbuf_clen(p) > kMaxFragments) {  // many small writes in one segment: one buffer instead
+        frame = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+        if (!frame) return false;
+    } else {
+        pbuf_ref(frame);
+    }
+    drivers::Fragment fragments[kMaxFragments];
+    size_t count = 0;
+    for (pbuf* q = frame; q; q = q->next) {
+        if (q->len) fragments[count++] = {q->payload, q->len};
+    }
+    drivers::TxFrame tx{fragments, count, describe(iface, frame), frame};
+    if (iface.device->transmit(tx)) return true;
+    pbuf_free(frame);  // not taken
+    return false;
+}
+
 // Moves what waits in the backlog into the device's ring; true when nothing is left waiting.
 bool drain_backlog(Interface& iface) {
-    iface.unannounced += static_cast<uint32_t>(iface.backlog.drain(*iface.device));
+    iface.unannounced += static_cast<uint32_t>(
+        iface.backlog.drain([&iface](pbuf* p) { return send_frame(iface, p); }));
     return iface.backlog.empty();
 }
 
 err_t link_output(netif* nif, pbuf* p) {
     auto* iface = static_cast<Interface*>(nif->state);
-    drivers::Fragment fragments[kMaxFragments];
-    size_t count = 0;
-    for (pbuf* q = p; q && count < kMaxFragments; q = q->next) {
-        if (q->len) fragments[count++] = {q->payload, q->len};
-    }
-    if (count == kMaxFragments && pbuf_clen(p) > kMaxFragments) {
-        ++g_tx_dropped;  // pathological chain; lwIP never builds one this long
-        return ERR_IF;
-    }
-    if (drain_backlog(*iface) && iface->device->transmit(fragments, count)) {
+    if (drain_backlog(*iface) && send_frame(*iface, p)) {
         if (++iface->unannounced >= kDoorbellBatch) ring_doorbell(*iface);
         stack_activity();  // the rest at the end of the pass
         return ERR_OK;
@@ -87,6 +169,22 @@ err_t link_output(netif* nif, pbuf* p) {
     return ERR_OK;
 }
 
+// IPv4 output with a large MTU (segmentation offload): what is not TCP is still fragmented at
+// the link's MTU (lwIP's fragmentation only looks at the interface's, which TCP's large
+// segments need to pass).
+err_t output_ip4(netif* nif, pbuf* p, const ip4_addr_t* destination) {
+    auto* iface = static_cast<Interface*>(nif->state);
+    if (p->tot_len > iface->link_mtu && p->len >= IP_HLEN &&
+        IPH_PROTO(static_cast<ip_hdr*>(p->payload)) != IP_PROTO_TCP) {
+        u16_t mtu = nif->mtu;
+        nif->mtu = iface->link_mtu;
+        err_t err = ip4_frag(p, nif, destination);
+        nif->mtu = mtu;
+        return err;
+    }
+    return etharp_output(nif, p, destination);
+}
+
 err_t init_netif(netif* nif) {
     auto* iface = static_cast<Interface*>(nif->state);
     drivers::NetDevice& device = *iface->device;
@@ -94,10 +192,18 @@ err_t init_netif(netif* nif) {
     nif->name[1] = 'n';
     nif->hwaddr_len = ETH_HWADDR_LEN;
     std::memcpy(nif->hwaddr, device.mac(), ETH_HWADDR_LEN);
-    nif->mtu = device.mtu();
+    iface->link_mtu = device.mtu();
+    iface->offloads = device.offloads();
+    nif->mtu = iface->link_mtu;
+    nif->output = etharp_output;
+    if (iface->offloads.checksum)  // the device completes TCP checksums: lwIP leaves them
+        NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
+    if (iface->offloads.tcp4_segmentation) {
+        nif->mtu = static_cast<u16_t>(kSegmentationMss + kIpv4Overhead);
+        nif->output = output_ip4;
+    }
     nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP |
                  NETIF_FLAG_MLD6;
-    nif->output = etharp_output;
     nif->output_ip6 = ethip6_output;
     nif->linkoutput = link_output;
     return ERR_OK;
@@ -118,6 +224,7 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
     if (g_interface_count == kMaxInterfaces) return Error::LimitReached;
     Interface& iface = g_interfaces[g_interface_count++];
     iface.device = &device;
+    device.set_release(release_frame);
     if (!netif_add_noaddr(&iface.lwip, &iface, init_netif, ethernet_input))
         return Error::InvalidArgument;
     if (g_interface_count == 1) netif_set_default(&iface.lwip);
@@ -142,6 +249,18 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
     sched::add_event_source(events);
     sched::signal(events);  // pick up anything that arrived before we listened
     return {};
+}
+
+uint16_t segmentation_mss(const tcp_pcb* pcb) {
+    if (!IP_IS_V4_VAL(pcb->remote_ip)) return 0;
+    netif* route = ip4_route(ip_2_ip4(&pcb->remote_ip));
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        const Interface& iface = g_interfaces[i];
+        if (route != &iface.lwip || !iface.offloads.tcp4_segmentation) continue;
+        // Only where the peer takes full-size segments: the device cuts at the link's MTU.
+        return pcb->mss == iface.link_mtu - kIpv4Overhead ? kSegmentationMss : 0;
+    }
+    return 0;
 }
 
 void check_links() {

@@ -9,6 +9,8 @@
 #include "lib/result.hpp"
 #include "lwip/ip4_addr.h"
 
+struct tcp_pcb;
+
 namespace coronet::net {
 
 struct Ipv4Config {
@@ -28,6 +30,12 @@ Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& co
 // Tells devices about the frames given to them since their doorbell last rang (the end of the
 // reactor pass does; link output rings it every few frames on its own).
 void flush_interfaces();
+
+// The MSS a connection's segments may have when its interface's device segments TCP itself
+// (TSO): many full-size segments in one, cut by the device; 0 when it does not, or the peer
+// takes less than full-size segments. The connection's congestion window starts at one.
+inline constexpr uint16_t kSegmentationMss = 11 * 1460;
+uint16_t segmentation_mss(const tcp_pcb* pcb);
 
 // Follows each device's link (a cable pulled and plugged back, QEMU's set_link): lwIP is told
 // (DHCP renews, IPv6 checks its addresses again) and, when a link comes back, connections with

@@ -1,7 +1,9 @@
-// The retransmission timer of retransmit.hpp: one record per connection that has sent data,
-// hung on the control block by an extension argument (freed with the block), in a deadline heap
-// while it has data in flight. The heap is updated lazily: an acknowledgement only moves the
-// record's own deadline; when the heap entry comes due early, it is put back for the real one.
+// The retransmission timer of retransmit.hpp: one record per connection with data in flight,
+// hung on the control block by an extension argument, in a deadline heap. The heap is updated
+// lazily: an acknowledgement only moves the record's own deadline; when the heap entry comes due
+// early, it is put back for the real one. A record is freed once everything it timed is
+// acknowledged (or with its block): an idle connection holds none, and its next flight starts
+// from the path's last RTT.
 #include "net/lwip/retransmit.hpp"
 
 #include <new>
@@ -38,8 +40,7 @@ Stats g_stats{};
 uint32_t g_path_srtt_us = 0;  // the last sample's connection, for connections with none yet
 uint32_t g_path_rttvar_us = 0;
 
-void on_destroy(u8_t, void* data) {
-    auto* flight = static_cast<Flight*>(data);
+void free_flight(Flight* flight) {
     if (flight->timer.queued()) {
         g_heap.remove(flight->timer);
         --g_stats.in_flight;
@@ -48,7 +49,16 @@ void on_destroy(u8_t, void* data) {
     delete flight;
 }
 
+void on_destroy(u8_t, void* data) { free_flight(static_cast<Flight*>(data)); }
+
 const tcp_ext_arg_callbacks kCallbacks = {on_destroy, nullptr};
+
+// Nothing in flight any more: the record goes, the block keeps an empty slot.
+void retire(tcp_pcb* pcb, Flight* flight) {
+    tcp_ext_arg_set(pcb, g_id, nullptr);
+    tcp_ext_arg_set_callbacks(pcb, g_id, nullptr);
+    free_flight(flight);
+}
 
 Flight* flight_of(const tcp_pcb* pcb) {
     if (!g_id_allocated) return nullptr;
@@ -148,7 +158,10 @@ sched::Deadline run(sched::Deadline now) {
         auto* f = reinterpret_cast<Flight*>(node);
         tcp_pcb* pcb = f->pcb;
         --g_stats.in_flight;
-        if (!synchronized(pcb) || (!pcb->unacked && !pcb->unsent)) continue;  // nothing in flight
+        if (!synchronized(pcb) || (!pcb->unacked && !pcb->unsent)) {  // nothing in flight
+            retire(pcb, f);
+            continue;
+        }
         uint64_t due = f->progress_at + timeout_ns(*f);
         if (pcb->unacked && due <= now) {
             if (retransmit(pcb)) {
@@ -251,5 +264,7 @@ extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
         sample(*f, now - f->timed_at);
         f->timing = false;
     }
+    // Everything sent is acknowledged: lwIP may send more after this segment (a new record then).
+    if (ack == pcb->snd_nxt && !pcb->unsent) retire(pcb, f);
     return ERR_OK;
 }

@@ -13,13 +13,14 @@
 // - when the timer expires with data still unacknowledged, everything unacknowledged is sent
 //   again (lwIP's own go-back-N path), the congestion window drops to one segment as lwIP's
 //   timer would, and the next time-out doubles (up to rto_max).
-// The time-out is max(rto_min, SRTT + 4 RTTVAR); a connection with no sample yet starts from the
-// last one measured on any connection (an appliance's clients mostly share a path), or 1 s.
+// The time-out is max(rto_min, SRTT + 4 RTTVAR); each flight starts from the last RTT measured
+// on any connection (an appliance's clients mostly share a path), or 1 s before any.
 // lwIP's timer stays behind as the backstop (the handshake, connections the timer could not be
 // armed for without memory, and giving up after TCP_MAXRTX), its own time-out pushed past ours.
 //
-// Cost: an idle connection costs nothing per tick; one with data in flight costs a heap entry
-// (O(log n) on arming and expiry) and 72 bytes, kept with its control block for its RTT.
+// Cost: an idle connection costs nothing per tick and 16 bytes (its extension slot); one with
+// data in flight costs a heap entry (O(log n) on arming and expiry) and a 72-byte record, freed
+// once everything is acknowledged.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,7 @@ sched::Deadline next_deadline();
 void resume();
 
 struct Stats {
-    uint64_t timed;        // connections with a timer record (in flight now or measured)
+    uint64_t timed;        // connections with a timer record (data in flight)
     uint64_t in_flight;    // of those, armed now
     uint64_t timeouts;     // retransmissions this timer made
     uint64_t rtt_samples;  // round trips measured

@@ -126,5 +126,7 @@
 #define LWIP_DEBUG 0
 #define LWIP_NOASSERT 0
 #define LWIP_CHKSUM_ALGORITHM 3
+/* TCP checksums are left to the device where it offers to complete them (net/lwip/interface.cpp). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 
 #endif
