@@ -115,8 +115,16 @@ Result<void> BufferedStream::wait_idle(sched::Deadline deadline, Reclaim reclaim
     return m_stream.wait_readable(deadline, reclaim);
 }
 
+// The send time-out bounds each wait for the peer to take more, not the whole write: a large
+// body to a slow but live client goes on for as long as the client keeps taking bytes.
 Result<void> BufferedStream::write_all(const void* data, size_t length) {
-    return m_stream.write_all(data, length, sched::now() + m_options.send_timeout_ns);
+    auto* bytes = static_cast<const uint8_t*>(data);
+    while (length) {
+        size_t n = TRY(m_stream.write(bytes, length, sched::now() + m_options.send_timeout_ns));
+        bytes += n;
+        length -= n;
+    }
+    return {};
 }
 
 void BufferedStream::close_gracefully() {

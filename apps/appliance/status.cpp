@@ -327,6 +327,8 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                FIELD(rto, rtt_samples),
                FIELD(rto, srtt_us),
                FIELD(rto, untracked),
+               FIELD(rto, partial_acks),
+               FIELD(rto, probes),
            });
     json.end_object();
 

@@ -60,6 +60,7 @@ void deliver(void* context, const drivers::ReceivedFrame& frame) {
     pbuf* p = receive_pbuf(*iface->device, frame);
     if (p && iface->lwip.input(p, &iface->lwip) != ERR_OK) pbuf_free(p);
     pcb_index::after_input();  // lwIP's list of connections as it was (pcb_index.hpp)
+    retransmit::after_input();
 }
 
 // Tells the device about the frames given to it; virtio's EVENT_IDX spares the notification

@@ -18,6 +18,7 @@ namespace coronet::net::retransmit {
 namespace {
 
 constexpr uint64_t kClockGranularityNs = kMillisecond;  // RFC 6298's G
+constexpr uint64_t kLeastProbeNs = 10 * kMillisecond;   // RFC 8985's floor for the probe time
 constexpr uint8_t kMaxBackoff = 16;
 
 struct Flight {
@@ -28,8 +29,11 @@ struct Flight {
     uint32_t timed_seq = 0;
     uint32_t srtt_us = 0;  // 0: nothing measured yet
     uint32_t rttvar_us = 0;
-    uint8_t backoff = 0;  // time-outs in a row
+    uint32_t recover = 0;  // fast recovery: what was sent when it began (RFC 6582's "recover")
+    uint8_t backoff = 0;   // time-outs in a row
     bool timing = false;
+    bool recovering = false;
+    bool probed = false;  // the head was sent again at the probe time since the last progress
 };
 
 Options g_options;
@@ -37,10 +41,12 @@ sched::TimerHeap g_heap;
 u8_t g_id = 0;
 bool g_id_allocated = false;
 Stats g_stats{};
-uint32_t g_path_srtt_us = 0;  // the last sample's connection, for connections with none yet
+tcp_pcb* g_partial_ack = nullptr;  // the segment being input acknowledged part of a recovery
+uint32_t g_path_srtt_us = 0;       // the last sample's connection, for connections with none yet
 uint32_t g_path_rttvar_us = 0;
 
 void free_flight(Flight* flight) {
+    if (g_partial_ack == flight->pcb) g_partial_ack = nullptr;
     if (flight->timer.queued()) {
         g_heap.remove(flight->timer);
         --g_stats.in_flight;
@@ -77,6 +83,25 @@ uint64_t timeout_ns(const Flight& f) {
     if (rto < g_options.rto_min_ns) rto = g_options.rto_min_ns;
     for (uint8_t i = 0; i < f.backoff && rto < g_options.rto_max_ns; ++i) rto *= 2;
     return rto < g_options.rto_max_ns ? rto : g_options.rto_max_ns;
+}
+
+// When the head of a flight of more than one full-size segment is sent again if nothing has been
+// acknowledged (RFC 8985's probe time, 2 SRTT): the receiver acknowledges every second segment
+// at once, so silence that long means the head (or its acknowledgements) was lost. With one
+// segment in flight the receiver may be delaying its acknowledgement: the time-out handles it.
+// 0: no probe (nothing measured yet, or one segment).
+uint64_t probe_ns(const Flight& f, const tcp_pcb* pcb) {
+    if (!f.srtt_us || f.probed || !pcb->unacked || pcb->snd_nxt - pcb->lastack <= TCP_MSS) return 0;
+    uint64_t probe = 2 * us_to_ns(f.srtt_us);
+    return probe > kLeastProbeNs ? probe : kLeastProbeNs;
+}
+
+// The next thing due: the probe, or the time-out.
+uint64_t next_due(const Flight& f, const tcp_pcb* pcb) {
+    uint64_t due = f.progress_at + timeout_ns(f);
+    if (uint64_t probe = probe_ns(f, pcb); probe && f.progress_at + probe < due)
+        due = f.progress_at + probe;
+    return due;
 }
 
 // RFC 6298 2.2 and 2.3, in microseconds.
@@ -162,6 +187,19 @@ sched::Deadline run(sched::Deadline now) {
             retire(pcb, f);
             continue;
         }
+        uint64_t probe = probe_ns(*f, pcb);
+        if (probe && f->progress_at + probe <= now && f->progress_at + timeout_ns(*f) > now) {
+            // Nothing acknowledged for 2 SRTT with several segments out: the head again, alone,
+            // the congestion window as it is (a loss it finds is answered by fast recovery).
+            f->probed = true;
+            f->timing = false;
+            if (tcp_rexmit(pcb) == ERR_OK) {
+                tcp_output(pcb);
+                ++g_stats.probes;
+            }
+            if (!arm(*f, f->progress_at + timeout_ns(*f))) ++g_stats.untracked;
+            continue;
+        }
         uint64_t due = f->progress_at + timeout_ns(*f);
         if (pcb->unacked && due <= now) {
             if (retransmit(pcb)) {
@@ -176,10 +214,24 @@ sched::Deadline run(sched::Deadline now) {
             }
         } else if (due <= now) {
             due = now + timeout_ns(*f);  // only unsent data (a closed window): lwIP probes it
+        } else {
+            due = next_due(*f, pcb);  // not yet: an acknowledgement moved it
         }
         if (!arm(*f, due)) ++g_stats.untracked;
     }
     return next_deadline();
+}
+
+void after_input() {
+    tcp_pcb* pcb = g_partial_ack;
+    if (!pcb) return;
+    g_partial_ack = nullptr;
+    // lwIP left fast recovery on this acknowledgement of new data; the segment after it was lost
+    // too (RFC 6582 3.2 step 3): send it now, and stay in recovery until all of it is acknowledged.
+    if (!pcb->unacked || tcp_rexmit(pcb) != ERR_OK) return;
+    tcp_set_flags(pcb, TF_INFR);
+    tcp_output(pcb);
+    ++g_stats.partial_acks;
 }
 
 void resume() {
@@ -199,7 +251,7 @@ void resume() {
             ++g_stats.timeouts;
             push_back_lwip_timer(pcb, timeout_ns(*f));
         }
-        if (!arm(*f, now + timeout_ns(*f))) ++g_stats.untracked;
+        if (!arm(*f, next_due(*f, pcb))) ++g_stats.untracked;
     }
 }
 
@@ -245,7 +297,10 @@ extern "C" uint32_t* coronet_tcp_out_hook(pbuf* p, tcp_hdr* header, const tcp_pc
         f->timed_seq = seq + length;
         f->timed_at = now;
     }
-    if (!arm(*f, now + timeout_ns(*f))) ++g_stats.untracked;
+    // A first look at the probe time: the segment is not on lwIP's unacknowledged list yet.
+    uint64_t look = f->srtt_us ? 2 * us_to_ns(f->srtt_us) : timeout_ns(*f);
+    if (look < kLeastProbeNs) look = kLeastProbeNs;
+    if (!arm(*f, now + look)) ++g_stats.untracked;
     return options;
 }
 
@@ -255,11 +310,22 @@ extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
     if (!(TCPH_FLAGS(header) & TCP_ACK) || !synchronized(pcb)) return ERR_OK;
     Flight* f = flight_of(pcb);
     if (!f) return ERR_OK;
+    // lwIP went into fast recovery on an earlier duplicate: remember how far it has to go.
+    if ((pcb->flags & TF_INFR) && !f->recovering) {
+        f->recovering = true;
+        f->recover = pcb->snd_nxt;
+    }
     uint32_t ack = header->ackno;  // tcp_input has turned it to host order in place
     if (!TCP_SEQ_BETWEEN(ack, pcb->lastack + 1, pcb->snd_nxt)) return ERR_OK;
     uint64_t now = sched::now();
     f->progress_at = now;
     f->backoff = 0;
+    f->probed = false;
+    if (f->recovering && TCP_SEQ_LT(ack, f->recover)) {
+        g_partial_ack = pcb;  // after lwIP has taken it in (after_input)
+    } else {
+        f->recovering = false;
+    }
     if (f->timing && TCP_SEQ_GEQ(ack, f->timed_seq)) {
         sample(*f, now - f->timed_at);
         f->timing = false;

@@ -109,9 +109,11 @@
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB 16
 #define PBUF_POOL_SIZE 512
-/* Out-of-order segments a connection may hold (they pin receive buffers). */
-#define TCP_OOSEQ_MAX_PBUFS 8
-#define TCP_OOSEQ_MAX_BYTES (16 * 1024)
+/* Out-of-order segments a connection may hold (they pin receive buffers): up to a window's worth,
+   so that on a path that reorders or loses, what arrived beyond a gap is kept (and SACKed)
+   rather than sent twice. 8 pbufs / 16 KiB made a reordering path resend most of each window. */
+#define TCP_OOSEQ_MAX_PBUFS 48
+#define TCP_OOSEQ_MAX_BYTES TCP_WND
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
 /* Extension arguments per control block: the connection index's two (net/lwip/pcb_index.hpp)
