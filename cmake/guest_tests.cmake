@@ -331,4 +331,12 @@ foreach(file IN LISTS _board_files)
   add_test(NAME ${board}.http_dashboard COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/dashboard_test.py
     --build-dir ${CMAKE_BINARY_DIR} --board ${board})
   set_tests_properties(${board}.http_dashboard PROPERTIES LABELS "http;net;${board};${arch}" TIMEOUT 300)
+
+  # The iperf3 server (tools/harness/iperf3_clients.py) against Debian's iperf3 client over tap:
+  # -t 3 normal, -R and -P 8, -n 16M, each JSON report with both sides' figures adding up; a
+  # second client refused while a test runs; garbage, oversized messages and silence on port
+  # 5201 each closed with the server still serving; UDP refused; HTTP still answered after.
+  add_test(NAME ${board}.iperf3 COMMAND ${NET_TEST} --board ${board} --client iperf3 --net tap
+    --timeout 240 --scenario "run busy garbage udp")
+  set_tests_properties(${board}.iperf3 PROPERTIES LABELS "iperf3;net;${board};${arch}" TIMEOUT 300)
 endforeach()

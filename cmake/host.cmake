@@ -106,6 +106,15 @@ if(CORONET_CLANGXX AND CORONET_CLANG)
       WORKING_DIRECTORY ${_fuzz_run})
     set_tests_properties(fuzz.${_target} PROPERTIES LABELS "unit;fuzz;websocket" TIMEOUT 120)
   endforeach()
+  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/iperf3_control)
+  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
+  add_test(NAME fuzz.iperf3_control
+    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/iperf3_control_fuzz
+            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/iperf3_control
+            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
+            -artifact_prefix=${_fuzz_run}/
+    WORKING_DIRECTORY ${_fuzz_run})
+  set_tests_properties(fuzz.iperf3_control PROPERTIES LABELS "unit;fuzz;iperf3" TIMEOUT 120)
 else()
   message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()

@@ -104,6 +104,29 @@ JsonWriter& JsonWriter::value(int64_t number) {
     return value(0 - static_cast<uint64_t>(number));
 }
 
+JsonWriter& JsonWriter::fixed(int64_t scaled, unsigned decimals) {
+    constexpr unsigned kMostDecimals = 18;
+    if (decimals > kMostDecimals) decimals = kMostDecimals;
+    uint64_t unit = 1;
+    for (unsigned i = 0; i < decimals; ++i) unit *= 10;
+    uint64_t magnitude =
+        scaled < 0 ? 0 - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
+    if (scaled < 0) {
+        separate();
+        put('-');
+        m_after_key = true;  // the digits continue this value: no separator
+    }
+    value(magnitude / unit);
+    if (decimals == 0) return *this;
+    put('.');
+    uint64_t fraction = magnitude % unit;
+    for (uint64_t digit = unit / 10; digit > 0; digit /= 10) {
+        put(static_cast<char>('0' + fraction / digit));
+        fraction %= digit;
+    }
+    return *this;
+}
+
 JsonWriter& JsonWriter::value(bool flag) {
     separate();
     put(flag ? "true" : "false");

@@ -1,6 +1,7 @@
 // A small JSON writer into a caller's buffer: objects, arrays, strings (escaped), unsigned and
-// signed integers, booleans. Commas are placed for you; nesting is bounded. Once the buffer is
-// full the writer stops and reports overflow() instead of emitting truncated JSON silently.
+// signed integers, fixed-point decimals, booleans. Commas are placed for you; nesting is
+// bounded. Once the buffer is full the writer stops and reports overflow() instead of emitting
+// truncated JSON silently.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +28,9 @@ public:
     JsonWriter& value(uint64_t number);
     JsonWriter& value(int64_t number);
     JsonWriter& value(bool flag);
+    // A decimal fraction without floating point: `scaled` / 10^`decimals`, written with exactly
+    // `decimals` digits after the point (3000412 with 6 decimals is 3.000412). At most 18.
+    JsonWriter& fixed(int64_t scaled, unsigned decimals);
 
     // key + value in one call.
     template <typename T>

@@ -8,6 +8,7 @@
 #include "apps/echo/echo.hpp"
 #include "apps/http/proxy.hpp"
 #include "apps/http/server.hpp"
+#include "apps/iperf3/server.hpp"
 #include "apps/redis/server.hpp"
 #include "apps/websocket/endpoint.hpp"
 #include "kernel/app.hpp"
@@ -70,6 +71,35 @@ apps::EchoOptions echo_options(const BootConfig& config) {
     options.max_connections = count_option(config, "echo.max_connections",
                                            connection_limit_for_memory(), "echo_max_connections");
     return options;
+}
+
+// iperf3.port=0 leaves the iperf3 server off.
+iperf3::ServerOptions iperf3_options(const BootConfig& config) {
+    iperf3::ServerOptions options;
+    size_t port = count_option(config, "iperf3.port", options.port);
+    if (port > UINT16_MAX) LOG_WARN("boot: iperf3.port wants 0 to 65535; %u used", options.port);
+    else options.port = static_cast<uint16_t>(port);
+    options.idle_timeout_ns =
+        duration_ms_option(config, "iperf3.idle_timeout_ms", options.idle_timeout_ns);
+    return options;
+}
+
+// The iperf3 server, or nullptr when it is off or could not start.
+iperf3::Server* start_iperf3(const iperf3::ServerOptions& options) {
+    if (options.port == 0) {
+        LOG_INFO("iperf3: off (iperf3.port=0)");
+        return nullptr;
+    }
+    auto* server = new (std::nothrow) iperf3::Server(options);
+    if (!server) {
+        LOG_ERROR("iperf3: no memory for the server");
+        return nullptr;
+    }
+    if (auto started = server->start(); !started) {
+        LOG_ERROR("iperf3: cannot listen: %s", error_name(started.error()));
+        return nullptr;  // its listener may be half made: /status does not report it
+    }
+    return server;
 }
 
 http::ServerOptions web_options(const BootConfig& config) {
@@ -230,9 +260,10 @@ int app_main(const BootInfo& info) {
         LOG_ERROR("redis: cannot start: %s", error_name(started.error()));
         redis = nullptr;  // its listener may be half made: /status does not report it
     }
+    iperf3::Server* iperf3 = start_iperf3(iperf3_options(config));
     http::ProxyOptions proxies[http::kMaxProxies];
     size_t proxy_count = proxy_options(config, proxies);
-    if (auto web = apps::start_web(web_options(config), websocket_options(config), redis,
+    if (auto web = apps::start_web(web_options(config), websocket_options(config), redis, iperf3,
                                    {proxies, proxy_count});
         !web)
         LOG_ERROR("http: cannot start: %s", error_name(web.error()));

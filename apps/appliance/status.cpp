@@ -1,4 +1,5 @@
-// Status document: uptime, HTTP and Redis counters, scheduler, memory and per-device network counters.
+// Status document: uptime, HTTP, Redis and iperf3 counters, scheduler, memory and per-device
+// network counters.
 #include "apps/appliance/status.hpp"
 
 #include <initializer_list>
@@ -216,6 +217,24 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                    FIELD(redis, keyspace_misses),
                    FIELD(redis, protocol_errors),
                });
+    }
+
+    if (sources.iperf3) {
+        iperf3::ServerStats iperf3 = sources.iperf3->stats();
+        json.key("iperf3").begin_object();
+        json.member("port", uint64_t{sources.iperf3->port()});
+        json.member("state", iperf3.state);
+        members(json, {
+                          FIELD(iperf3, tests),
+                          FIELD(iperf3, completed),
+                          FIELD(iperf3, failed),
+                          FIELD(iperf3, denied),
+                          FIELD(iperf3, malformed),
+                          FIELD(iperf3, streams),
+                          FIELD(iperf3, bytes_received),
+                          FIELD(iperf3, bytes_sent),
+                      });
+        json.end_object();
     }
 
     if (sources.websocket_count > 0) websocket_section(json, sources);

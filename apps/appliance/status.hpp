@@ -6,6 +6,7 @@
 
 #include "apps/http/proxy.hpp"
 #include "apps/http/server.hpp"
+#include "apps/iperf3/server.hpp"
 #include "apps/redis/server.hpp"
 #include "apps/websocket/endpoint.hpp"
 
@@ -14,7 +15,8 @@ namespace coronet::apps {
 inline constexpr size_t kStatusJsonCapacity = 16384;
 inline constexpr size_t kMaxStatusEndpoints = 4;  // WebSocket endpoints shown, summed
 
-// The apps whose counters the document shows (the Redis server is absent when it did not start).
+// The apps whose counters the document shows (the Redis and iperf3 servers are absent when they
+// did not start).
 struct StatusSources {
     http::Server* http = nullptr;
     redis::Server* redis = nullptr;
@@ -22,6 +24,7 @@ struct StatusSources {
     size_t websocket_count = 0;
     http::ReverseProxy* proxies[http::kMaxProxies] = {};
     size_t proxy_count = 0;
+    iperf3::Server* iperf3 = nullptr;
 };
 
 // Remembers the heap in use and the stack pages mapped with every app up and no connection yet:

@@ -63,13 +63,14 @@ Result<void> echo(http::Exchange& exchange) {
 
 Result<void> start_web(const http::ServerOptions& options,
                        const websocket::EndpointOptions& socket_options, redis::Server* redis,
-                       const ProxyList& proxies) {
+                       iperf3::Server* iperf3, const ProxyList& proxies) {
     auto* router = new (std::nothrow) http::Router();
     if (!router) return Error::OutOfMemory;
     auto* server = new (std::nothrow) http::Server(*router, options);
     if (!server) return Error::OutOfMemory;
     auto* sources = new (std::nothrow) StatusSources{server, redis};
     if (!sources) return Error::OutOfMemory;
+    sources->iperf3 = iperf3;
 
     TRY_VOID(router->add(http::Method::Get, "/", hello));
     TRY_VOID(router->add(http::Method::Get, "/status", status, sources));

@@ -5,6 +5,7 @@
 
 #include "apps/http/proxy.hpp"
 #include "apps/http/server.hpp"
+#include "apps/iperf3/server.hpp"
 #include "apps/redis/server.hpp"
 #include "apps/websocket/endpoint.hpp"
 #include "lib/result.hpp"
@@ -18,10 +19,10 @@ struct ProxyList {
 };
 
 // Starts the web server with the routes above; the composition root chose the options (boot
-// options http.*, ws.*). `/status` also reports the Redis server when there is one, and each
-// proxy's upstreams.
+// options http.*, ws.*). `/status` also reports the Redis and iperf3 servers when there are
+// any, and each proxy's upstreams.
 Result<void> start_web(const http::ServerOptions& options,
                        const websocket::EndpointOptions& socket_options, redis::Server* redis,
-                       const ProxyList& proxies);
+                       iperf3::Server* iperf3, const ProxyList& proxies);
 
 }  // namespace coronet::apps

@@ -44,6 +44,25 @@ TEST(JsonWriter, ExtremeNumbers) {
     EXPECT_EQ(std::string(json.text()), "[18446744073709551615,-9223372036854775808,0]");
 }
 
+TEST(JsonWriter, FixedPointDecimals) {
+    char buffer[128];
+    JsonWriter json(buffer, sizeof buffer);
+    json.begin_array()
+        .fixed(3000412, 6)
+        .fixed(-1500, 3)
+        .fixed(7, 3)
+        .fixed(-7, 2)
+        .fixed(42, 0)
+        .fixed(0, 1)
+        .end_array();
+    EXPECT_EQ(std::string(json.text()), "[3.000412,-1.500,0.007,-0.07,42,0.0]");
+    JsonWriter member(buffer, sizeof buffer);
+    member.begin_object().member("a", uint64_t{1});
+    member.key("t").fixed(-9223372036854775807LL - 1, 18);
+    member.end_object();
+    EXPECT_EQ(std::string(member.text()), R"({"a":1,"t":-9.223372036854775808})");
+}
+
 TEST(JsonWriter, OverflowIsReportedNotHidden) {
     char buffer[8];
     JsonWriter json(buffer, sizeof buffer);

@@ -45,6 +45,8 @@ APPS = {
     # The web server's reverse proxy, to upstream servers the clients start (issue 15's).
     "proxy": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients", PROXY_OPTIONS),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
+    # The iperf3 server, driven by Debian's iperf3 client.
+    "iperf3": App(5201, r"iperf3: listening on tcp port 5201\b", "harness.iperf3_clients"),
     # The Redis server with a short TCP keep-alive, and clients that vanish (issue 16's).
     "keepalive": App(6379, r"redis: listening on tcp port 6379\b", "harness.keepalive_clients",
                      KEEPALIVE_OPTIONS),

@@ -25,8 +25,8 @@ from target.base import TargetError  # noqa: E402
 from target.qemu import QemuTarget, list_boards, load_board  # noqa: E402
 
 DEFAULT_BOARD = "qemu-x86_64"
-# host port -> guest port: HTTP, Redis, echo.
-DEFAULT_FORWARDS = [(8080, 80), (6379, 6379), (7007, 7)]
+# host port -> guest port: HTTP, Redis, echo, iperf3.
+DEFAULT_FORWARDS = [(8080, 80), (6379, 6379), (7007, 7), (5201, 5201)]
 
 
 def parse_forward(text: str) -> tuple[int, int]:
@@ -141,7 +141,8 @@ def run_interactive(target: QemuTarget, args: argparse.Namespace) -> int:
     say(f"{target.name}: {target.image_path(args.image)}" + (f" [{args.append}]" if args.append else ""))
     for host, guest in target.hostfwd:
         say(f"forward 127.0.0.1:{host} -> guest :{guest}"
-            + (f"  (dashboard: http://127.0.0.1:{host}/dashboard)" if guest == 80 and args.image == "coronet" else ""))
+            + (f"  (dashboard: http://127.0.0.1:{host}/dashboard)" if guest == 80 and args.image == "coronet" else "")
+            + (f"  (iperf3 -c 127.0.0.1 -p {host})" if guest == 5201 and args.image == "coronet" else ""))
     say("serial console on this terminal; Ctrl-C quits QEMU")
     os.execvp(argv[0], argv)
     return 127  # not reached
