@@ -264,6 +264,10 @@ uint16_t segmentation_mss(const tcp_pcb* pcb) {
     return 0;
 }
 
+void reclaim_transmitted() {
+    for (size_t i = 0; i < g_interface_count; ++i) sched::signal(g_interfaces[i].device->events());
+}
+
 void check_links() {
     for (size_t i = 0; i < g_interface_count; ++i) {
         Interface& iface = g_interfaces[i];

@@ -37,6 +37,12 @@ void flush_interfaces();
 inline constexpr uint16_t kSegmentationMss = 11 * 1460;
 uint16_t segmentation_mss(const tcp_pcb* pcb);
 
+// Has each device take back what it has finished sending (at the reactor pass's next poll of
+// it): transmit completions are otherwise reclaimed lazily, when the device is polled for
+// received frames or needs ring space, and lwIP does not send a segment again while the device
+// still holds it. For a retransmission on a connection gone quiet.
+void reclaim_transmitted();
+
 // Follows each device's link (a cable pulled and plugged back, QEMU's set_link): lwIP is told
 // (DHCP renews, IPv6 checks its addresses again) and, when a link comes back, connections with
 // data in flight send it again at once instead of after their backed-off time-outs. Called

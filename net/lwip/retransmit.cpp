@@ -13,12 +13,18 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "net/lwip/interface.hpp"
 
 namespace coronet::net::retransmit {
 namespace {
 
 constexpr uint64_t kClockGranularityNs = kMillisecond;  // RFC 6298's G
 constexpr uint64_t kLeastProbeNs = 10 * kMillisecond;   // RFC 8985's floor for the probe time
+constexpr uint8_t kMostProbes = 4;
+// lwIP sends nothing again while the device holds the segment (sent in place, reclaimed lazily):
+// the device is asked to give it back, and the retransmission tried again this soon.
+constexpr uint64_t kBusyRetryNs =
+    kMillisecond;  // per silence, each twice as late as the one before
 constexpr uint8_t kMaxBackoff = 16;
 
 struct Flight {
@@ -33,7 +39,7 @@ struct Flight {
     uint8_t backoff = 0;   // time-outs in a row
     bool timing = false;
     bool recovering = false;
-    bool probed = false;  // the head was sent again at the probe time since the last progress
+    uint8_t probes = 0;  // heads sent again at probe times since the last progress
 };
 
 Options g_options;
@@ -85,15 +91,21 @@ uint64_t timeout_ns(const Flight& f) {
     return rto < g_options.rto_max_ns ? rto : g_options.rto_max_ns;
 }
 
-// When the head of a flight of more than one full-size segment is sent again if nothing has been
-// acknowledged (RFC 8985's probe time, 2 SRTT): the receiver acknowledges every second segment
-// at once, so silence that long means the head (or its acknowledgements) was lost. With one
-// segment in flight the receiver may be delaying its acknowledgement: the time-out handles it.
-// 0: no probe (nothing measured yet, or one segment).
+// When, after the last progress, the head of a flight of more than one full-size segment is sent
+// again if nothing has been acknowledged (RFC 8985's probe time, 2 SRTT): the receiver
+// acknowledges every second segment at once, so silence that long means the head (or its
+// acknowledgements) was lost. Each further probe waits twice as long as the one before (a
+// resent head can be lost too, and with few segments out there are no duplicate
+// acknowledgements to tell); the time-out comes after them. With one segment in flight the
+// receiver may be delaying its acknowledgement: the time-out handles it. 0: no probe (nothing
+// measured yet, one segment, or all probes spent).
 uint64_t probe_ns(const Flight& f, const tcp_pcb* pcb) {
-    if (!f.srtt_us || f.probed || !pcb->unacked || pcb->snd_nxt - pcb->lastack <= TCP_MSS) return 0;
-    uint64_t probe = 2 * us_to_ns(f.srtt_us);
-    return probe > kLeastProbeNs ? probe : kLeastProbeNs;
+    if (!f.srtt_us || f.probes >= kMostProbes || !pcb->unacked ||
+        pcb->snd_nxt - pcb->lastack <= TCP_MSS)
+        return 0;
+    uint64_t first = 2 * us_to_ns(f.srtt_us);
+    if (first < kLeastProbeNs) first = kLeastProbeNs;
+    return first * ((2u << f.probes) - 1);  // 1, 3, 7, 15 times the first after the progress
 }
 
 // The next thing due: the probe, or the time-out.
@@ -191,13 +203,17 @@ sched::Deadline run(sched::Deadline now) {
         if (probe && f->progress_at + probe <= now && f->progress_at + timeout_ns(*f) > now) {
             // Nothing acknowledged for 2 SRTT with several segments out: the head again, alone,
             // the congestion window as it is (a loss it finds is answered by fast recovery).
-            f->probed = true;
-            f->timing = false;
+            sched::Deadline next = now + kBusyRetryNs;
             if (tcp_rexmit(pcb) == ERR_OK) {
                 tcp_output(pcb);
                 ++g_stats.probes;
+                ++f->probes;
+                f->timing = false;
+                next = next_due(*f, pcb);
+            } else {
+                reclaim_transmitted();  // the device still holds the head: have it let go
             }
-            if (!arm(*f, f->progress_at + timeout_ns(*f))) ++g_stats.untracked;
+            if (!arm(*f, next)) ++g_stats.untracked;
             continue;
         }
         uint64_t due = f->progress_at + timeout_ns(*f);
@@ -210,7 +226,8 @@ sched::Deadline run(sched::Deadline now) {
                 push_back_lwip_timer(pcb, timeout_ns(*f));
                 due = now + timeout_ns(*f);
             } else {
-                due = now + g_options.rto_min_ns / 4;  // the device still holds it: soon again
+                reclaim_transmitted();  // the device still holds a segment: have it let go
+                due = now + kBusyRetryNs;
             }
         } else if (due <= now) {
             due = now + timeout_ns(*f);  // only unsent data (a closed window): lwIP probes it
@@ -228,7 +245,11 @@ void after_input() {
     g_partial_ack = nullptr;
     // lwIP left fast recovery on this acknowledgement of new data; the segment after it was lost
     // too (RFC 6582 3.2 step 3): send it now, and stay in recovery until all of it is acknowledged.
-    if (!pcb->unacked || tcp_rexmit(pcb) != ERR_OK) return;
+    if (!pcb->unacked) return;
+    if (tcp_rexmit(pcb) != ERR_OK) {  // the device still holds it: the probe comes soon instead
+        reclaim_transmitted();
+        return;
+    }
     tcp_set_flags(pcb, TF_INFR);
     tcp_output(pcb);
     ++g_stats.partial_acks;
@@ -320,7 +341,7 @@ extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
     uint64_t now = sched::now();
     f->progress_at = now;
     f->backoff = 0;
-    f->probed = false;
+    f->probes = 0;
     if (f->recovering && TCP_SEQ_LT(ack, f->recover)) {
         g_partial_ack = pcb;  // after lwIP has taken it in (after_input)
     } else {
