@@ -4,7 +4,12 @@
 set(GUEST_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/guest_test.py --build-dir ${CMAKE_BINARY_DIR})
 set(NET_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/net_test.py --build-dir ${CMAKE_BINARY_DIR})
 set(CLIENT_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/client_test.py --build-dir ${CMAKE_BINARY_DIR})
+set(IMPAIR_TEST ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/impair_test.py --build-dir ${CMAKE_BINARY_DIR})
 set(PANIC_EXIT 3)
+# The impairment tests' bulk transfers take about 5 minutes per board together (at 0.3-0.6 MB/s
+# through 5 % loss each way): to keep the suite's time, they run on these boards only.
+set(CORONET_IMPAIR_LONG_BOARDS qemu-x86_64 CACHE STRING
+    "Boards that run the long impairment tests (impair_echo, _post, _duplicate, _flap)")
 
 function(guest_test board arch name)
   cmake_parse_arguments(T "" "IMAGE;CMDLINE;EXIT;TIMEOUT;STOP_AFTER;MEMORY" "EXPECT;FORBID;LABELS" ${ARGN})
@@ -325,6 +330,31 @@ foreach(file IN LISTS _board_files)
     --scenario "hold --count 100000 --max-bytes-per-connection 6144")
   set_tests_properties(${board}.http_connections_hold_100k PROPERTIES
     LABELS "c100k;http;net;connections;${board};${arch}" TIMEOUT 1200 RUN_SERIAL TRUE)
+
+  # A network having a bad day (tools/impair_test.py): the appliance's tap reaches the clients
+  # through a relay in the namespace (tools/harness/impair.py) that drops 5 % of the frames each
+  # way, delays all by 2 ms and holds a quarter back 5 ms more so later ones overtake them,
+  # from a fixed seed; each test prints the relay's counters with its result. On every board:
+  # ab -k -c 50 with no failure, and 1 000 connections at once each answered. On
+  # CORONET_IMPAIR_LONG_BOARDS: a 64 MiB echo stream and a 16 MiB POST /echo (SHA-256 both),
+  # 16 MiB echoed and ab again with 1 % of the frames duplicated too, and a 32 MiB echo stream
+  # with the guest's link down for 5 s in its middle (QMP set_link) and no lost-interrupt
+  # warning. `-LE impair_long` leaves those out.
+  set(impair ${IMPAIR_TEST} --board ${board})
+  add_test(NAME ${board}.impair_ab COMMAND ${impair} --scenario ab --requests 10000)
+  add_test(NAME ${board}.impair_many COMMAND ${impair} --scenario many --connections 1000)
+  set_tests_properties(${board}.impair_ab ${board}.impair_many PROPERTIES
+    LABELS "impair;net;${board};${arch}" TIMEOUT 600)
+  if(board IN_LIST CORONET_IMPAIR_LONG_BOARDS)
+    add_test(NAME ${board}.impair_echo COMMAND ${impair} --scenario echo --mib 64 --timeout 1200)
+    add_test(NAME ${board}.impair_post COMMAND ${impair} --scenario post --mib 16 --timeout 1200)
+    add_test(NAME ${board}.impair_duplicate COMMAND ${impair} --scenario duplicate --mib 16
+      --requests 10000 --duplicate 0.01 --timeout 1200)
+    add_test(NAME ${board}.impair_flap COMMAND ${impair} --scenario flap --mib 32 --flap 5 --timeout 1200)
+    set_tests_properties(${board}.impair_echo ${board}.impair_post ${board}.impair_duplicate
+      ${board}.impair_flap PROPERTIES
+      LABELS "impair;impair_long;net;${board};${arch}" TIMEOUT 1500)
+  endif()
 
   # The dashboard in headless Chromium (tools/dashboard_test.py): live numbers from /status and
   # a screenshot in <build>/artifacts/. Over tap: a browser opens several connections at once.

@@ -1,5 +1,6 @@
 """What Coronet's test and benchmark entry points share: the network namespace with a tap
-device (netns), the appliance booted on a board (appliance), the clients that drive it
+device (netns) or with a relay behind it that impairs the link (impair), the appliance booted
+on a board (appliance), the clients that drive it
 (echo_clients, http_clients, echo_bench, probe, loadgen), QEMU's monitor (qmp), and the
 benchmarks' report helpers and chart (report, chart).
 

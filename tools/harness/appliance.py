@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -15,9 +16,11 @@ from target import QemuTarget, TargetError
 
 from . import module_command
 from .clock_clients import CLOCK_OPTIONS, CLOCK_QEMU_ARGS
+from .impair import Impairment, ImpairedNamespace
 from .keepalive_clients import KEEPALIVE_OPTIONS
-from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, TAP, Namespace
+from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace
 from .proxy_clients import PROXY_OPTIONS
+from .qmp import link_flap, qmp_args, set_link
 
 IMAGE = "coronet"
 
@@ -65,17 +68,18 @@ ADDRESS_LINE = {
 def appliance_target(board: str, net: str, *, port: Optional[int] = None, netns: Optional[str] = None,
                      build_dir=None, memory: str = "256M", append: str = "",
                      echo: Optional[Callable[[str], None]] = None,
-                     extra_args: Sequence[str] = ()) -> QemuTarget:
+                     extra_args: Sequence[str] = (), tap_options: Sequence[str] = ()) -> QemuTarget:
     """The appliance on `board` with its NIC on `net`. 'tap': the tap device in namespace
     `netns`, static GUEST_ADDRESS (clients reach guest ports as they are); 'user': DHCP from
     QEMU, guest `port` forwarded from a free port on 127.0.0.1 (target.port(port)).
-    `append` is more kernel command line, `extra_args` more QEMU options."""
+    `append` is more kernel command line, `extra_args` more QEMU options, `tap_options` more
+    options of the tap netdev."""
     if net == "tap":
         if not netns:
             raise TargetError("net='tap' needs the network namespace holding the tap device")
         cmdline = f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS} {append}".strip()
         return QemuTarget(board, IMAGE, build_dir=build_dir, memory=memory, cmdline=cmdline, net="tap",
-                          netns=netns, echo=echo, extra_args=extra_args)
+                          netns=netns, echo=echo, extra_args=extra_args, tap_options=tap_options)
     if net == "user":
         return QemuTarget(board, IMAGE, build_dir=build_dir, memory=memory, cmdline=append, net="user",
                           hostfwd=[(0, port)] if port else [], echo=echo, extra_args=extra_args)
@@ -98,18 +102,32 @@ class Appliance:
     """The appliance booted on `board` and serving `app`, for a test: entering creates the
     namespace (tap), boots and waits until ready; leaving powers QEMU off, keeps the console
     transcript and removes the namespace. Clients reach the app at host:port, run behind
-    `prefix` (inside the namespace on tap, nothing on user networking)."""
+    `prefix` (inside the namespace on tap, nothing on user networking).
+
+    With an `impairment` (tap only), the tap reaches the clients through harness.impair's
+    relay (an ImpairedNamespace: `namespace.report()`, `namespace.set_impairment()`). With
+    `monitor`, QEMU has a QMP socket and set_link()/link_flap() work."""
 
     def __init__(self, board: str, net: str, app: str, *, build_dir=None, memory: str = "256M",
                  append: str = "", echo: Optional[Callable[[str], None]] = None,
-                 boot_timeout: float = 60, ipv6: bool = False):
+                 boot_timeout: float = 60, ipv6: bool = False, impairment: Optional[Impairment] = None,
+                 monitor: bool = False):
         self.board, self.net, self.app = board, net, APPS[app]
         self._app_name = app
         append = f"{self.app.append} {append}".strip()
+        self.qmp_path = (os.path.join(tempfile.gettempdir(), f"coronet-{os.getpid()}-{id(self):x}.qmp")
+                         if monitor else None)
+        extra_args = tuple(self.app.qemu_args) + tuple(qmp_args(self.qmp_path) if monitor else ())
         self._options = dict(build_dir=build_dir, memory=memory, append=append, echo=echo,
-                             extra_args=self.app.qemu_args)
+                             extra_args=extra_args)
         self.boot_timeout = boot_timeout
-        self.namespace = Namespace(f"coronet-{os.getpid()}", ipv6=ipv6) if net == "tap" else None
+        if impairment is not None and net != "tap":
+            raise TargetError("an impairment needs net='tap' (the relay sits behind the tap device)")
+        self.namespace: Optional[Namespace] = None
+        if impairment is not None:
+            self.namespace = ImpairedNamespace(f"coronet-{os.getpid()}", impairment, ipv6=ipv6)
+        elif net == "tap":
+            self.namespace = Namespace(f"coronet-{os.getpid()}", ipv6=ipv6)
         self.target: Optional[QemuTarget] = None
         self.transcript = ""
 
@@ -118,7 +136,9 @@ class Appliance:
             if self.namespace:
                 self.namespace.__enter__()
             self.target = appliance_target(self.board, self.net, port=self.app.port,
-                                           netns=self.namespace and self.namespace.name, **self._options)
+                                           netns=self.namespace and self.namespace.name,
+                                           tap_options=self.namespace.tap_options if self.namespace else (),
+                                           **self._options)
             self.target.boot()
             wait_ready(self.target, self._app_name, self.net, self.boot_timeout)
         except BaseException:
@@ -132,6 +152,22 @@ class Appliance:
             self.target.power_off()
         if self.namespace:
             self.namespace.__exit__(None, None, None)
+        if self.qmp_path and os.path.exists(self.qmp_path):
+            os.unlink(self.qmp_path)
+
+    def set_link(self, up: bool) -> None:
+        """The guest's link down or up, as a cable pulled or plugged (needs `monitor`)."""
+        set_link(self._monitor(), self.target.netdev_id, up)
+
+    def link_flap(self, seconds: float) -> tuple[float, float]:
+        """The guest's link down for `seconds`, then up (needs `monitor`): when it went down
+        and came back (time.monotonic())."""
+        return link_flap(self._monitor(), self.target.netdev_id, seconds)
+
+    def _monitor(self) -> str:
+        if not self.qmp_path or not self.target:
+            raise TargetError("no QMP monitor: Appliance(..., monitor=True), booted")
+        return self.qmp_path
 
     @property
     def host(self) -> str:
@@ -153,7 +189,7 @@ class Appliance:
         """The guest's IPv6 link-local address as the host reaches it over the tap
         (`fe80::...%tap0`), once the guest says it is valid (tap namespace with ipv6)."""
         _, _, match = self.target.console.wait_for(r"ipv6 (FE80::[0-9A-F:]+)", timeout, 0)
-        return f"{match.group(1).lower()}%{TAP}"
+        return f"{match.group(1).lower()}%{self.namespace.host_device}"
 
     def url(self, path: str = "/") -> str:
         """http://host[:port]/path, without the port when it is 80 (as a browser writes it)."""

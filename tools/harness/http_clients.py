@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import hashlib
 import json
+import os
 import re
 import select
 import socket
@@ -510,6 +512,61 @@ def ipv6(host: str, port: int, host6: str, count: int = 300) -> None:
           f"connection index: {stack['indexed']} entries, lwIP holds {stack['tcp_pcbs']['used']} control blocks")
 
 
+def big_post(host: str, port: int, size: int, timeout: float = 60.0) -> None:
+    """POST /echo with a `size`-byte body (the server needs http.max_body at least that), the
+    response read while the body goes out: the same bytes come back (SHA-256). Says when the
+    body was all sent and when the response's first and last bytes came, so a slow or cut
+    transfer shows which way it was slow. `timeout` bounds each wait for progress."""
+    payload = os.urandom(size)
+    head = (f"POST /echo HTTP/1.1\r\nHost: appliance\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: {size}\r\n\r\n").encode()
+    sent: dict = {}
+    with connect(host, port, timeout) as sock:
+        start = time.monotonic()
+
+        def send() -> None:
+            try:
+                sock.sendall(head)
+                sock.sendall(payload)
+                sent["at"] = time.monotonic() - start
+            except OSError as e:
+                sent["error"] = f"{type(e).__name__}: {e}"
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        buffer, first, got, length, digest = b"", None, 0, None, hashlib.sha256()
+        try:
+            while length is None or got < length:
+                data = sock.recv(1 << 20)
+                if not data:
+                    raise ConnectionError("closed by the server")
+                first = first if first is not None else time.monotonic() - start
+                if length is None:
+                    buffer += data
+                    end = buffer.find(b"\r\n\r\n")
+                    if end < 0:
+                        continue
+                    status = buffer.split(b" ", 2)[1]
+                    match = re.search(rb"(?im)^content-length:\s*(\d+)", buffer[:end])
+                    if status != b"200" or not match:
+                        raise AssertionError(f"POST /echo answered {buffer[:end][:200]!r}")
+                    length, data = int(match.group(1)), buffer[end + 4:]
+                digest.update(data)
+                got += len(data)
+        except (OSError, ConnectionError) as e:
+            when = time.monotonic() - start
+            raise AssertionError(
+                f"POST /echo of {size} bytes: {type(e).__name__}: {e} at {when:.1f} s with {got} bytes of the "
+                f"response in; body {'sent at %.1f s' % sent['at'] if 'at' in sent else 'not all sent'}"
+                + (f", response's first byte at {first:.1f} s" if first is not None else "")) from None
+        done = time.monotonic() - start
+        sender.join(timeout)
+    check(length == size and digest.digest() == hashlib.sha256(payload).digest(),
+          f"POST /echo of {size >> 20} MiB came back intact", f"{got} bytes, not the ones sent")
+    up = sent.get("at", done)
+    print(f"post: body sent in {up:.1f} s ({size / max(up, 1e-3) / 1e6:.2f} MB/s); response's first byte at "
+          f"{first:.1f} s, last at {done:.1f} s ({size / max(done - first, 1e-3) / 1e6:.2f} MB/s)", flush=True)
+
+
 SCENARIOS = {
     "basic": basic,
     "bundle": bundle,
@@ -521,6 +578,7 @@ SCENARIOS = {
     "idle": idle,
     "recovered": recovered,
     "ipv6": ipv6,
+    "big_post": big_post,
 }
 
 
@@ -531,6 +589,7 @@ def main() -> int:
     p.add_argument("--header-timeout", type=float, default=10.0, help="the server's, for 'slow'")
     p.add_argument("--requests", type=int, default=20000, help="ab requests, for 'load'")
     p.add_argument("--host6", default="", help="the guest's IPv6 address, for 'ipv6'")
+    p.add_argument("--post-bytes", type=int, default=16 << 20, help="body size, for 'big_post'")
     p.add_argument("scenario", nargs="+", choices=sorted(SCENARIOS))
     args = p.parse_args()
     for name in args.scenario:
@@ -541,6 +600,8 @@ def main() -> int:
             load(args.host, args.port, args.requests)
         elif name == "ipv6":
             ipv6(args.host, args.port, args.host6)
+        elif name == "big_post":
+            big_post(args.host, args.port, args.post_bytes)
         else:
             SCENARIOS[name](args.host, args.port)
     return 0

@@ -4,7 +4,7 @@ client of the http_connections_* tests and of tools/bench connections.
 A process here may hold at most 20 000 open files (a hard limit even root cannot raise), so
 the connections are spread over worker processes (a Fleet). Each worker runs its own epoll
 loop (selectors) over non-blocking sockets and binds them to its own source address on the
-namespace's tap device (10.77.0.101, .102, ...; added here, idempotently), and the port range
+namespace's host device (10.77.0.101, .102, ...; added here, idempotently), and the port range
 is widened, so each address has about 64 000 ports. Connects are paced: at most --in-flight
 handshakes (and requests) at once over all workers, because the guest runs under TCG. Every
 wait has a deadline.
@@ -46,7 +46,7 @@ from multiprocessing.connection import Connection as Pipe
 from typing import Callable, Optional
 
 from .http_clients import HELLO, Connection, get
-from .netns import HOST_ADDRESS, TAP
+from .netns import HOST_ADDRESS, device_with_address
 from .probe import parse_http
 
 SOURCE_HOST_PART = 101           # the workers' source addresses: 10.77.0.101, .102, ...
@@ -83,11 +83,13 @@ def source_addresses(count: int) -> list[str]:
 
 
 def prepare_namespace(addresses: list[str]) -> None:
-    """Inside the namespace (as root): the source addresses on the tap device (`ip addr
-    replace` is idempotent) and a wide ephemeral port range, so each address has ~64 000
-    ports. The guest reaches them on-link; ARP resolves each one separately."""
+    """Inside the namespace (as root): the source addresses on the device holding
+    HOST_ADDRESS (the tap, or the veth behind an impairing relay; `ip addr replace` is
+    idempotent) and a wide ephemeral port range, so each address has ~64 000 ports. The guest
+    reaches them on-link; ARP resolves each one separately."""
+    device = device_with_address(HOST_ADDRESS)
     for address in addresses:
-        subprocess.run(["ip", "addr", "replace", f"{address}/32", "dev", TAP], check=True)
+        subprocess.run(["ip", "addr", "replace", f"{address}/32", "dev", device], check=True)
     with open("/proc/sys/net/ipv4/ip_local_port_range", "w") as f:
         f.write(PORT_RANGE)
 

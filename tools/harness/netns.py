@@ -26,6 +26,17 @@ def _ip(*argv: str) -> None:
     subprocess.run(["ip", *argv], check=True)
 
 
+def device_with_address(address: str) -> str:
+    """The device holding IPv4 `address` in this process's namespace: where clients add
+    their source addresses (the tap of a Namespace, the host veth of an ImpairedNamespace)."""
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and fields[2] == "inet" and fields[3].split("/")[0] == address:
+            return fields[1]
+    raise LookupError(f"no device holds {address} here")
+
+
 class Namespace:
     """Namespace `name` with tap device `tap0` up at HOST_ADDRESS/PREFIX; created on
     entering (replacing a stale one of the same name), removed on leaving.
@@ -33,6 +44,11 @@ class Namespace:
     IPv6 is off on the tap unless asked for: otherwise its link-local address arrives a second
     or two after QEMU brings the carrier up, and a browser in the namespace takes that for a
     network change and fails its requests in flight (net::ERR_NETWORK_CHANGED)."""
+
+    host_device = TAP
+    """Where HOST_ADDRESS is: the host side of the guest's link."""
+    tap_options: tuple[str, ...] = ()
+    """More options of QEMU's tap netdev that this namespace needs (QemuTarget tap_options)."""
 
     def __init__(self, name: str, ipv6: bool = False):
         self.name = name

@@ -169,10 +169,12 @@ def linux_target(
     extra_args: Sequence[str] = (),
     echo: Optional[Callable[[str], None]] = None,
     websocket: bool = False,
+    tap_options: Sequence[str] = (),
 ) -> QemuTarget:
     """A QemuTarget that boots the Linux guest on `board_name`; arguments as QemuTarget's,
     plus ip/gw (static address as on Coronet's command line), `append` (more command line)
-    and `websocket` (True: initrd-ws.img, with the WebSocket servers on WS_PORTS). TargetError
+    and `websocket` (True: initrd-ws.img, with the WebSocket servers on WS_PORTS); behind an
+    impairing relay, pass the namespace's tap_options (harness.impair). TargetError
     if the guest has not been built (tools/linux_guest/build)."""
     board = load_board(board_name)
     vmlinuz, initrd = artifacts(board["arch"], websocket)
@@ -192,6 +194,7 @@ def linux_target(
         echo=echo,
         tap=tap,
         netns=netns,
+        tap_options=tap_options,
     )
 
 

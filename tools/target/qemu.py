@@ -22,7 +22,7 @@ BOARDS_DIR = ROOT / "boards"
 
 # The argv placeholders board.json may use; anything else in braces is left alone, so a
 # command line containing braces passes through untouched.
-_PLACEHOLDERS = ("{memory}", "{image}", "{cmdline}", "{hostfwd}", "{tap}")
+_PLACEHOLDERS = ("{memory}", "{image}", "{cmdline}", "{hostfwd}", "{tap}", "{tap_options}")
 
 # QEMU reports its own failures (bad option, missing kernel, port in use) on stderr as
 # "qemu-system-x86_64: ..." or "qemu: ..." and exits 1, which isa-debug-exit would also
@@ -60,6 +60,11 @@ def load_board(name: str) -> dict:
 def hostfwd_option(hostfwd: Iterable[tuple[int, int]]) -> str:
     """',hostfwd=tcp:127.0.0.1:H-:G' for each (host, guest) pair, for the {hostfwd} slot."""
     return "".join(f",hostfwd=tcp:127.0.0.1:{int(h)}-:{int(g)}" for h, g in hostfwd)
+
+
+def suboptions(options: Iterable[str]) -> str:
+    """',a,b' for options ('a', 'b') appended to a QEMU option's value (the {tap_options} slot)."""
+    return "".join(f",{option}" for option in options)
 
 
 def free_port() -> int:
@@ -127,6 +132,7 @@ class QemuTarget(Target):
         echo: Optional[Callable[[str], None]] = None,
         tap: str = "tap0",
         netns: Optional[str] = None,
+        tap_options: Sequence[str] = (),
     ):
         """`net` is a key of board.json's "net" ("none" or "user"); `hostfwd` lists
         (host_port, guest_port) TCP forwards on 127.0.0.1 (user networking only; host
@@ -134,7 +140,9 @@ class QemuTarget(Target):
         `extra_args` are appended to QEMU's argv; `echo` gets each console line as it
         arrives (e.g. print, to stream a test's console into its log). With net='tap', QEMU
         attaches to the existing tap device `tap`; `netns` runs QEMU inside that network
-        namespace (`ip netns exec`), where the test created the tap device."""
+        namespace (`ip netns exec`), where the test created the tap device; `tap_options`
+        are more options of the tap netdev (e.g. "vnet_hdr=off"), filled into board.json's
+        {tap_options} slot."""
         super().__init__()
         self.board = load_board(board_name)
         self.name = self.board["name"]
@@ -154,6 +162,9 @@ class QemuTarget(Target):
         self.echo = echo
         self.tap = tap
         self.netns = netns
+        self.tap_options = list(tap_options)
+        if self.tap_options and net != "tap":
+            raise TargetError("tap_options need net='tap'")
 
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._console = Console(echo)
@@ -197,6 +208,7 @@ class QemuTarget(Target):
             "{cmdline}": self.cmdline if cmdline is None else cmdline,
             "{hostfwd}": hostfwd_option(self.hostfwd),
             "{tap}": self.tap,
+            "{tap_options}": suboptions(self.tap_options),
         }
 
         def fill(arg: str) -> str:
@@ -205,8 +217,12 @@ class QemuTarget(Target):
                     arg = arg.replace(key, values[key])
             return arg
 
+        net = self.board["net"][self.net]
+        if self.tap_options and not any("{tap_options}" in a for a in net):
+            raise TargetError(f"{self.name}: board.json's tap network has no {{tap_options}} slot "
+                              f"for {', '.join(self.tap_options)}")
         argv = [fill(a) for a in self.board["qemu"]]
-        argv += [fill(a) for a in self.board["net"][self.net]]
+        argv += [fill(a) for a in net]
         argv += list(serial)
         argv += self.extra_args
         if self.netns:
@@ -366,6 +382,16 @@ class QemuTarget(Target):
     def pid(self) -> Optional[int]:
         """QEMU's pid (also its process group id), or None before boot."""
         return self._proc.pid if self._proc else None
+
+    @property
+    def netdev_id(self) -> Optional[str]:
+        """The id board.json gives the guest NIC's netdev on this network (what QMP's
+        set_link names), or None without one."""
+        for arg in self.board["net"][self.net]:
+            match = re.match(r"[\w-]+,(?:.*,)?id=([\w-]+)", arg)
+            if match:
+                return match.group(1)
+        return None
 
     @property
     def qemu_returncode(self) -> Optional[int]:
