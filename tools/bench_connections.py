@@ -43,10 +43,10 @@ from typing import Callable, Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import (  # noqa: E402
-    AARCH64_QEMU_ARGS, Boot, Guest, guests_ready, linux_versions, machine_context, mib_of)
 from harness import ROOT, build_path, module_command  # noqa: E402
 from harness.chart import publish  # noqa: E402
+from harness.guests import (  # noqa: E402
+    AARCH64_QEMU_ARGS, Boot, Guest, guests_ready, linux_versions, machine_context, mib_of)
 from harness.loadgen import WRK_TIMEOUT, run_wrk  # noqa: E402
 from harness.many_connections import PORT_RANGE  # noqa: E402
 from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402

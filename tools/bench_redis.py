@@ -58,12 +58,12 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import (  # noqa: E402
-    Boot, Guest, add_guest_options, add_output_options, finish_guest_options, fmt_s, guests_ready,
-    linux_versions, machine_context, memory_search)
 from harness import build_path  # noqa: E402
 from harness.appliance import APPS  # noqa: E402
 from harness.chart import publish  # noqa: E402
+from harness.guests import (  # noqa: E402
+    Boot, Guest, add_guest_options, add_output_options, finish_guest_options, fmt_s, guests_ready,
+    linux_versions, machine_context, memory_search)
 from harness.loadgen import run_redis_benchmark  # noqa: E402
 from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402
 from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
@@ -312,7 +312,7 @@ def stopped(guest: Guest, s: dict, round_no: int, during: str) -> None:
 
 def serves_redis(guest: Guest, mib: int, args: argparse.Namespace, ns: str, timeout: float) -> tuple[bool, str]:
     """Does `guest` boot with -m <mib>M and serve: PING, a short SET then GET redis-benchmark
-    without an error reply, PING again? (bench_http.memory_search's question for this app.)"""
+    without an error reply, PING again? (harness.guests.memory_search's question for this app.)"""
     try:
         with Boot(guest, f"{mib}M", ns, timeout, args.verbose) as boot:
             if not boot.ok:

@@ -43,11 +43,11 @@ from typing import Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import (  # noqa: E402
-    Boot, Guest, add_guest_options, add_output_options, finish_guest_options, guests_ready, linux_versions,
-    machine_context)
 from harness import build_path  # noqa: E402
 from harness.chart import publish  # noqa: E402
+from harness.guests import (  # noqa: E402
+    Boot, Guest, add_guest_options, add_output_options, finish_guest_options, guests_ready, linux_versions,
+    machine_context)
 from harness.netns import GUEST_ADDRESS, measure_in_namespace, netns_prefix  # noqa: E402
 from harness.report import build_type, preflight, ratio, spread, stop_on_sigterm  # noqa: E402
 from target import list_boards  # noqa: E402

@@ -1,7 +1,7 @@
 """What Coronet's test and benchmark entry points share: the network namespace with a tap
 device (netns) or with a relay behind it that impairs the link (impair), the appliance booted
-on a board (appliance), the clients that drive it
-(echo_clients, http_clients, echo_bench, probe, loadgen), QEMU's monitor (qmp), and the
+on a board (appliance), the clients that drive it (echo_clients, http_clients, echo_bench,
+probe, loadgen), QEMU's monitor (qmp), the two guests an A/B benchmark boots (guests), and the
 benchmarks' report helpers and chart (report, chart).
 
 Entry points put tools/ on sys.path and import from here. Modules that run as a separate

@@ -275,7 +275,53 @@ def proxy(doc: dict, png: Path) -> None:
     fig.savefig(png, dpi=120)
 
 
-CHARTS = {"http": http, "connections": connections, "redis": redis, "websocket": websocket, "proxy": proxy}
+def net(doc: dict, png: Path) -> None:
+    """tools/bench net: per figure, the first guest's median as a multiple of the second's
+    (Coronet / Linux) on a log scale, a bar up from 1 where the first is ahead and down where it
+    is behind; for a time (lower is better) the multiple is inverted, so up is better
+    throughout. Both medians are written under each bar."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a, b = doc["slots"]
+    sa, sb = doc["summary"][a], doc["summary"][b]
+    ta, tb = doc["titles"][a], doc["titles"][b]
+    ctx, cfg = doc["context"], doc["config"]
+    rows = doc["metrics"]
+
+    def show(v: float, unit: str) -> str:
+        return "failed" if v is None else f"{v:.2f} {unit}" if unit == "s" else (
+            f"{v:,.0f} {unit}" if v >= 100 else f"{v:,.1f} {unit}")
+
+    fig, axis = plt.subplots(figsize=(1.3 * len(rows) + 2.5, 5.4))
+    ratios, labels = [], []
+    for i, (key, name, title, unit, higher) in enumerate(rows):
+        va, vb = sa[f"{key}.{name}"]["median"], sb[f"{key}.{name}"]["median"]
+        r = (va / vb if higher else vb / va) if va and vb else None
+        if r:
+            ratios.append(r)
+            axis.bar(i, r - 1, 0.6, bottom=1, color="#2a7ab0" if r >= 1 else "#c0504d")
+            axis.text(i, r, f"{r:.2f}x", ha="center", va="bottom" if r >= 1 else "top", fontsize=8)
+        labels.append(title.replace(", ", "\n").replace(": ", ":\n") + f"\n{ta}: {show(va, unit)}"
+                      f"\n{tb}: {show(vb, unit)}")
+    axis.axhline(1.0, color="#444444", linewidth=0.8)
+    axis.set_yscale("log", base=2)
+    top = max(ratios + [2.0]) * 1.6
+    axis.set_ylim(min(ratios + [0.5]) / 1.6, top)
+    axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}x"))
+    axis.set_xticks(range(len(rows)), labels, fontsize=6.5)
+    axis.set_ylabel(f"{ta} / {tb} (median; times inverted: up is better)")
+    qemu = ctx["qemu"].split("(")[0].replace("emulator version ", "").strip()
+    fig.suptitle(f"Network: {ta} vs {tb} on {ctx['board']}: 1 vCPU, -m {ctx['memory']}, tap; {qemu}, TCG; "
+                 f"host {ctx['cpu']}\niperf3 -t {cfg['iperf_seconds']}; echo {cfg['stream_mib']} MiB; impaired: "
+                 f"{doc.get('impairment_text', '')}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(png, dpi=120)
+
+
+CHARTS = {"http": http, "connections": connections, "redis": redis, "websocket": websocket, "proxy": proxy,
+          "net": net}
 
 
 def main(argv: list[str]) -> int:

@@ -18,6 +18,9 @@ and exit status 1):
   slowheads  N connections each holding half a request head; a fresh client is served
   idle       N idle connections held until a line on stdin (tools/bench connections), with
              JSON lines on stdout
+  answer     N connections opened at once, each asking GET / as it opens: how long until all
+             are answered, one JSON line on stdout (tools/bench net; needs no /status, so
+             any HTTP server will do)
 
 Run inside the test's network namespace as root, e.g. `ip netns exec NS env PYTHONPATH=tools
 python3 -m harness.many_connections --host 10.77.0.2 --port 80 hold --count 2000`
@@ -917,7 +920,33 @@ def idle(host: str, port: int, args: argparse.Namespace) -> None:
     emit("closed", status=after, drained=drained)
 
 
-SCENARIOS = {"hold": hold, "steady": steady, "pressure": pressure, "slowheads": slowheads, "idle": idle}
+def answer(host: str, port: int, args: argparse.Namespace) -> None:
+    """For tools/bench net: N connections opened at once (--in-flight handshakes at a time),
+    each sending GET / as soon as it is open; the seconds from the first connect until the
+    last answer, as one JSON line on stdout ({"event": "answered", ...}), then the checks."""
+    count = args.count
+    with Fleet.sized(host, port, count, args) as fleet:
+        start = time.monotonic()
+        r = fleet.open(count, allowance(args, "open_timeout", count), payload=REQUEST,
+                       connect_timeout=args.connect_timeout, request_timeout=args.request_timeout)
+        seconds = time.monotonic() - start
+        fleet.close()
+    latencies = sorted(r["latencies"])
+    quantiles = (statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1
+                 else latencies * 99)
+    print(json.dumps({"event": "answered", "count": count, "seconds": seconds, "established": r["established"],
+                      "answered": r["answered"], "failed": r["failed"], "errors": r["errors"],
+                      "ended": r["ended"], "in_flight": args.in_flight,
+                      "latency_ms": {"p50": quantiles[49] * 1000, "p99": quantiles[98] * 1000,
+                                     "max": latencies[-1] * 1000} if latencies else None}), flush=True)
+    check(r["established"] == count and not r["failed"], f"all {count} connections established",
+          describe(r["failed"]))
+    check(r["answered"] == count and not r["errors"],
+          f"each answered 200 in {seconds:.1f} s in all ({latency(latencies)})", describe(r["errors"]))
+
+
+SCENARIOS = {"hold": hold, "steady": steady, "pressure": pressure, "slowheads": slowheads, "idle": idle,
+             "answer": answer}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -980,6 +1009,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     i.add_argument("--count", type=int, required=True)
     i.add_argument("--status", action="store_true", help="the guest is Coronet: read its /status")
     i.add_argument("--hold", type=float, default=600.0, help="seconds to wait for the line on stdin")
+    a = sub.add_parser("answer", parents=[common], help=answer.__doc__)
+    a.add_argument("--count", type=int, required=True)
     return p.parse_args(argv)
 
 

@@ -1,5 +1,5 @@
-"""The Linux baseline guest (Debian 12 kernel, busybox, nginx, redis-server) for benchmarks
-against Coronet: build with tools/linux_guest/build, boot with linux_target()."""
+"""The Linux baseline guest (Debian 12 kernel, busybox, nginx, redis-server, iperf3, inetd) for
+benchmarks against Coronet: build with tools/linux_guest/build, boot with linux_target()."""
 
 from .guest import (
     CONSOLE,

@@ -63,7 +63,8 @@ def manifest_path(arch: str) -> Path:
 
 
 # What tools/linux_guest/build packs into the initramfs from this folder (and the build itself).
-INPUTS = ("build", "init", "nginx.conf", "redis.conf", "udhcpc.script", "ws_server.js", "beast_ws_server.cpp")
+INPUTS = ("build", "init", "nginx.conf", "redis.conf", "inetd.conf", "udhcpc.script", "ws_server.js",
+          "beast_ws_server.cpp")
 
 
 def stale_inputs(arch: str) -> list[str]:
