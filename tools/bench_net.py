@@ -51,7 +51,7 @@ from typing import Callable, Iterator, Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import build_path, module_command  # noqa: E402
+from harness import build_path, impair, module_command  # noqa: E402
 from harness.appliance import APPS, Appliance  # noqa: E402
 from harness.chart import publish  # noqa: E402
 from harness.guests import (  # noqa: E402
@@ -488,12 +488,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--in-flight", type=int, default=256,
                    help="impaired: handshakes in flight at once while opening them (default %(default)s, "
                         "as the impairment test's)")
-    p.add_argument("--drop", type=float, default=0.05, help="impaired: probability a frame is dropped, each way")
-    p.add_argument("--delay-ms", type=float, default=2.0, help="impaired: delay of every frame, each way")
-    p.add_argument("--reorder", type=float, default=0.25,
-                   help="impaired: probability a frame is held back to be overtaken, each way")
-    p.add_argument("--reorder-ms", type=float, default=5.0, help="impaired: how much longer a held-back frame waits")
-    p.add_argument("--seed", type=int, default=16, help="impaired: the relay's seed (the same for both guests)")
+    impair.add_arguments(p, "impaired: ")
     p.add_argument("--tap-options", default="",
                    help="more options of the plain tap netdev, comma-separated, for both guests (e.g. "
                         "vnet_hdr=off: no virtio header, so no offloads for either; default: QEMU's)")
@@ -533,8 +528,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.rounds < 1:
         p.error("--rounds must be at least 1")
     mib_of(args.memory)
-    args.impairment = Impairment.symmetric(args.seed, drop=args.drop, delay_ms=args.delay_ms, reorder=args.reorder,
-                                           reorder_ms=args.reorder_ms)
+    args.impairment = impair.from_arguments(args)
     return args
 
 

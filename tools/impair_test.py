@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import module_command, verdict  # noqa: E402
 from harness.appliance import APPS, Appliance  # noqa: E402
+from harness import impair  # noqa: E402
 from harness.impair import Impairment, RelayError, format_report  # noqa: E402
 from harness.loadgen import run_ab  # noqa: E402
 from harness.qmp import QmpError  # noqa: E402
@@ -208,12 +209,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=5000, help="ab requests")
     p.add_argument("--connections", type=int, default=1000, help="connections at once (many)")
     p.add_argument("--flap", type=float, default=5.0, help="seconds the link stays down (flap)")
-    p.add_argument("--drop", type=float, default=0.05, help="probability a frame is dropped, each way")
-    p.add_argument("--delay-ms", type=float, default=2.0, help="delay of every frame, each way")
-    p.add_argument("--reorder", type=float, default=0.25, help="probability a frame is held back to be overtaken")
-    p.add_argument("--reorder-ms", type=float, default=5.0, help="how much longer a held-back frame waits")
+    impair.add_arguments(p)
     p.add_argument("--duplicate", type=float, default=0.01, help="probability a frame is sent twice (duplicate)")
-    p.add_argument("--seed", type=int, default=16)
     return p.parse_args()
 
 
@@ -224,9 +221,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, stop)
 
-    impairment = Impairment.symmetric(args.seed, drop=args.drop, delay_ms=args.delay_ms, reorder=args.reorder,
-                                      reorder_ms=args.reorder_ms,
-                                      duplicate=args.duplicate if args.scenario == "duplicate" else 0.0)
+    impairment = impair.from_arguments(args, args.duplicate if args.scenario == "duplicate" else 0.0)
     app = {"echo": "echo", "flap": "echo", "post": "http", "ab": "http", "many": "connections",
            "duplicate": "http"}[args.scenario]
     append = {"post": f"http.max_body={args.mib * MIB}",

@@ -133,6 +133,33 @@ class Impairment:
                 f"seed {self.seed}")
 
 
+# The network having a bad day that tests and benchmarks use: 5 % of frames dropped and all
+# delayed 2 ms each way, a quarter held back 5 ms more so later ones overtake them.
+STANDARD = dict(drop=0.05, delay_ms=2.0, reorder=0.25, reorder_ms=5.0)
+STANDARD_SEED = 16
+
+
+def add_arguments(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """The impairment's command-line options (--drop, --delay-ms, --reorder, --reorder-ms,
+    --seed), defaulting to STANDARD; `what` prefixes their help."""
+    parser.add_argument("--drop", type=float, default=STANDARD["drop"],
+                        help=f"{what}probability a frame is dropped, each way (default %(default)s)")
+    parser.add_argument("--delay-ms", type=float, default=STANDARD["delay_ms"],
+                        help=f"{what}delay of every frame, each way (default %(default)s)")
+    parser.add_argument("--reorder", type=float, default=STANDARD["reorder"],
+                        help=f"{what}probability a frame is held back to be overtaken, each way (default %(default)s)")
+    parser.add_argument("--reorder-ms", type=float, default=STANDARD["reorder_ms"],
+                        help=f"{what}how much longer a held-back frame waits (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=STANDARD_SEED,
+                        help=f"{what}the relay's seed (default %(default)s)")
+
+
+def from_arguments(args: argparse.Namespace, duplicate: float = 0.0) -> Impairment:
+    """The Impairment add_arguments' options describe, both ways."""
+    return Impairment.symmetric(args.seed, drop=args.drop, delay_ms=args.delay_ms, reorder=args.reorder,
+                                reorder_ms=args.reorder_ms, duplicate=duplicate)
+
+
 # -- the relay (runs inside the namespace) ---------------------------------------------------
 
 COUNTERS = ("frames", "bytes", "dropped", "delayed", "reordered", "duplicated", "overtaken",
