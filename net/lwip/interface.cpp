@@ -29,6 +29,7 @@ namespace {
 constexpr size_t kMaxInterfaces = 4;
 constexpr size_t kPollBudget = 64;  // frames per device per pass: others get a turn
 constexpr size_t kMaxFragments = 16;
+constexpr size_t kTakeRounds = 16;  // of kPollBudget frames, in take_received()
 // Frames given to a device before its doorbell rings in the middle of a pass; the rest wait
 // for the end of the pass. Measured with tools/bench http on qemu-x86_64 (README
 // "Doorbells"): every frame at once loses pipelined requests to notification costs, only at
@@ -220,6 +221,18 @@ void poll_device(void* context) {
 }
 
 }  // namespace
+
+void take_received() {
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        Interface& iface = g_interfaces[i];
+        for (size_t round = 0; round < kTakeRounds; ++round) {
+            if (iface.device->poll(kPollBudget, deliver, &iface) < kPollBudget) break;
+        }
+        drain_backlog(iface);
+        sched::signal(iface.device->events());  // whatever is left, in the next pass
+    }
+    stack_activity();
+}
 
 Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& config) {
     if (g_interface_count == kMaxInterfaces) return Error::LimitReached;
