@@ -20,11 +20,10 @@ namespace {
 
 constexpr uint64_t kClockGranularityNs = kMillisecond;  // RFC 6298's G
 constexpr uint64_t kLeastProbeNs = 10 * kMillisecond;   // RFC 8985's floor for the probe time
-constexpr uint8_t kMostProbes = 4;
+constexpr uint8_t kMostProbes = 4;  // per silence, each twice as late as the one before
 // lwIP sends nothing again while the device holds the segment (sent in place, reclaimed lazily):
 // the device is asked to give it back, and the retransmission tried again this soon.
-constexpr uint64_t kBusyRetryNs =
-    kMillisecond;  // per silence, each twice as late as the one before
+constexpr uint64_t kBusyRetryNs = kMillisecond;
 constexpr uint8_t kMaxBackoff = 16;
 
 struct Flight {
@@ -118,7 +117,7 @@ uint64_t next_due(const Flight& f, const tcp_pcb* pcb) {
 
 // RFC 6298 2.2 and 2.3, in microseconds.
 void sample(Flight& f, uint64_t rtt_ns) {
-    uint64_t r = rtt_ns / 1000;
+    uint64_t r = ns_to_us(rtt_ns);
     if (r > 0xFFFFFFFFu / 8) r = 0xFFFFFFFFu / 8;
     if (!f.srtt_us) {
         f.srtt_us = r ? static_cast<uint32_t>(r) : 1;
