@@ -179,8 +179,10 @@ void VirtioNet::read_mac() {
 }
 
 drivers::Offloads VirtioNet::offloads() const {
-    return {(m_features & kNetFeatureCsum) != 0, (m_features & kNetFeatureHostTso4) != 0,
-            (m_features & kNetFeatureHostTso6) != 0};
+    bool in_place = m_tx.size() >= kInPlaceRing;
+    return {(m_features & kNetFeatureCsum) != 0,
+            in_place && (m_features & kNetFeatureHostTso4) != 0,
+            in_place && (m_features & kNetFeatureHostTso6) != 0};
 }
 
 bool VirtioNet::link_up() const {
@@ -367,7 +369,7 @@ Result<void> VirtioNet::transmit(const drivers::TxFrame& frame) {
                                       ? (m_features & kNetFeatureHostTso4)
                                       : (m_features & kNetFeatureHostTso6));
     bool in_place = frame.owner && m_release && frame.count <= kMaxFragments &&
-                    (segmented || length >= kCopyBelow);
+                    m_tx.size() >= kInPlaceRing && (segmented || length >= kCopyBelow);
     if (length == 0 || length > (segmented ? drivers::kMaxSegmentedFrame : kMaxFrameSize) ||
         !offered || (offload.checksum && !(m_features & kNetFeatureCsum)) ||
         (segmented && !in_place)) {

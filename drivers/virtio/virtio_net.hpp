@@ -25,6 +25,9 @@ public:
     static constexpr size_t kCopyBelow = 256;
     static constexpr size_t kMaxFragments = 16;  // of a frame sent in place
     static constexpr size_t kMaxPieces = 32;     // its descriptors: a piece per page or less
+    // Below this many transmit descriptors, every frame is copied and segmentation is not
+    // offered: a frame sent in place takes up to 1 + kMaxPieces of them.
+    static constexpr uint16_t kInPlaceRing = 64;
     // Receive buffers in all: the ring's worth posted, the rest lendable to the stack. The lwIP
     // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
     static constexpr size_t kRxBuffers = 1024;

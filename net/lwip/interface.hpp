@@ -38,8 +38,8 @@ inline constexpr uint16_t kSegmentationMss = 11 * 1460;
 uint16_t segmentation_mss(const tcp_pcb* pcb);
 
 // Takes in what the devices have received (up to a thousand frames each) now rather than at the
-// reactor pass's next poll: before a retransmission time-out is declared, acknowledgements that
-// have already arrived must count. With many connections busy, a pass runs many coroutines,
+// reactor pass's next poll: before a retransmission or probe goes, acknowledgements that have
+// already arrived must count (retransmit::run calls it once a run, only when one is due). With many connections busy, a pass runs many coroutines,
 // and frames can wait in the ring longer than a time-out (100 000 connections on AArch64 under
 // TCG: 160 000 needless retransmissions in one test before this).
 void take_received();

@@ -190,6 +190,7 @@ sched::Deadline next_deadline() {
 }
 
 sched::Deadline run(sched::Deadline now) {
+    bool took_received = false;
     while (sched::TimerNode* node = g_heap.pop_due(now)) {
         auto* f = reinterpret_cast<Flight*>(node);
         tcp_pcb* pcb = f->pcb;
@@ -199,7 +200,17 @@ sched::Deadline run(sched::Deadline now) {
             continue;
         }
         uint64_t probe = probe_ns(*f, pcb);
-        if (probe && f->progress_at + probe <= now && f->progress_at + timeout_ns(*f) > now) {
+        bool probe_due = probe && f->progress_at + probe <= now;
+        if ((probe_due || f->progress_at + timeout_ns(*f) <= now) && !took_received) {
+            // Before anything goes again, what the devices have received counts: with many
+            // coroutines to run, acknowledgements can wait in the ring past a time-out. The
+            // record stays queued meanwhile (an acknowledgement may free it).
+            took_received = true;
+            if (!arm(*f, now)) ++g_stats.untracked;
+            take_received();
+            continue;
+        }
+        if (probe_due && f->progress_at + timeout_ns(*f) > now) {
             // Nothing acknowledged for 2 SRTT with several segments out: the head again, alone,
             // the congestion window as it is (a loss it finds is answered by fast recovery).
             sched::Deadline next = now + kBusyRetryNs;

@@ -72,7 +72,6 @@ void check_devices() {
 void timers_main(void*) {
     for (;;) {
         sys_check_timeouts();
-        if (retransmit::next_deadline() <= sched::now()) take_received();
         retransmit::run(sched::now());
         // What the timeouts sent leaves now, not at the end of the pass after the coroutines
         // run: an SNTP request is stamped just before it is sent, and each millisecond it
