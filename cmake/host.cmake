@@ -77,44 +77,24 @@ if(CORONET_CLANGXX AND CORONET_CLANG)
                -DCORONET_SOURCE_CACHE=${CORONET_SOURCE_CACHE}
     BUILD_ALWAYS ON
     INSTALL_COMMAND "")
-  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/http_parser)
-  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
-  add_test(NAME fuzz.http_parser
-    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/http_parser_fuzz
-            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/http_parser
-            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
-            -artifact_prefix=${_fuzz_run}/
-    WORKING_DIRECTORY ${_fuzz_run})
-  set_tests_properties(fuzz.http_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
-  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/redis_parser)
-  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
-  add_test(NAME fuzz.redis_parser
-    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/redis_parser_fuzz
-            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/redis_parser
-            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
-            -artifact_prefix=${_fuzz_run}/
-    WORKING_DIRECTORY ${_fuzz_run})
-  set_tests_properties(fuzz.redis_parser PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
-  foreach(_target websocket_frame websocket_handshake)
-    set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/${_target})
+  # One libFuzzer target as a 30 s test: a scratch corpus first (libFuzzer writes into the first
+  # directory), the checked-in seeds second.
+  function(fuzz_test target labels)
+    set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/${target})
     file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
-    add_test(NAME fuzz.${_target}
-      COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/${_target}_fuzz
-              ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${_target}
+    add_test(NAME fuzz.${target}
+      COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/${target}_fuzz
+              ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${target}
               -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
               -artifact_prefix=${_fuzz_run}/
       WORKING_DIRECTORY ${_fuzz_run})
-    set_tests_properties(fuzz.${_target} PROPERTIES LABELS "unit;fuzz;websocket" TIMEOUT 120)
-  endforeach()
-  set(_fuzz_run ${CMAKE_BINARY_DIR}/fuzz-run/iperf3_control)
-  file(MAKE_DIRECTORY ${_fuzz_run}/corpus)
-  add_test(NAME fuzz.iperf3_control
-    COMMAND ${CMAKE_BINARY_DIR}/fuzz/tests/fuzz/iperf3_control_fuzz
-            ${_fuzz_run}/corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/iperf3_control
-            -max_total_time=30 -max_len=4096 -timeout=5 -print_final_stats=1
-            -artifact_prefix=${_fuzz_run}/
-    WORKING_DIRECTORY ${_fuzz_run})
-  set_tests_properties(fuzz.iperf3_control PROPERTIES LABELS "unit;fuzz;iperf3" TIMEOUT 120)
+    set_tests_properties(fuzz.${target} PROPERTIES LABELS "${labels}" TIMEOUT 120)
+  endfunction()
+  fuzz_test(http_parser "unit;fuzz")
+  fuzz_test(redis_parser "unit;fuzz")
+  fuzz_test(websocket_frame "unit;fuzz;websocket")
+  fuzz_test(websocket_handshake "unit;fuzz;websocket")
+  fuzz_test(iperf3_control "unit;fuzz;iperf3")
 else()
   message(STATUS "clang not found: no fuzz targets (tools/deps installs it)")
 endif()
