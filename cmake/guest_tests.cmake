@@ -225,14 +225,23 @@ foreach(file IN LISTS _board_files)
     LABELS "websocket;net;${board};${arch}" TIMEOUT 900)
 
   # The reverse proxy (tools/harness/proxy_clients.py: the appliance booted with its
-  # http.proxy options, two nginx, a Python upstream and dnsmasq started on the host side of the
-  # tap): curl through it (headers both ways, X-Forwarded-For, HEAD, 404, chunked both ways, an
-  # upstream named through DNS), ab spread evenly over two nginx, one nginx killed under wrk
-  # (errors only for what was in flight, health checks take it out and back), 502 with nothing
-  # listening, 504 from a slow upstream, 100 MiB each way checked by SHA-256 with the heap flat.
+  # http.proxy options, two nginx, two Python upstreams and dnsmasq started on the host side of
+  # the tap): curl through it (headers both ways, X-Forwarded-For, HEAD, 404, chunked both
+  # ways, an upstream named through DNS), ab spread evenly over two nginx (/status's
+  # per-upstream figures agreeing with their logs), one nginx killed under wrk (errors only for
+  # what was in flight, health checks take it out and back), 502 with nothing listening, 504
+  # from a slow upstream, 100 MiB each way checked by SHA-256 with memory flat (heap and pages
+  # in use each grow less than 2 MiB).
   add_test(NAME ${board}.http_proxy COMMAND ${NET_TEST} --board ${board} --client proxy --net tap
     --scenario "basic spread failover down slow big --big-mib 100")
-  set_tests_properties(${board}.http_proxy PROPERTIES
+  # The same, booted with http.proxy_balance=least_conn and no active health checks
+  # (harness.proxy_clients.BALANCE_OPTIONS): while one upstream holds a slow request the others
+  # go to the other; an nginx killed is found by the traffic alone (every request still
+  # answered, the upstream tried once, not every second time) and tried again after the fail
+  # timeout; both killed under pooled connections: 502 at once, then served again when back.
+  add_test(NAME ${board}.http_proxy_balance COMMAND ${NET_TEST} --board ${board}
+    --client proxy_balance --net tap --scenario "least passive gone")
+  set_tests_properties(${board}.http_proxy ${board}.http_proxy_balance PROPERTIES
     LABELS "http;proxy;client;net;${board};${arch}" TIMEOUT 600)
 
   # TCP keep-alive (tools/harness/keepalive_clients.py): Redis clients that vanish without a

@@ -19,7 +19,7 @@ from .clock_clients import CLOCK_OPTIONS, CLOCK_QEMU_ARGS
 from .impair import Impairment, ImpairedNamespace
 from .keepalive_clients import KEEPALIVE_OPTIONS
 from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace
-from .proxy_clients import PROXY_OPTIONS
+from .proxy_clients import BALANCE_OPTIONS, PROXY_OPTIONS
 from .qmp import link_flap, qmp_args, set_link
 
 IMAGE = "coronet"
@@ -47,6 +47,9 @@ APPS = {
     "websocket": App(80, r"http: listening on tcp port 80\b", "harness.ws_clients"),
     # The web server's reverse proxy, to upstream servers the clients start (issue 15's).
     "proxy": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients", PROXY_OPTIONS),
+    # The same with least connections and passive health only.
+    "proxy_balance": App(80, r"http: listening on tcp port 80\b", "harness.proxy_clients",
+                         f"{PROXY_OPTIONS} {BALANCE_OPTIONS}"),
     "redis": App(6379, r"redis: listening on tcp port 6379\b", "harness.redis_clients"),
     # The iperf3 server, driven by Debian's iperf3 client.
     "iperf3": App(5201, r"iperf3: listening on tcp port 5201\b", "harness.iperf3_clients"),
