@@ -15,7 +15,7 @@ from typing import Callable, Optional, Sequence
 from target import QemuTarget, TargetError
 
 from . import module_command
-from .clock_clients import CLOCK_OPTIONS, CLOCK_QEMU_ARGS
+from .clock_clients import CLOCK_DHCP_OPTIONS, CLOCK_OPTIONS, CLOCK_QEMU_ARGS
 from .impair import Impairment, ImpairedNamespace
 from .keepalive_clients import KEEPALIVE_OPTIONS
 from .netns import GUEST_ADDRESS, HOST_ADDRESS, PREFIX, Namespace
@@ -36,6 +36,8 @@ class App:
     clients: str
     append: str = ""
     qemu_args: tuple[str, ...] = ()
+    # On tap: no static address; the clients start a DHCP server and wait for the lease.
+    dhcp: bool = False
 
 
 APPS = {
@@ -59,6 +61,10 @@ APPS = {
     # The wall clock set over NTP by chronyd in the namespace, from an RTC left in 2001.
     "clock": App(80, r"http: listening on tcp port 80\b", "harness.clock_clients", CLOCK_OPTIONS,
                  CLOCK_QEMU_ARGS),
+    # The same with nothing on the command line: address, router, DNS and NTP servers from the
+    # DHCP server the clients start (dnsmasq), a proxy to an upstream named through that DNS.
+    "clock_dhcp": App(80, r"http: listening on tcp port 80\b", "harness.clock_clients",
+                      CLOCK_DHCP_OPTIONS, CLOCK_QEMU_ARGS, dhcp=True),
 }
 
 # The console line saying the address is configured, per network.
@@ -71,16 +77,18 @@ ADDRESS_LINE = {
 def appliance_target(board: str, net: str, *, port: Optional[int] = None, netns: Optional[str] = None,
                      build_dir=None, memory: str = "256M", append: str = "",
                      echo: Optional[Callable[[str], None]] = None,
-                     extra_args: Sequence[str] = (), tap_options: Sequence[str] = ()) -> QemuTarget:
+                     extra_args: Sequence[str] = (), tap_options: Sequence[str] = (),
+                     dhcp: bool = False) -> QemuTarget:
     """The appliance on `board` with its NIC on `net`. 'tap': the tap device in namespace
-    `netns`, static GUEST_ADDRESS (clients reach guest ports as they are); 'user': DHCP from
-    QEMU, guest `port` forwarded from a free port on 127.0.0.1 (target.port(port)).
-    `append` is more kernel command line, `extra_args` more QEMU options, `tap_options` more
-    options of the tap netdev."""
+    `netns`, static GUEST_ADDRESS unless `dhcp` (clients reach guest ports as they are);
+    'user': DHCP from QEMU, guest `port` forwarded from a free port on 127.0.0.1
+    (target.port(port)). `append` is more kernel command line, `extra_args` more QEMU options,
+    `tap_options` more options of the tap netdev."""
     if net == "tap":
         if not netns:
             raise TargetError("net='tap' needs the network namespace holding the tap device")
-        cmdline = f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS} {append}".strip()
+        static = "" if dhcp else f"ip={GUEST_ADDRESS}/{PREFIX} gw={HOST_ADDRESS}"
+        cmdline = f"{static} {append}".strip()
         return QemuTarget(board, IMAGE, build_dir=build_dir, memory=memory, cmdline=cmdline, net="tap",
                           netns=netns, echo=echo, extra_args=extra_args, tap_options=tap_options)
     if net == "user":
@@ -96,8 +104,12 @@ def appliance_image(board: str, build_dir=None) -> Path:
 
 def wait_ready(target: QemuTarget, app: str, net: str, timeout: float) -> None:
     """Wait until `app` listens and the address on `net` is configured. Either may come
-    first (a static address is set before the apps start)."""
-    for ready in (APPS[app].listening, ADDRESS_LINE[net]):
+    first (a static address is set before the apps start). A tap app on DHCP has no address
+    until its clients start the server: they wait for it."""
+    waits = [APPS[app].listening]
+    if not (net == "tap" and APPS[app].dhcp):
+        waits.append(ADDRESS_LINE[net])
+    for ready in waits:
         target.console.wait_for(ready, timeout, 0)
 
 
@@ -141,7 +153,7 @@ class Appliance:
             self.target = appliance_target(self.board, self.net, port=self.app.port,
                                            netns=self.namespace and self.namespace.name,
                                            tap_options=self.namespace.tap_options if self.namespace else (),
-                                           **self._options)
+                                           dhcp=self.app.dhcp, **self._options)
             self.target.boot()
             wait_ready(self.target, self._app_name, self.net, self.boot_timeout)
         except BaseException:

@@ -10,6 +10,10 @@ Scenarios, in the order they are meant to run:
             Date and /status then agree with the host's clock to within 50 ms
   slew      through the next answer, the clock is slewed (not stepped), never goes back, and
             stays within 50 ms, its counter's rate error now corrected
+  dhcp      (the appliance booted with CLOCK_DHCP_OPTIONS: no address, no ntp=, no dns=)
+            dnsmasq leases it its address with a router and an NTP server, and is its DNS
+            server; chronyd runs from the start: the clock is set from the lease's NTP server
+            to within 50 ms, and an upstream named through the lease's DNS server answers
 """
 from __future__ import annotations
 
@@ -23,12 +27,17 @@ import time
 from pathlib import Path
 
 from .http_clients import check
-from .netns import HOST_ADDRESS
+from .netns import GUEST_ADDRESS, HOST_ADDRESS
 from .upstreams import Upstreams
 
 CLOCK_OPTIONS = f"ntp={HOST_ADDRESS}"
 # A battery-backed clock that was never set: the first answer has a quarter century to step.
 CLOCK_QEMU_ARGS = ("-rtc", "base=2001-01-01T00:00:00")
+# The dhcp scenario's boot: nothing of the network on the command line; a proxied prefix whose
+# upstream only the lease's DNS server can name (served by harness.http_upstream).
+NAMED_UPSTREAM = ("upstream.coronet.test", 8081)
+CLOCK_DHCP_OPTIONS = f"http.proxy=/named={NAMED_UPSTREAM[0]}:{NAMED_UPSTREAM[1]}"
+LEASE_TIMEOUT = 40.0  # lwIP asks again 1, 2, 4, 8 and 16 s after its first DHCPDISCOVER
 TOLERANCE = 0.050  # seconds, either way
 # The guest asks at boot, before chronyd runs; its retry comes 17 s later (2 s waiting for an
 # answer, 15 s before asking again: net/lwip/port/lwipopts.h), the next one 32 s after that.
@@ -88,6 +97,10 @@ class Guest:
         """(sent, received, the Date header as Unix seconds) for a HEAD /."""
         sent, received, headers, _ = self._exchange(b"HEAD / HTTP/1.1\r\nHost: appliance\r\n\r\n")
         return sent, received, int(email.utils.parsedate_to_datetime(headers["date"]).timestamp())
+
+    def get(self, path: str) -> bytes:
+        """The body of GET `path`."""
+        return self._exchange(f"GET {path} HTTP/1.1\r\nHost: appliance\r\n\r\n".encode())[3]
 
     def clock(self) -> tuple[float, float, dict]:
         """(sent, received, /status's clock object)."""
@@ -234,10 +247,45 @@ def slew(setup: Setup) -> None:
     check_close(setup.guest, "after the slew")
 
 
+def dhcp(setup: Setup) -> None:
+    upstreams = setup.upstreams
+    upstreams.dnsmasq(HOST_ADDRESS, [f"{NAMED_UPSTREAM[0]},{HOST_ADDRESS}"], lease=GUEST_ADDRESS,
+                      dhcp_options=[f"option:router,{HOST_ADDRESS}",
+                                    f"option:ntp-server,{HOST_ADDRESS}"])
+    setup.start_chrony()
+    upstreams.http_upstream("named", HOST_ADDRESS, NAMED_UPSTREAM[1], "/named")
+    started = time.monotonic()
+    while True:
+        try:
+            setup.guest.clock()
+            break
+        except OSError as e:
+            setup.guest.close()
+            if time.monotonic() - started > LEASE_TIMEOUT:
+                check(False, f"the guest answers at {GUEST_ADDRESS} within {LEASE_TIMEOUT:g} s",
+                      f"{e}; dnsmasq: {upstreams.log('dnsmasq')[-800:]}")
+            time.sleep(0.5)
+    leased = [line for line in upstreams.log("dnsmasq").splitlines() if "DHCPACK" in line]
+    check(any(GUEST_ADDRESS in line for line in leased),
+          f"leased {GUEST_ADDRESS} by DHCP, answering {time.monotonic() - started:.1f} s after the "
+          "server started", leased)
+    samples = wait_clock(setup.guest, "an answer from the lease's NTP server", lambda c: c["synced"],
+                         SYNC_TIMEOUT)
+    clock = samples[-1][2]
+    check(clock["source"] == "ntp" and clock["server"] == HOST_ADDRESS and clock["steps"] == 1,
+          "the clock set from the NTP server the lease named", clock)
+    check_close(setup.guest, "after the lease's NTP server answered")
+    body = setup.guest.get("/named/whoami")
+    check(body.startswith(b"{") and json.loads(body)["port"] == NAMED_UPSTREAM[1] and
+          upstreams.queries(NAMED_UPSTREAM[0]) >= 1,
+          f"{NAMED_UPSTREAM[0]} resolved through the lease's DNS server: the proxy reaches it", body)
+
+
 SCENARIOS = {
     "unsynced": unsynced,
     "sync": sync,
     "slew": slew,
+    "dhcp": dhcp,
 }
 
 

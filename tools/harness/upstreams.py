@@ -86,14 +86,21 @@ class Upstreams:
         subprocess.run(self._prefix + ["nft", "-f", "-"], input=rules, text=True,
                        check=True)
 
-    def dnsmasq(self, address: str, records: Sequence[str]) -> None:
+    def dnsmasq(self, address: str, records: Sequence[str], lease: Optional[str] = None,
+                dhcp_options: Sequence[str] = ()) -> None:
         """Debian's dnsmasq answering on `address`:53 from `records` alone (dnsmasq
         --host-record values: "name,ipv4,ipv6[,ttl]", 300 s when no TTL is given); every other
-        name under coronet.test is NXDOMAIN. Each query is logged (see queries())."""
+        name under coronet.test is NXDOMAIN. Each query is logged (see queries()). With
+        `lease`, also a DHCP server handing out that one address (an hour's lease, itself as
+        the DNS server) with `dhcp_options` (--dhcp-option values, e.g. "option:router,ADDR")."""
         argv = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--user=root",
                 "--pid-file=", f"--listen-address={address}", "--bind-interfaces",
                 "--local=/coronet.test/", "--local-ttl=300", "--log-queries", "--log-facility=-"]
         argv += [f"--host-record={record}" for record in records]
+        if lease:
+            argv += [f"--dhcp-range={lease},{lease},1h", "--dhcp-authoritative", "--log-dhcp",
+                     f"--dhcp-leasefile={self.workdir / 'dnsmasq.leases'}"]
+            argv += [f"--dhcp-option={option}" for option in dhcp_options]
         self.start("dnsmasq", argv, ready="started")
 
     def queries(self, name: str) -> int:
