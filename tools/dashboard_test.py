@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from harness import verdict  # noqa: E402
 from harness.browser import CHROMIUM, WINDOW, Browser, BrowserError  # noqa: E402
 from harness.appliance import Appliance  # noqa: E402
+from harness.netns import HOST_ADDRESS  # noqa: E402
 from target import TargetError, default_build_dir  # noqa: E402
 
 MIN_SAMPLES = 5          # successful polls the page must have made before the checks
@@ -44,6 +45,8 @@ SAMPLE_WAIT_S = 30.0     # how long the page may take to get there
 UPTIME_GAP_S = 2.0       # wall time between the two readings whose uptimes are compared
 UPTIME_TOLERANCE_S = 2.0
 MIN_SCREENSHOT_BYTES = 20_000
+# A proxied prefix for the upstreams card, to an address where nothing listens.
+PROXY = ("/backend", f"{HOST_ADDRESS}:9")
 
 
 class CheckFailed(BrowserError):
@@ -69,6 +72,8 @@ READ_PAGE = """JSON.stringify((() => {
           transport: document.body.dataset.transport,
           connection: (document.getElementById("connection-state") || {}).textContent,
           netRows: document.querySelectorAll("#net-rows tr[id^='net-']").length,
+          upstreamRows: Array.from(document.querySelectorAll("#upstream-rows tr:not(.empty)"),
+                                   (tr) => Array.from(tr.cells, (td) => td.textContent.trim())),
           sparkPath: (document.querySelector("#requests-spark .line") || {getAttribute: () => ""}).getAttribute("d"),
           fields};
 })())"""
@@ -144,8 +149,10 @@ def check_png(path: Path) -> None:
     check(distinct >= 32, f"{path.name} is not blank ({distinct} distinct byte values in its pixels)")
 
 
-def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Path, transport: str) -> None:
-    """The page at `url` fed by `transport` ("websocket": /ws/status; "polling": GET /status)."""
+def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Path, transport: str,
+               upstream: Optional[list[str]] = None) -> None:
+    """The page at `url` fed by `transport` ("websocket": /ws/status; "polling": GET /status).
+    `upstream`: the first cells (prefix, name, state) of the upstreams card's one row."""
     origin = re.match(r"https?://[^/]+", url).group(0)
     browser.attach_page()
     browser.events.clear()  # this page's load event and problems, not the previous page's
@@ -207,6 +214,12 @@ def run_checks(browser: Browser, url: str, board: Optional[str], screenshot: Pat
     held = number(page, "stack-connection-buffers")
     check(0 <= held <= 2 * 4096, f"connection buffers held {page['fields']['stack-connection-buffers']['text']}")
     check(page["netRows"] >= 1, f"{page['netRows']} network interface row(s)")
+    if upstream:
+        rows = page["upstreamRows"]
+        check(len(rows) == 1 and rows[0][:len(upstream)] == upstream and rows[0][6] == "1" and
+              rows[0][8] == "—",
+              f"the upstreams card's row: {rows[0] if rows else 'none'} (down after its one failure, "
+              "no latency without an answer)")
     check((page["sparkPath"] or "").startswith("M"), "the requests sparkline is drawn")
     if board:
         check(page["fields"]["board"]["text"] == board, f"board {page['fields']['board']['text']!r}")
@@ -248,16 +261,25 @@ def main() -> int:
 
     echo: Callable[[str], None] = lambda line: print(f"guest| {line}", flush=True)  # noqa: E731
     appliance = None if args.url else Appliance(args.board, args.net, "http", build_dir=build_dir,
-                                                memory=args.memory, echo=echo, boot_timeout=args.boot_timeout)
+                                                memory=args.memory, echo=echo, boot_timeout=args.boot_timeout,
+                                                append=f"http.proxy={PROXY[0]}={PROXY[1]} "
+                                                       "http.proxy_fail_timeout_ms=600000")
     try:
         with appliance or contextlib.nullcontext():
             url = args.url or appliance.url("/dashboard")
+            upstream = None
+            if appliance:  # one request the upstream fails: the card's row shows it down
+                answer = subprocess.run(appliance.prefix + ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                            appliance.url(f"{PROXY[0]}/x")],
+                                        capture_output=True, text=True, timeout=30).stdout
+                check(answer == "502", f"{PROXY[0]}/x answered {answer} (nothing listens at {PROXY[1]})")
+                upstream = [PROXY[0], PROXY[1], "down"]
             print(f"dashboard_test: opening {url}", flush=True)
             browser = Browser(work / "profile", netns=appliance and appliance.netns, log=work / "chromium.log")
             try:
-                run_checks(browser, url, args.board, screenshot, "websocket")
+                run_checks(browser, url, args.board, screenshot, "websocket", upstream)
                 polling = screenshot.with_name(f"{screenshot.stem}-polling{screenshot.suffix}")
-                run_checks(browser, f"{url}?transport=polling", args.board, polling, "polling")
+                run_checks(browser, f"{url}?transport=polling", args.board, polling, "polling", upstream)
             finally:
                 browser.close()
     except (CheckFailed, TargetError, OSError, subprocess.CalledProcessError) as e:

@@ -276,8 +276,9 @@
         const name = textAt(upstream, "name");
         const old = before.get(`${prefix} ${name}`);
         const rate = old ? ratePerSecond(numberAt(upstream, "requests"), numberAt(old, "requests"), seconds) : undefined;
-        const avg = numberAt(upstream, "latency_avg_us");
-        const max = numberAt(upstream, "latency_max_us");
+        const answered = numberAt(upstream, "requests") > 0;  // no latency before an answer
+        const avg = answered ? numberAt(upstream, "latency_avg_us") : undefined;
+        const max = answered ? numberAt(upstream, "latency_max_us") : undefined;
         const tr = document.createElement("tr");
         tr.className = upstream.up === false ? "down" : "";
         tr.append(
