@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "lwip/ip_addr.h"
+#include "net/host_port.hpp"  // split_host_port, for the callers parsing options
 
 namespace coronet::net {
 
@@ -24,13 +25,5 @@ bool parse_ipv4(std::string_view text, ip4_addr_t& address);
 bool parse_ipv4_with_prefix(std::string_view text, ip4_addr_t& address, ip4_addr_t& netmask);
 // An IPv4 or IPv6 address literal ("10.0.2.15", "fd00::1"); false for anything else (a name).
 bool parse_ip(std::string_view text, ip_addr_t& address);
-
-// "name:80", "10.0.2.2:80" or "[fd00::1]:80" split into host and port, resolving nothing; the
-// port is required (1 to 65535). The host is a view into `text`, without brackets.
-struct HostPort {
-    std::string_view host;
-    uint16_t port = 0;
-};
-bool split_host_port(std::string_view text, HostPort& out);
 
 }  // namespace coronet::net

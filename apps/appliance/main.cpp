@@ -230,13 +230,15 @@ size_t proxy_options(const BootConfig& config, http::ProxyOptions (&proxies)[htt
                      http::kMaxProxies);
             break;
         }
-        proxies[count] = shared;
-        if (auto parsed = http::parse_proxy_spec(*spec, proxies[count]); !parsed) {
-            LOG_ERROR("boot: bad http.proxy=%.*s (want /PREFIX=HOST:PORT[,HOST:PORT...]): %s",
-                      static_cast<int>(spec->size()), spec->data(), error_name(parsed.error()));
+        auto parsed = http::parse_proxy_spec(*spec);
+        if (!parsed) {
+            LOG_ERROR(
+                "boot: bad http.proxy=%.*s (want /PREFIX=HOST:PORT[,HOST:PORT...][;OPTION...]"
+                "): %s",
+                static_cast<int>(spec->size()), spec->data(), error_name(parsed.error()));
             continue;
         }
-        ++count;
+        proxies[count++] = http::proxy_options(*parsed, shared);
     }
     return count;
 }

@@ -86,9 +86,13 @@ Result<void> start_web(const http::ServerOptions& options,
                       proxy_options.prefix.data());
             continue;
         }
-        LOG_INFO("http: proxying %.*s to %zu upstream(s)",
+        LOG_INFO("http: proxying %.*s to %zu upstream(s)%s, %s%s",
                  static_cast<int>(proxy_options.prefix.size()), proxy_options.prefix.data(),
-                 proxy_options.upstream_count);
+                 proxy_options.upstream_count,
+                 proxy_options.strip_prefix ? " without the prefix" : "",
+                 proxy_options.balance == http::Balance::RoundRobin ? "round robin"
+                                                                    : "least connections",
+                 proxy_options.health_path.empty() ? "" : ", health checked");
         sources->proxies[sources->proxy_count++] = *proxy;
     }
     TRY_VOID(router->add(http::Method::Get, "/*file", bundle_file));

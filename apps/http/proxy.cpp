@@ -4,6 +4,7 @@
 #include "apps/http/proxy.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "apps/http/forwarding.hpp"
@@ -67,8 +68,8 @@ void record_success(ReverseProxy::Upstream& upstream, uint64_t latency) {
 // The request head towards the upstream: the client's fields less the hop-by-hop ones, then
 // ours saying who asked (X-Forwarded-*, RFC 7239 Forwarded).
 Result<void> write_head(ClientConnection& upstream, const Request& request,
-                        const Exchange& exchange, std::string_view host) {
-    TRY_VOID(upstream.begin_request(request.method_text, request.target, host));
+                        const Exchange& exchange, std::string_view target, std::string_view host) {
+    TRY_VOID(upstream.begin_request(request.method_text, target, host));
     std::string_view connection = request.header("Connection");
     for (size_t i = 0; i < request.header_count; ++i) {
         const Header& field = request.headers[i];
@@ -97,25 +98,21 @@ Result<void> write_head(ClientConnection& upstream, const Request& request,
 
 }  // namespace
 
-Result<void> parse_proxy_spec(std::string_view spec, ProxyOptions& options) {
-    size_t equals = spec.find('=');
-    if (equals == std::string_view::npos) return Error::InvalidArgument;
-    std::string_view prefix = spec.substr(0, equals), list = spec.substr(equals + 1);
-    if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() == '/' ||
-        prefix.find('*') != std::string_view::npos)
-        return Error::InvalidArgument;
-    options.prefix = prefix;
-    options.upstream_count = 0;
-    while (!list.empty()) {
-        size_t comma = list.find(',');
-        net::HostPort address;
-        if (!net::split_host_port(list.substr(0, comma), address) || address.host.empty())
-            return Error::InvalidArgument;
-        if (options.upstream_count == kMaxUpstreams) return Error::LimitReached;
-        options.upstreams[options.upstream_count++] = {address.host, address.port};
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    }
-    return options.upstream_count ? Result<void>{} : Result<void>{Error::InvalidArgument};
+ProxyOptions proxy_options(const ProxySpec& spec, const ProxyOptions& shared) {
+    ProxyOptions options = shared;
+    options.prefix = spec.prefix;
+    options.upstream_count = spec.upstream_count;
+    for (size_t i = 0; i < spec.upstream_count; ++i) options.upstreams[i] = spec.upstreams[i];
+    options.strip_prefix = spec.strip_prefix;
+    if (spec.balance) options.balance = *spec.balance;
+    if (spec.health_path) options.health_path = *spec.health_path;
+    if (spec.health_interval_ms) options.health_interval_ns = ms_to_ns(*spec.health_interval_ms);
+    if (spec.max_fails) options.max_fails = *spec.max_fails;
+    if (spec.fail_timeout_ms) options.fail_timeout_ns = ms_to_ns(*spec.fail_timeout_ms);
+    ClientTimeouts& timeouts = options.pool.timeouts;
+    if (spec.connect_timeout_ms) timeouts.connect_ns = ms_to_ns(*spec.connect_timeout_ms);
+    if (spec.timeout_ms) timeouts.first_byte_ns = timeouts.body_ns = ms_to_ns(*spec.timeout_ms);
+    return options;
 }
 
 Result<ReverseProxy*> ReverseProxy::create(const ProxyOptions& options) {
@@ -182,6 +179,20 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
     Response& response = exchange.response;
     const ClientTimeouts& timeouts = m_options.pool.timeouts;
     bool has_body = request.framing != BodyFraming::None;
+    // What the upstream is asked for: the client's target, or with the prefix stripped ("/api"
+    // alone becomes "/", which only a request for exactly the prefix needs written out).
+    bool needs_slash = false;
+    std::string_view target =
+        upstream_target(request.target, m_options.prefix, m_options.strip_prefix, needs_slash);
+    char* slashed = nullptr;
+    auto free_slashed = defer([&slashed] { delete[] slashed; });
+    if (needs_slash) {
+        slashed = new (std::nothrow) char[target.size() + 1];
+        if (!slashed) return answer(response, 503, "Service Unavailable: out of memory\n");
+        slashed[0] = '/';
+        memcpy(slashed + 1, target.data(), target.size());
+        target = {slashed, target.size() + 1};
+    }
     Upstream* avoid = nullptr;
     // A second try only when nothing of the request has gone yet (or it went on a pooled
     // connection the upstream had closed, and carried no body).
@@ -200,7 +211,7 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
         PooledConnection connection(upstream->pool, *acquired);
         uint64_t started = sched::now();
         std::string_view host = request.host.empty() ? upstream->pool.options().host : request.host;
-        auto sent = write_head(*connection, request, exchange, host);
+        auto sent = write_head(*connection, request, exchange, target, host);
         while (sent && has_body) {
             auto piece = exchange.read_body();
             if (!piece) {  // the client's fault: the upstream connection cannot be reused

@@ -11,25 +11,20 @@
 #include <string_view>
 
 #include "apps/http/client_pool.hpp"
+#include "apps/http/proxy_spec.hpp"
 #include "apps/http/router.hpp"
 #include "lib/result.hpp"
 #include "lib/time_units.hpp"
 
 namespace coronet::http {
 
-inline constexpr size_t kMaxUpstreams = 8;  // per proxied prefix
-inline constexpr size_t kMaxProxies = 4;    // proxied prefixes per image
-
-enum class Balance : uint8_t { RoundRobin, LeastConnections };
+inline constexpr size_t kMaxProxies = 8;  // proxied prefixes per image
 
 struct ProxyOptions {
     std::string_view prefix;  // "/api": the path itself and everything under it
-    struct Address {
-        std::string_view host;  // a name (resolved through DNS) or an address literal
-        uint16_t port;
-    };
-    Address upstreams[kMaxUpstreams];
+    UpstreamAddress upstreams[kMaxUpstreams];
     size_t upstream_count = 0;
+    bool strip_prefix = false;  // the upstream sees /api/users as /users
     Balance balance = Balance::RoundRobin;
     // Passive health: after `max_fails` failures in a row an upstream is left out for
     // `fail_timeout_ns` (then tried again with real traffic).
@@ -53,10 +48,9 @@ struct UpstreamStats {
     uint64_t latency_ns_max;
 };
 
-// "PREFIX=HOST:PORT[,HOST:PORT...]" (the http.proxy boot option's value) into `options`:
-// the prefix starts with '/' and does not end with one; hosts are names or address literals
-// ("[fd00::1]:80" for IPv6). Views into `spec`, which must outlive the proxy.
-Result<void> parse_proxy_spec(std::string_view spec, ProxyOptions& options);
+// One prefix's options: its spec (the http.proxy option) over the options all prefixes share.
+// Views into the spec's text, which must outlive the proxy.
+ProxyOptions proxy_options(const ProxySpec& spec, const ProxyOptions& shared);
 
 class ReverseProxy {
 public:

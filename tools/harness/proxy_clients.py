@@ -10,6 +10,8 @@ options every prefix shares, e.g. BALANCE_OPTIONS for the least, passive and gon
   /py    -> harness.http_upstream 10.77.0.1:8083 and :8084
   /dead  -> 10.77.0.1:9 and :10, where nothing listens
   /named -> upstream.coronet.test:8081, resolved through dnsmasq at 10.77.0.1
+  /bare  -> nginx-a, without the prefix (;strip)
+  /fast  -> harness.http_upstream :8083, without the prefix, its own 500 ms timeout
 """
 from __future__ import annotations
 
@@ -30,11 +32,14 @@ from .loadgen import run_ab, run_wrk
 from .netns import HOST_ADDRESS
 from .upstreams import Upstreams
 
+HEALTH_PATH = "/up/index.html"
 PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
                  f"http.proxy=/py={HOST_ADDRESS}:8083,{HOST_ADDRESS}:8084 "
                  f"http.proxy=/dead={HOST_ADDRESS}:9,{HOST_ADDRESS}:10 "
                  f"http.proxy=/named=upstream.coronet.test:8081 dns={HOST_ADDRESS} "
-                 "http.proxy_timeout_ms=2000 http.proxy_health=/up/index.html "
+                 f"http.proxy=/bare={HOST_ADDRESS}:8081;strip "
+                 f"http.proxy=/fast={HOST_ADDRESS}:8083;strip;timeout_ms=500 "
+                 f"http.proxy_timeout_ms=2000 http.proxy_health={HEALTH_PATH} "
                  "http.proxy_health_interval_ms=500")
 # What the least, passive and gone scenarios boot with on top: fewest requests in flight, no
 # active health checks (so only passive health takes an upstream out), out for 3 s, and time
@@ -306,6 +311,29 @@ def gone(setup: Setup, host: str, port: int) -> None:
     check(True, "served again once the upstreams are back")
 
 
+def strip(setup: Setup, host: str, port: int) -> None:
+    """Per-prefix options: `strip` (the upstream sees the path without the prefix) and a
+    prefix's own timeout beside the shared one."""
+    def uri_seen(target: str) -> str:  # the last path nginx-a logged, its health checks aside
+        curl("-o", "/dev/null", url(host, port, target))
+        return [f[4] for f in setup.upstreams.access_log("nginx-a") if f[4] != HEALTH_PATH][-1]
+
+    r = curl(url(host, port, "/bare/up/index.html"))
+    check(r.stdout == INDEX, "/bare/up/index.html: nginx's /up/index.html", r.stdout)
+    seen = {target: uri_seen(target) for target in ("/bare/named", "/bare", "/bare/", "/bare?x=1")}
+    check(seen == {"/bare/named": "/named", "/bare": "/", "/bare/": "/", "/bare?x=1": "/"},
+          "nginx sees the paths without the prefix", seen)
+    r = curl(url(host, port, "/fast/py/whoami"))
+    check(r.stdout.startswith(b"{") and json.loads(r.stdout)["port"] == 8083,
+          "/fast/py/whoami reaches the Python upstream as /py/whoami", r.stdout)
+    start = time.monotonic()
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", url(host, port, "/fast/py/slow?ms=1500"))
+    took = time.monotonic() - start
+    check(r.stdout == b"504" and 0.4 < took < 1.4,
+          f"the prefix's own timeout_ms=500: 504 after {took:.2f} s (the shared one is 2 s)",
+          r.stdout)
+
+
 MEMORY = ("heap_used_bytes", "used_bytes")  # the heap's use; every page not free, stacks too
 
 
@@ -370,7 +398,7 @@ def wait_up(host: str, port: int, prefixes: tuple[str, ...] = ("/up", "/py", "/n
 
 
 SCENARIOS = {"basic": basic, "spread": spread, "failover": failover, "down": down, "slow": slow,
-             "big": big, "least": least, "passive": passive, "gone": gone}
+             "big": big, "least": least, "passive": passive, "gone": gone, "strip": strip}
 
 
 def main() -> int:
