@@ -271,9 +271,10 @@ foreach(file IN LISTS _board_files)
   # Outbound clients, in the kernel-tests image against servers on the host side of a tap
   # (tools/client_test.py, harness/upstreams.py). net_connect: a refused port, an address no
   # neighbour answers for, a filter dropping SYNs (each its own error, at its own time), 1 000
-  # connections open at once to an echo server, IPv6 link-local; on qemu-x86_64 also 17 000
-  # short connections one after another (more than the ephemeral ports: some are taken back
-  # from TIME-WAIT). The port choice is the same code on every board.
+  # connections open at once to an echo server, IPv6 link-local (10 at once, a refused port, the
+  # filter); on qemu-x86_64 also 17 000 short connections one after another (more than the
+  # ephemeral ports: some are taken back from TIME-WAIT). The port choice is the same code on
+  # every board.
   if(board STREQUAL "qemu-x86_64")
     set(short_connections 17000)
   else()
@@ -281,14 +282,18 @@ foreach(file IN LISTS _board_files)
   endif()
   add_test(NAME ${board}.client_connect COMMAND ${CLIENT_TEST} --board ${board} --test net_connect
     --ipv6 --count 1000 --short ${short_connections})
-  # net_dns: the resolver against dnsmasq: A and AAAA, NXDOMAIN, a host= entry, an answer
-  # cached for its TTL and asked again after it (dnsmasq's log counts the queries), a silent
-  # server passed over for the next, and the deadline kept when no server answers.
+  # net_dns: the resolver against dnsmasq: booted with dns=SILENT,DNSMASQ, the first lookup
+  # passes over the silent server; then A and AAAA, NXDOMAIN, a host= entry, an answer cached
+  # for its TTL and asked again after it (dnsmasq's log counts the queries), and the deadline
+  # kept when no server answers.
   add_test(NAME ${board}.client_dns COMMAND ${CLIENT_TEST} --board ${board} --test net_dns)
   # net_http: the HTTP client against nginx and a Python upstream: 20 requests on one
-  # connection (nginx's log agrees), 10 MiB by SHA-256, a 404 as a status, chunked both ways, a
-  # 1 MiB upload, a first-byte timeout, 16 requests through a pool of 4, and three calls fanned
-  # out under one deadline taking as long as the slowest.
+  # connection (nginx's log agrees), 10 MiB by SHA-256, a 404 as a status, chunked both ways
+  # with both (nginx's gzip, a chunked upload nginx passes on), a 1 MiB upload, a timeout for
+  # each phase (connect, write, first byte, body), idle expiry, a GET sent again when the
+  # server closed its pooled connection (a POST not), 16 requests through a pool of 4, three
+  # calls fanned out under one deadline taking as long as the slowest, and the README's
+  # handler reading redis-server and nginx at once, served by the guest over loopback.
   add_test(NAME ${board}.client_http COMMAND ${CLIENT_TEST} --board ${board} --test net_http)
   # net_redis: the Redis client against redis-server: text, binary and 1 MiB values, typed
   # error replies, a pipeline of 1 000 commands, RESP3 (HELLO 3, maps, doubles), pub/sub in

@@ -2,8 +2,9 @@
 """In-guest client test for CTest: creates a network namespace with a tap, starts the servers
 the test talks to on the host side of it (harness.upstreams), boots the kernel-tests image on
 the tap with `test=NAME` and the servers' addresses as boot options, and passes when the guest
-exits 0 without a panic. Tests: net_connect (outbound TCP), net_dns
-(the resolver against dnsmasq)."""
+exits 0 without a panic. Tests: net_connect (outbound TCP), net_dns (the resolver against
+dnsmasq), net_http (the HTTP client against nginx and harness.http_upstream, and a handler
+reading redis-server and nginx at once), net_redis, net_websocket."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def net_connect(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -
                f"connect.count={args.count}",
                f"connect.short={args.short}"]
     if args.ipv6:
-        options.append(f"connect.echo6=[{add_host_link_local(ns.name)}]:{ECHO_PORT}")
+        host = add_host_link_local(ns.name)
+        options += [f"connect.echo6=[{host}]:{ECHO_PORT}", f"connect.refused6=[{host}]:9",
+                    f"connect.blackhole6=[{host}]:{BLACKHOLE_PORT}"]  # the filter is `inet`
     return options
 
 
@@ -64,7 +67,8 @@ def net_dns(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> li
                                      f"failover.coronet.test,{HOST_ADDRESS}"])
     upstreams.add_address(f"{SILENT}/{PREFIX}", TAP)
     upstreams.drop_udp(SILENT, 53)
-    return [f"dns={HOST_ADDRESS}", "host=static.coronet=10.1.2.3",
+    # The silent server first: the guest's first lookup must pass over it to dnsmasq.
+    return [f"dns={SILENT},{HOST_ADDRESS}", "host=static.coronet=10.1.2.3",
             "dns.name=www.coronet.test", f"dns.a={HOST_ADDRESS}", "dns.aaaa=fd77::1",
             "dns.both=both.coronet.test", "dns.missing=missing.coronet.test",
             "dns.static=static.coronet", "dns.static_address=10.1.2.3",
@@ -79,19 +83,40 @@ def net_dns_after(upstreams: Upstreams) -> list[str]:
     return [] if asked == 2 else [f"dnsmasq saw {asked} queries for brief.coronet.test, not 2"]
 
 
+NGINX_PORT, PYTHON_PORT, PRICES_PORT = 8081, 8083, 8080
+# Under /gzip/ nginx compresses whatever it serves (a client saying Accept-Encoding: gzip gets
+# it chunked: the length is not known in advance); /python/upload passes a request body on to
+# the Python upstream, which answers with its SHA-256, so a chunked upload to nginx can be
+# checked at the far end.
+NGINX_LOCATIONS = ("location /gzip/ { gzip on; gzip_types *; gzip_min_length 0; } "
+                   "location = /python/upload { client_max_body_size 0;"
+                   f" proxy_pass http://{HOST_ADDRESS}:{PYTHON_PORT}/upload; }} ")
+
+
 def net_http(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> list[str]:
     root = upstreams.workdir / "www"
     root.mkdir()
     (root / "small.txt").write_bytes(b"coronet\n")
     big = os.urandom(10 << 20)
     (root / "big.bin").write_bytes(big)
-    upstreams.nginx("nginx", [f"{HOST_ADDRESS}:8081"], root)
-    upstreams.http_upstream("python", HOST_ADDRESS, 8083, "")
+    (root / "gzip").mkdir()
+    text = "".join(f"{line:05} {os.urandom(24).hex()}\n" for line in range(4000)).encode()
+    (root / "gzip" / "text.txt").write_bytes(text)
+    (root / "price").mkdir()  # the README's handler: a price from nginx, a count from Redis
+    (root / "price" / "42.json").write_bytes(b'{"sku": 42, "cents": 1999}\n')
+    upstreams.nginx("nginx", [f"{HOST_ADDRESS}:{NGINX_PORT}", f"{HOST_ADDRESS}:{PRICES_PORT}"],
+                    root, NGINX_LOCATIONS)
+    upstreams.http_upstream("python", HOST_ADDRESS, PYTHON_PORT, "")
+    upstreams.redis(REDIS_PORT)
+    upstreams.blackhole(BLACKHOLE_PORT)
     from harness.http_upstream import chunked_body
-    return ["host=nginx.coronet=" + HOST_ADDRESS, "http.nginx=nginx.coronet:8081",
-            f"http.python={HOST_ADDRESS}:8083",
+    return ["host=nginx.coronet=" + HOST_ADDRESS, f"http.nginx=nginx.coronet:{NGINX_PORT}",
+            f"http.python={HOST_ADDRESS}:{PYTHON_PORT}",
+            f"http.blackhole={HOST_ADDRESS}:{BLACKHOLE_PORT}",
             f"http.big_sha256={hashlib.sha256(big).hexdigest()}",
-            f"http.chunked_sha256={hashlib.sha256(chunked_body()).hexdigest()}"]
+            f"http.chunked_sha256={hashlib.sha256(chunked_body()).hexdigest()}",
+            f"http.gzip_sha256={hashlib.sha256(text).hexdigest()}",
+            f"host=cache.internal={HOST_ADDRESS}", f"host=prices.internal={HOST_ADDRESS}"]
 
 
 def net_http_after(upstreams: Upstreams) -> list[str]:

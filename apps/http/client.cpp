@@ -48,6 +48,20 @@ ClientResponse::ClientResponse(ClientResponse&& other)
     other.m_body = nullptr;
 }
 
+ClientResponse& ClientResponse::operator=(ClientResponse&& other) {
+    if (this == &other) return *this;
+    free(m_body);
+    if (m_connection) m_pool->release(m_connection);
+    m_pool = other.m_pool;
+    m_connection = other.m_connection;
+    m_head = other.m_head;
+    m_body = other.m_body;
+    m_length = other.m_length;
+    other.m_connection = nullptr;
+    other.m_body = nullptr;
+    return *this;
+}
+
 ClientResponse::~ClientResponse() {
     free(m_body);
     if (m_connection) m_pool->release(m_connection);

@@ -30,13 +30,15 @@ struct ClientRequest {
 };
 
 // A response read whole. It holds its connection until it goes (its head's views point into the
-// connection's buffer), then hands it back to the pool for the next request.
+// connection's buffer), then hands it back to the pool for the next request. Movable, also by
+// assignment (a fan-out call's result may be one: kernel/sched/fan_out.hpp).
 class ClientResponse {
 public:
     ClientResponse(ClientResponse&& other);
     ClientResponse(const ClientResponse&) = delete;
     ClientResponse& operator=(const ClientResponse&) = delete;
-    ClientResponse& operator=(ClientResponse&&) = delete;
+    // Gives back what this one held (its connection to its pool), then takes `other`'s.
+    ClientResponse& operator=(ClientResponse&& other);
     ~ClientResponse();
 
     uint16_t status() const { return m_head->status; }

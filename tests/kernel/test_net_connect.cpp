@@ -1,6 +1,7 @@
 // TcpStream::connect against the host side of the test's tap (tools/client_test.py starts the
 // servers): a port nothing listens on, an address nobody answers ARP for, a filter dropping
-// SYNs, and a thousand connections open at once to an echo server, each carrying data.
+// SYNs, and a thousand connections open at once to an echo server, each carrying data; over
+// IPv6 link-local, ten at once, a closed port and the same filter.
 #include <cstdio>
 #include <cstring>
 
@@ -141,12 +142,17 @@ void connect_body() {
     crowd_of(ktest::endpoint_option("connect.echo"), count);
     if (size_t short_count = config.get_number("connect.short").value_or(0))
         short_connections(ktest::endpoint_option("connect.echo"), short_count);
-    if (config.has("connect.echo6")) crowd_of(ktest::endpoint_option("connect.echo6"), 10);
+    if (!config.has("connect.echo6")) return;
+    crowd_of(ktest::endpoint_option("connect.echo6"), 10);
+    expect_failure("refused (IPv6)", ktest::endpoint_option("connect.refused6"), 5 * kSecond,
+                   Error::Refused, 0, 2 * kSecond);
+    expect_failure("blackhole (IPv6)", ktest::endpoint_option("connect.blackhole6"), kSecond,
+                   Error::Timeout, kSecond, 3 * kSecond);
 }
 
 }  // namespace
 }  // namespace coronet
 
-KTEST(net_connect, "outbound TCP: refused, unreachable, timed out, and many at once") {
+KTEST(net_connect, "outbound TCP: refused, unreachable, timed out, many at once, IPv6") {
     coronet::ktest::run_with_network(coronet::connect_body);
 }

@@ -3,7 +3,10 @@ the test's namespace), for what nginx does not do out of the box: tell who asked
 forwarding headers), answer late, hash an uploaded body of any size, and send a chunked body.
 Under PREFIX: GET /whoami (JSON: port and request headers), GET /slow?ms=N, POST /upload
 (JSON: length and SHA-256 of the body, read as it streams), GET /chunked (a known chunked
-body), GET /index.html (the health path). Prints `ready` once listening."""
+body), GET /index.html (the health path). For the HTTP client's tests: GET /stall-body?ms=N (the
+head and part of the body, then nothing for N ms), POST /unread?ms=N (reads none of the body
+for N ms), GET /close-next (answers, then closes the connection on its next request unanswered,
+as a server whose keep-alive timeout ran out just then). Prints `ready` once listening."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 CHUNKS = [b"first piece\n", b"second, longer piece " * 20 + b"\n", b"last\n"]
+STALLED_BODY_LENGTH, STALLED_BODY_SENT = 1000, 100
 
 
 def chunked_body() -> bytes:
@@ -35,9 +39,26 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:
+    def stripped(self) -> str:
         url = urlsplit(self.path)
-        path = url.path[len(self.prefix):] if url.path.startswith(self.prefix) else url.path
+        return url.path[len(self.prefix):] if url.path.startswith(self.prefix) else url.path
+
+    def seconds(self) -> float:
+        """The ms= parameter, in seconds (1 s when absent)."""
+        return int(parse_qs(urlsplit(self.path).query).get("ms", ["1000"])[0]) / 1000
+
+    def dropped(self) -> bool:
+        """A request after /close-next on this connection: closed without an answer."""
+        if getattr(self, "close_next", False):
+            self.close_connection = True
+            return True
+        return False
+
+    def do_GET(self) -> None:
+        if self.dropped():
+            return
+        url = urlsplit(self.path)
+        path = self.stripped()
         if path == "/whoami":
             body = json.dumps({"port": self.server.server_address[1],
                                "headers": {k.lower(): v for k, v in self.headers.items()}})
@@ -54,12 +75,28 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
+        elif path == "/stall-body":
+            self.send_response(200)
+            self.send_header("Content-Length", str(STALLED_BODY_LENGTH))
+            self.end_headers()
+            self.wfile.write(b"x" * STALLED_BODY_SENT)
+            time.sleep(self.seconds())
+            self.close_connection = True
+        elif path == "/close-next":
+            self.reply(200, b"the next request on this connection goes unanswered\n")
+            self.close_next = True
         elif url.path.endswith("/index.html"):  # the proxy's health path, whatever its prefix
             self.reply(200, b"healthy\n")
         else:
             self.reply(404, b"not here\n")
 
     def do_POST(self) -> None:
+        if self.dropped():
+            return
+        if self.stripped() == "/unread":  # the upload fills the socket's buffers, then waits
+            time.sleep(self.seconds())
+            self.close_connection = True
+            return
         digest, length = hashlib.sha256(), 0
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             while True:

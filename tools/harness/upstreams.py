@@ -127,14 +127,17 @@ class Upstreams:
                                      "--protected-mode", "no", "--save", "", "--appendonly", "no",
                                      "--dir", str(self.workdir)], port=port)
 
-    def nginx(self, name: str, listen: Sequence[str], root: Path) -> None:
+    def nginx(self, name: str, listen: Sequence[str], root: Path, locations: str = "") -> None:
         """Debian's nginx serving the files under `root` on each `listen` address:port, with
         keep-alive kept long and an access log naming each request's connection and its
-        number on it ($connection, $connection_requests: keep-alive reuse is visible)."""
+        number on it ($connection, $connection_requests: keep-alive reuse is visible).
+        `locations`: more location blocks for every server (e.g. gzip or proxy_pass under a
+        path of their own); without them each server has only the files."""
         temp = self.workdir / f"{name}-temp"
         temp.mkdir(exist_ok=True)
         servers = "".join(f"  server {{ listen {address}; root {root};"
-                          " location / { try_files $uri $uri/ =404; } }\n" for address in listen)
+                          f" location / {{ try_files $uri $uri/ =404; }} {locations}}}\n"
+                          for address in listen)
         config = self.workdir / f"{name}.conf"
         config.write_text(
             "daemon off;\nmaster_process off;\n"  # one process: killing it kills the server
