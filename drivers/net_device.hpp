@@ -1,6 +1,7 @@
 // What the TCP/IP stack needs from a network interface driver (virtio-net today). The driver
-// owns its receive buffers; received frames are lent to the stack without copying and handed
-// back with recycle(). A transmitted frame is either sent from the stack's own memory, which the
+// owns its receive buffers; received frames are lent to the stack without copying, a buffer or
+// several (a large frame the device coalesced), and each buffer is handed back with recycle().
+// A transmitted frame is either sent from the stack's own memory, which the
 // stack keeps until the driver releases it, or copied into the driver's ring buffers (small
 // frames, where a copy is cheaper than a descriptor).
 #pragma once
@@ -20,11 +21,14 @@ struct Fragment {
     size_t length;
 };
 
-// What a device can finish for the stack on transmit (virtio-net's CSUM, HOST_TSO4/6).
+// What a device can finish for the stack on transmit (virtio-net's CSUM, HOST_TSO4/6), and
+// what it may hand over on receive (GUEST_CSUM, GUEST_TSO4/6 with MRG_RXBUF).
 struct Offloads {
     bool checksum = false;  // the TCP/UDP checksum, from the pseudo-header sum the stack leaves
     bool tcp4_segmentation = false;  // one frame of up to 64 KiB sent as MTU-sized TCP segments
     bool tcp6_segmentation = false;
+    bool rx_checksum = false;   // received frames may come with their TCP/UDP checksum vouched for
+    bool rx_coalesced = false;  // received TCP frames may be up to 64 KiB, as several buffers
 };
 
 // How the device is to finish one frame (virtio_net_hdr's fields; offsets from the frame's
@@ -51,14 +55,28 @@ struct TxFrame {
     void* owner = nullptr;
 };
 
-struct ReceivedFrame {
-    void* data;  // the Ethernet frame (no device headers)
+// One receive buffer's part of a frame.
+struct ReceivedPiece {
+    void* data;
     size_t length;
-    void* cookie;  // give back to recycle() when the stack is done with the frame
+    void* cookie;  // give back to recycle() when the stack is done with this buffer
+};
+
+inline constexpr size_t kMaxReceivedFrame = 65535;  // what the stack takes (a pbuf's tot_len)
+
+struct ReceivedFrame {
+    const ReceivedPiece* pieces;  // the Ethernet frame (no device headers), in order
+    size_t count;
+    size_t length;  // all pieces together, at most kMaxReceivedFrame
+    // The device checked the TCP/UDP checksum, or the sender was local and left it partial
+    // (virtio's DATA_VALID, NEEDS_CSUM): the stack must not check it.
+    bool checksum_trusted;
 };
 
 struct NetCounters {
     uint64_t rx_packets, rx_bytes, rx_dropped;
+    uint64_t rx_coalesced;         // frames the device handed over whole across several buffers
+    uint64_t rx_checksum_trusted;  // frames whose TCP/UDP checksum the stack did not check
     uint64_t tx_packets, tx_bytes, tx_dropped;
     uint64_t tx_ring_full;  // transmit found no free descriptor
     uint64_t interrupts;

@@ -169,6 +169,10 @@ StackOptions read_stack_options(const BootConfig& config) {
     devices.net.tx_queue_size = ring_option(config, "virtio_net.tx_ring");
     if (auto every = config.get_number("virtio_net.lose_interrupts"); every && *every > 0)
         devices.net.lose_interrupts = static_cast<uint32_t>(*every);
+    std::string_view offloads = config.get_or("virtio_net.rx_offloads", "on");
+    devices.net.no_receive_offloads = offloads == "off";
+    if (offloads != "on" && offloads != "off")
+        LOG_WARN("boot: virtio_net.rx_offloads wants on or off; on used");
     size_t given = config.count(virtio::kMmioDeviceKey);
     if (given > virtio::ProbeOptions::kMaxCommandLineDevices)
         LOG_WARN("virtio: %zu devices on the command line, only the first %zu are used", given,

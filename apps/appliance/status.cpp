@@ -306,6 +306,8 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                           FIELD(c, rx_packets),
                           FIELD(c, rx_bytes),
                           FIELD(c, rx_dropped),
+                          FIELD(c, rx_coalesced),
+                          FIELD(c, rx_checksum_trusted),
                           FIELD(c, tx_packets),
                           FIELD(c, tx_bytes),
                           FIELD(c, tx_dropped),

@@ -37,9 +37,15 @@ void bring_up(ProbeState& state, Transport& transport) {
     ++state.net_count;
     VirtioNet& net = **created;
     const uint8_t* m = net.mac();
-    LOG_INFO("virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x%s queues %u/%u%s", transport.name(),
-             m[0], m[1], m[2], m[3], m[4], m[5], net.mac_from_device() ? "" : " (random)",
-             net.rx_queue_size(), net.tx_queue_size(), net.event_idx() ? " event-idx" : "");
+    drivers::Offloads offloads = net.offloads();
+    LOG_INFO(
+        "virtio-net: %s mac %02x:%02x:%02x:%02x:%02x:%02x%s queues %u/%u%s offloads tx%s%s "
+        "rx%s%s",
+        transport.name(), m[0], m[1], m[2], m[3], m[4], m[5],
+        net.mac_from_device() ? "" : " (random)", net.rx_queue_size(), net.tx_queue_size(),
+        net.event_idx() ? " event-idx" : "", offloads.checksum ? " csum" : "",
+        offloads.tcp4_segmentation || offloads.tcp6_segmentation ? " tso" : "",
+        offloads.rx_checksum ? " csum" : "", offloads.rx_coalesced ? " tso" : "");
     drivers::register_device(net);
 }
 

@@ -24,6 +24,10 @@ namespace {
 constexpr uint64_t kNetFeatureCsum = 1ULL << 0;       // the device completes partial checksums
 constexpr uint64_t kNetFeatureHostTso4 = 1ULL << 11;  // ... and segments TCP over IPv4
 constexpr uint64_t kNetFeatureHostTso6 = 1ULL << 12;  // ... and over IPv6
+constexpr uint64_t kNetFeatureGuestCsum = 1ULL << 1;  // frames may come with checksums unchecked
+constexpr uint64_t kNetFeatureGuestTso4 = 1ULL << 7;  // ... and as coalesced TCP over IPv4
+constexpr uint64_t kNetFeatureGuestTso6 = 1ULL << 8;  // ... and over IPv6
+constexpr uint64_t kNetFeatureMrgRxbuf = 1ULL << 15;  // a frame may fill several receive buffers
 constexpr uint64_t kNetFeatureMac = 1ULL << 5;
 constexpr uint64_t kNetFeatureStatus = 1ULL << 16;
 
@@ -44,6 +48,7 @@ constexpr int kConfigRetries = 16;
 
 // 5.1.6 struct virtio_net_hdr (little-endian fields; 12 bytes with VERSION_1).
 constexpr uint8_t kHeaderNeedsCsum = 1;
+constexpr uint8_t kHeaderDataValid = 2;  // receive: the device checked the checksum
 constexpr uint8_t kGsoNone = 0;
 constexpr uint8_t kGsoTcpV4 = 1;
 constexpr uint8_t kGsoTcpV6 = 4;
@@ -110,13 +115,19 @@ VirtioNet::VirtioNet(Transport& transport, unsigned index) : m_transport(transpo
 }
 
 Result<void> VirtioNet::init(const Options& options) {
-    m_features = TRY(negotiate_features(m_transport,
-                                        kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus |
-                                            kFeatureEventIdx | kNetFeatureCsum |
-                                            kNetFeatureHostTso4 | kNetFeatureHostTso6,
-                                        kFeatureVersion1));
-    // 5.1.3.1: segmentation needs the checksum offload (a device would not offer one alone).
-    if (!(m_features & kNetFeatureCsum)) m_features &= ~(kNetFeatureHostTso4 | kNetFeatureHostTso6);
+    // 5.1.3.1: segmentation needs the checksum offload in the same direction; coalesced frames
+    // on receive need buffers that merge (ours are 2 KiB, not 64).
+    uint64_t wanted = kFeatureVersion1 | kNetFeatureMac | kNetFeatureStatus | kFeatureEventIdx |
+                      kNetFeatureCsum | kNetFeatureHostTso4 | kNetFeatureHostTso6 |
+                      kNetFeatureMrgRxbuf;
+    if (!options.no_receive_offloads)
+        wanted |= kNetFeatureGuestCsum | kNetFeatureGuestTso4 | kNetFeatureGuestTso6;
+    uint64_t offered = m_transport.device_features();
+    if (!(offered & kNetFeatureCsum)) wanted &= ~(kNetFeatureHostTso4 | kNetFeatureHostTso6);
+    bool small_ring = options.rx_queue_size && options.rx_queue_size < kCoalescedRing;
+    if (!(offered & kNetFeatureGuestCsum) || !(offered & kNetFeatureMrgRxbuf) || small_ring)
+        wanted &= ~(kNetFeatureGuestTso4 | kNetFeatureGuestTso6);
+    m_features = TRY(negotiate_features(m_transport, wanted, kFeatureVersion1));
     TRY_VOID(m_transport.attach_interrupt(on_interrupt, this));
     TRY_VOID(setup_queue(kReceiveQueue, options.rx_queue_size, m_rx));
     TRY_VOID(setup_queue(kTransmitQueue, options.tx_queue_size, m_tx));
@@ -182,7 +193,9 @@ drivers::Offloads VirtioNet::offloads() const {
     bool in_place = m_tx.size() >= kInPlaceRing;
     return {(m_features & kNetFeatureCsum) != 0,
             in_place && (m_features & kNetFeatureHostTso4) != 0,
-            in_place && (m_features & kNetFeatureHostTso6) != 0};
+            in_place && (m_features & kNetFeatureHostTso6) != 0,
+            (m_features & kNetFeatureGuestCsum) != 0,
+            (m_features & (kNetFeatureGuestTso4 | kNetFeatureGuestTso6)) != 0};
 }
 
 bool VirtioNet::link_up() const {
@@ -223,25 +236,61 @@ void VirtioNet::kick_rx() {
     }
 }
 
+// The next received frame: its header's buffer and, with MRG_RXBUF, the num_buffers - 1 that
+// follow it in the used ring (5.1.6.4: the device fills them together). A frame that breaks
+// the limits is dropped, its buffers given back; false once none is waiting.
+bool VirtioNet::take_frame(drivers::ReceivedPiece (&pieces)[kMaxRxPieces],
+                           drivers::ReceivedFrame& frame) {
+    for (;;) {
+        VirtQueue::Completion done;
+        if (!m_rx.take_used(done)) return false;
+        auto* buffer = static_cast<uint8_t*>(done.token);
+        refill_rx();  // a free pool buffer takes this one's place in the ring
+        NetHeader header{};
+        if (done.length >= kHeaderSize) std::memcpy(&header, buffer, sizeof header);
+        size_t count = (m_features & kNetFeatureMrgRxbuf) ? header.num_buffers : 1;
+        bool fits = done.length > kHeaderSize && done.length <= kBufferSize && count >= 1 &&
+                    count <= kMaxRxPieces;
+        pieces[0] = {buffer + kHeaderSize, fits ? done.length - kHeaderSize : 0, buffer};
+        size_t taken = 1, length = pieces[0].length;
+        for (; taken < count; ++taken) {
+            if (!m_rx.take_used(done)) {
+                stop("announced more merged receive buffers than it returned");
+                break;
+            }
+            refill_rx();
+            fits = fits && done.length > 0 && done.length <= kBufferSize;
+            if (taken < kMaxRxPieces) pieces[taken] = {done.token, done.length, done.token};
+            else recycle(done.token);  // of a frame already too large: given back at once
+            length += done.length;
+        }
+        if (!fits || length > drivers::kMaxReceivedFrame || m_stopped) {
+            ++m_counters.rx_dropped;
+            for (size_t i = 0; i < taken && i < kMaxRxPieces; ++i) recycle(pieces[i].cookie);
+            if (m_stopped) return false;
+            continue;
+        }
+        frame = {pieces, count, length,
+                 (header.flags & (kHeaderDataValid | kHeaderNeedsCsum)) != 0 &&
+                     (m_features & kNetFeatureGuestCsum) != 0};
+        return true;
+    }
+}
+
 size_t VirtioNet::poll(size_t budget, Deliver deliver, void* context) {
     if (m_stopped) return 0;
     reclaim_tx();
     size_t delivered = 0;
+    drivers::ReceivedPiece pieces[kMaxRxPieces];
     for (;;) {
-        VirtQueue::Completion done;
-        while (delivered < budget && m_rx.take_used(done)) {
-            auto* buffer = static_cast<uint8_t*>(done.token);
-            refill_rx();  // a free pool buffer takes this one's place in the ring
-            if (done.length <= kHeaderSize || done.length > kBufferSize) {
-                ++m_counters.rx_dropped;
-                recycle(buffer);
-                continue;
-            }
-            size_t length = done.length - kHeaderSize;
+        drivers::ReceivedFrame frame;
+        while (delivered < budget && take_frame(pieces, frame)) {
             ++m_counters.rx_packets;
-            m_counters.rx_bytes += length;
+            m_counters.rx_bytes += frame.length;
+            if (frame.count > 1) ++m_counters.rx_coalesced;
+            if (frame.checksum_trusted) ++m_counters.rx_checksum_trusted;
             ++delivered;
-            deliver(context, drivers::ReceivedFrame{buffer + kHeaderSize, length, buffer});
+            deliver(context, frame);
         }
         if (m_rx.broken()) stop("returned a receive buffer it was never given");
         if (m_stopped) return delivered;

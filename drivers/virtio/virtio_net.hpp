@@ -1,8 +1,10 @@
 // virtio-net (virtio 1.2, 5.1): one receive and one transmit queue, 12-byte header, 2 KiB
-// receive buffers. Received frames are lent to the stack in place (their checksums checked by
-// lwIP). Transmit takes the checksum and TCP segmentation offloads when the device offers them
-// (QEMU does on a tap with vnet headers): a frame of the stack's is sent from its own memory
-// behind a header descriptor, a small one is copied behind its header into a ring buffer.
+// receive buffers. Received frames are lent to the stack in place. Where the device offers them
+// (QEMU does on a tap with vnet headers) both directions take the offloads: on receive, frames
+// whose checksums the device vouches for and TCP frames of up to 64 KiB spread over merged
+// buffers (GUEST_CSUM, GUEST_TSO4/6, MRG_RXBUF); on transmit, checksum and TCP segmentation
+// (CSUM, HOST_TSO4/6): a frame of the stack's is sent from its own memory behind a header
+// descriptor, a small one is copied behind its header into a ring buffer.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +34,13 @@ public:
     // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
     static constexpr size_t kRxBuffers = 1024;
     static constexpr uint16_t kRxKickLowWater = 32;  // posted buffers below which recycle() kicks
+    // A receive ring smaller than this is not offered coalesced frames: one takes up to
+    // kMaxRxPieces of its buffers.
+    static constexpr uint16_t kCoalescedRing = 64;
+    // Merged buffers of one received frame: 64 KiB and its headers in 2 KiB buffers.
+    static constexpr size_t kMaxRxPieces =
+        (drivers::kMaxReceivedFrame + kHeaderSize) / (kBufferSize - kHeaderSize) + 2;
+    static_assert(kCoalescedRing >= kMaxRxPieces);
 
     struct Options {
         uint16_t rx_queue_size = 0;  // 0: the device's maximum, up to kMaxQueueSize
@@ -39,6 +48,8 @@ public:
         // Fault injection for tests: the handler ignores every Nth interrupt, as a platform
         // that drops notifications would (0: none). check_interrupts() must recover.
         uint32_t lose_interrupts = 0;
+        // Takes neither checksums nor coalesced frames from the device (virtio_net.rx_offloads=off).
+        bool no_receive_offloads = false;
     };
 
     // Negotiates features, sets up both queues, posts the receive buffers and sets DRIVER_OK.
@@ -76,6 +87,7 @@ private:
     void read_mac();
     void post_rx(uint8_t* buffer);
     void refill_rx();
+    bool take_frame(drivers::ReceivedPiece (&pieces)[kMaxRxPieces], drivers::ReceivedFrame& frame);
     void kick_rx();
     void reclaim_tx();
     bool wait_for_tx_space(uint16_t descriptors);

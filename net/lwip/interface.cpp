@@ -56,10 +56,19 @@ size_t g_interface_count = 0;
 uint64_t g_tx_busy = 0;
 uint64_t g_tx_dropped = 0;
 
+// lwIP checks checksums per interface; a frame whose TCP/UDP checksum the device vouches for
+// (or left partial: a sender on the same host) is taken in with those checks off. Input runs to
+// its end before the flags are put back: nothing else sees them.
+constexpr u16_t kTransportChecks = NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
+
 void deliver(void* context, const drivers::ReceivedFrame& frame) {
     auto* iface = static_cast<Interface*>(context);
     pbuf* p = receive_pbuf(*iface->device, frame);
-    if (p && iface->lwip.input(p, &iface->lwip) != ERR_OK) pbuf_free(p);
+    netif& nif = iface->lwip;
+    u16_t checks = nif.chksum_flags;
+    if (frame.checksum_trusted) NETIF_SET_CHECKSUM_CTRL(&nif, checks & ~kTransportChecks);
+    if (p && nif.input(p, &nif) != ERR_OK) pbuf_free(p);
+    NETIF_SET_CHECKSUM_CTRL(&nif, checks);
     pcb_index::after_input();  // lwIP's list of connections as it was (pcb_index.hpp)
     retransmit::after_input();
 }

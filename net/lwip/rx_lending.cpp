@@ -38,24 +38,34 @@ void initialise() {
 
 pbuf* receive_pbuf(drivers::NetDevice& device, const drivers::ReceivedFrame& frame) {
     if (!g_initialised) initialise();
-    auto length = static_cast<u16_t>(frame.length);
-    if (g_free_count > kCopyBelowFree) {
-        LentBuffer* lent = g_free;
-        g_free = lent->next_free;
-        --g_free_count;
-        lent->owner = &device;
-        lent->cookie = frame.cookie;
-        lent->custom.custom_free_function = give_back;
-        return pbuf_alloced_custom(PBUF_RAW, length, PBUF_REF, &lent->custom, frame.data, length);
+    if (g_free_count > kCopyBelowFree + frame.count) {
+        pbuf* chain = nullptr;
+        for (size_t i = 0; i < frame.count; ++i) {
+            const drivers::ReceivedPiece& piece = frame.pieces[i];
+            LentBuffer* lent = g_free;
+            g_free = lent->next_free;
+            --g_free_count;
+            lent->owner = &device;
+            lent->cookie = piece.cookie;
+            lent->custom.custom_free_function = give_back;
+            auto length = static_cast<u16_t>(piece.length);
+            pbuf* p =
+                pbuf_alloced_custom(PBUF_RAW, length, PBUF_REF, &lent->custom, piece.data, length);
+            if (chain) pbuf_cat(chain, p);
+            else chain = p;
+        }
+        return chain;
     }
-    pbuf* p = pbuf_alloc(PBUF_RAW, length, PBUF_POOL);
-    if (p) {
-        pbuf_take(p, frame.data, length);
-        ++g_stats.copied;
-    } else {
-        ++g_stats.no_pbuf;
+    pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(frame.length), PBUF_POOL);
+    u16_t offset = 0;
+    for (size_t i = 0; i < frame.count; ++i) {
+        const drivers::ReceivedPiece& piece = frame.pieces[i];
+        if (p) pbuf_take_at(p, piece.data, static_cast<u16_t>(piece.length), offset);
+        offset = static_cast<u16_t>(offset + piece.length);
+        device.recycle(piece.cookie);
     }
-    device.recycle(frame.cookie);
+    if (p) ++g_stats.copied;
+    else ++g_stats.no_pbuf;
     return p;
 }
 

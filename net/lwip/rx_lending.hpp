@@ -1,5 +1,6 @@
-// Received frames into lwIP without copying: each frame is lent to lwIP as a custom pbuf that
-// points into the driver's buffer and hands it back to the driver when lwIP frees it. When too
+// Received frames into lwIP without copying: each of a frame's buffers is lent to lwIP as a
+// custom pbuf (a chain, for a frame over several) that points into the driver's buffer and hands
+// it back to the driver when lwIP frees it. When too
 // many buffers are lent out (a slow reader holding data), frames are copied into pool pbufs
 // instead, so the driver's receive ring never starves.
 #pragma once
