@@ -82,6 +82,7 @@ struct NetCounters {
     uint64_t interrupts;
     uint64_t interrupts_missed;  // work found waiting under an armed interrupt (check_interrupts)
     uint64_t notifications;      // device kicks actually sent (after suppression)
+    uint64_t rx_nudges;          // receive notifications repeated by check_interrupts()
 };
 
 class NetDevice {

@@ -313,6 +313,7 @@ std::string_view status_json(const StatusSources& sources, char* buffer, size_t 
                           FIELD(c, tx_dropped),
                           FIELD(c, interrupts),
                           FIELD(c, interrupts_missed),
+                          FIELD(c, rx_nudges),
                       });
         json.end_object();
     }

@@ -45,6 +45,7 @@ constexpr uint16_t kReceiveQueue = 0;
 constexpr uint16_t kTransmitQueue = 1;
 
 constexpr int kConfigRetries = 16;
+constexpr uint64_t kReportedDrops = 4;  // frames it cannot send: the first few are described
 
 // 5.1.6 struct virtio_net_hdr (little-endian fields; 12 bytes with VERSION_1).
 constexpr uint8_t kHeaderNeedsCsum = 1;
@@ -322,8 +323,12 @@ void VirtioNet::recycle(void* cookie) {
         return;
     }
     post_rx(buffer);
-    // Batched: poll() and flush() kick too; only a ring running low may have a device waiting.
-    if (m_rx.chains_in_flight() <= kRxKickLowWater) kick_rx();
+    // Every buffer given back is checked against the device's suppression state: a device that
+    // found too few buffers for its next frame (up to kMaxRxPieces of them) asked to be told
+    // when the ring passes a mark, and reads its backend no more until it is; checking only
+    // while the ring ran low could pass the mark unchecked. The check costs a fence and a load;
+    // the notification is sent only when asked for.
+    kick_rx();
 }
 
 bool VirtioNet::missed_notification(const VirtQueue& queue, ArmedWait& wait) {
@@ -344,6 +349,7 @@ bool VirtioNet::missed_notification(const VirtQueue& queue, ArmedWait& wait) {
 // the next check.
 bool VirtioNet::check_interrupts() {
     if (!m_ready || m_stopped) return false;
+    nudge_rx();
     bool rx = missed_notification(m_rx, m_rx_wait);
     bool tx = missed_notification(m_tx, m_tx_wait);
     if (!rx && !tx) return false;
@@ -352,6 +358,24 @@ bool VirtioNet::check_interrupts() {
              rx ? "receive" : "transmit");
     sched::signal(m_events);
     return true;
+}
+
+// The lost interrupt's counterpart, a lost notification. A device short of buffers for its next
+// frame (a coalesced one may need kMaxRxPieces) asks to be told when the ring passes a mark
+// and stops reading its backend until then. QEMU 7.2 sets that mark at the index it read
+// before re-checking; when the re-check finds the buffers a guest added meanwhile and still too
+// few, it waits for a mark the guest may already have passed, and no check of ours can tell
+// (QEMU fixed this in 2024: "virtio-net: Fix network stall at the host side waiting for
+// kick"). So a receive ring that took nothing since the last check while holding buffers is
+// told again; a device with nothing to deliver ignores it.
+void VirtioNet::nudge_rx() {
+    uint16_t taken = m_rx.taken();
+    bool idle = taken == m_rx_taken_at_check && !m_rx.has_used();
+    m_rx_taken_at_check = taken;
+    if (!idle || m_rx.chains_in_flight() == 0) return;
+    m_transport.notify(kReceiveQueue);
+    ++m_counters.notifications;
+    ++m_counters.rx_nudges;
 }
 
 void VirtioNet::reclaim_tx() {
@@ -422,7 +446,12 @@ Result<void> VirtioNet::transmit(const drivers::TxFrame& frame) {
     if (length == 0 || length > (segmented ? drivers::kMaxSegmentedFrame : kMaxFrameSize) ||
         !offered || (offload.checksum && !(m_features & kNetFeatureCsum)) ||
         (segmented && !in_place)) {
-        ++m_counters.tx_dropped;
+        if (m_counters.tx_dropped++ < kReportedDrops)
+            LOG_WARN(
+                "%s: cannot send a frame of %zu bytes in %zu piece(s) (segmentation %u, %s): "
+                "dropped",
+                m_name, length, frame.count, static_cast<unsigned>(offload.segmentation),
+                in_place ? "in place" : "copied");
         return Error::InvalidArgument;
     }
     if (m_stopped) {
@@ -435,7 +464,11 @@ Result<void> VirtioNet::transmit(const drivers::TxFrame& frame) {
     for (size_t i = 0; in_place && i < frame.count; ++i) {
         if (!add_pieces(frame.fragments[i].data, frame.fragments[i].length, segments, used,
                         1 + kMaxPieces)) {
-            ++m_counters.tx_dropped;
+            if (m_counters.tx_dropped++ < kReportedDrops)
+                LOG_WARN(
+                    "%s: a frame of %zu bytes in %zu piece(s) spans more than %zu pages: "
+                    "dropped",
+                    m_name, length, frame.count, kMaxPieces);
             return Error::InvalidArgument;
         }
     }

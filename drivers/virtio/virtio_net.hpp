@@ -33,7 +33,6 @@ public:
     // Receive buffers in all: the ring's worth posted, the rest lendable to the stack. The lwIP
     // glue copies instead of lending once 768 are lent out, so 1024 keeps the ring full.
     static constexpr size_t kRxBuffers = 1024;
-    static constexpr uint16_t kRxKickLowWater = 32;  // posted buffers below which recycle() kicks
     // A receive ring smaller than this is not offered coalesced frames: one takes up to
     // kMaxRxPieces of its buffers.
     static constexpr uint16_t kCoalescedRing = 64;
@@ -89,6 +88,7 @@ private:
     void refill_rx();
     bool take_frame(drivers::ReceivedPiece (&pieces)[kMaxRxPieces], drivers::ReceivedFrame& frame);
     void kick_rx();
+    void nudge_rx();
     void reclaim_tx();
     bool wait_for_tx_space(uint16_t descriptors);
     void write_header(uint8_t* header, const drivers::TxOffload& offload) const;
@@ -119,6 +119,7 @@ private:
     Release m_release = nullptr;
     drivers::NetCounters m_counters = {};
     ArmedWait m_rx_wait, m_tx_wait;
+    uint16_t m_rx_taken_at_check = 0;  // nudge_rx()
     uint32_t m_lose_interrupts = 0;
     uint32_t m_interrupts_until_loss = 0;
     volatile bool m_ready = false;  // set once the queues exist: the handler may run before

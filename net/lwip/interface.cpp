@@ -85,49 +85,51 @@ void release_frame(void* owner) { pbuf_free(static_cast<pbuf*>(owner)); }
 // What the device is to finish of a frame: with the checksum offload, lwIP leaves a TCP
 // segment's checksum at 0 (NETIF_CHECKSUM_GEN_TCP off) and it gets the pseudo-header sum the
 // device completes; an IPv4 segment longer than the link's MTU (a connection's large MSS,
-// segmentation_mss()) is cut into full-size segments by the device.
+// segmentation_mss()) is cut into full-size segments by the device. The headers are read from
+// a copy, as they may span pbufs (lwIP prepends a pbuf for the IP header to a segment that has
+// no room for it): a large segment left undescribed could never be sent.
 drivers::TxOffload describe(const Interface& iface, pbuf* p) {
     drivers::TxOffload offload;
-    if (!iface.offloads.checksum || p->len < kEthernetHeader) return offload;
-    auto* frame = static_cast<uint8_t*>(p->payload);
+    uint8_t frame[kEthernetHeader + 60 + 60];  // Ethernet, IP (options included), TCP
+    u16_t have = iface.offloads.checksum ? pbuf_copy_partial(p, frame, sizeof frame, 0) : 0;
+    if (have < kEthernetHeader) return offload;
     uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
-    uint8_t* tcp = nullptr;
     uint16_t ip_header = 0;
-    if (type == kEtherTypeIpv4 && p->len >= kEthernetHeader + IP_HLEN) {
+    u16_t sum = 0;
+    if (type == kEtherTypeIpv4 && have >= kEthernetHeader + IP_HLEN) {
         auto* ip = reinterpret_cast<ip_hdr*>(frame + kEthernetHeader);
         ip_header = IPH_HL_BYTES(ip);
         if (IPH_PROTO(ip) != IP_PROTO_TCP || (IPH_OFFSET(ip) & PP_HTONS(IP_OFFMASK | IP_MF)) ||
-            p->len < kEthernetHeader + ip_header + TCP_HLEN)
+            have < kEthernetHeader + ip_header + TCP_HLEN)
             return offload;
-        tcp = frame + kEthernetHeader + ip_header;
         ip4_addr_t src, dst;
         ip4_addr_copy(src, ip->src);
         ip4_addr_copy(dst, ip->dest);
         auto length = static_cast<u16_t>(lwip_ntohs(IPH_LEN(ip)) - ip_header);
-        u16_t sum =
+        sum =
             static_cast<u16_t>(~inet_chksum_pseudo_partial(p, IP_PROTO_TCP, length, 0, &src, &dst));
-        std::memcpy(tcp + kTcpChecksumOffset, &sum, sizeof sum);
-    } else if (type == kEtherTypeIpv6 && p->len >= kEthernetHeader + IP6_HLEN + TCP_HLEN) {
+    } else if (type == kEtherTypeIpv6 && have >= kEthernetHeader + IP6_HLEN + TCP_HLEN) {
         auto* ip = reinterpret_cast<ip6_hdr*>(frame + kEthernetHeader);
         if (IP6H_NEXTH(ip) != IP6_NEXTH_TCP) return offload;
         ip_header = IP6_HLEN;
-        tcp = frame + kEthernetHeader + ip_header;
         ip6_addr_t src, dst;
         ip6_addr_copy_from_packed(src, ip->src);
         ip6_addr_copy_from_packed(dst, ip->dest);
         ip6_addr_clear_zone(&src);
         ip6_addr_clear_zone(&dst);
-        u16_t sum = static_cast<u16_t>(
+        sum = static_cast<u16_t>(
             ~ip6_chksum_pseudo_partial(p, IP6_NEXTH_TCP, IP6H_PLEN(ip), 0, &src, &dst));
-        std::memcpy(tcp + kTcpChecksumOffset, &sum, sizeof sum);
     } else {
         return offload;
     }
+    auto checksum_at = static_cast<u16_t>(kEthernetHeader + ip_header + kTcpChecksumOffset);
+    if (pbuf_take_at(p, &sum, sizeof sum, checksum_at) != ERR_OK) return offload;
     offload.checksum = true;
     offload.checksum_start = static_cast<uint16_t>(kEthernetHeader + ip_header);
     offload.checksum_offset = kTcpChecksumOffset;
     if (type == kEtherTypeIpv4 && p->tot_len > kEthernetHeader + iface.link_mtu) {
-        uint16_t tcp_header = TCPH_HDRLEN_BYTES(reinterpret_cast<tcp_hdr*>(tcp));
+        auto* tcp = reinterpret_cast<tcp_hdr*>(frame + kEthernetHeader + ip_header);
+        uint16_t tcp_header = TCPH_HDRLEN_BYTES(tcp);
         offload.segmentation = drivers::TxOffload::Segmentation::Tcp4;
         offload.header_length = static_cast<uint16_t>(kEthernetHeader + ip_header + tcp_header);
         offload.segment_size = static_cast<uint16_t>(iface.link_mtu - ip_header - tcp_header);
@@ -136,7 +138,9 @@ drivers::TxOffload describe(const Interface& iface, pbuf* p) {
 }
 
 // Gives one frame to the device, sent from lwIP's own memory (the device holds a reference
-// until it is done) or copied if short; false when the ring is full.
+// until it is done) or copied if short; false when the ring is full. A frame the device refuses
+// outright (one it could never send) is dropped and counted, never kept: kept, it would hold up
+// every frame behind it, ARP replies included, and the interface would go silent.
 bool send_frame(Interface& iface, pbuf* p) {
     pbuf* frame = p;
     if (pbuf_clen(p) > kMaxFragments) {  // many small writes in one segment: one buffer instead
@@ -151,9 +155,12 @@ bool send_frame(Interface& iface, pbuf* p) {
         if (q->len) fragments[count++] = {q->payload, q->len};
     }
     drivers::TxFrame tx{fragments, count, describe(iface, frame), frame};
-    if (iface.device->transmit(tx)) return true;
+    auto sent = iface.device->transmit(tx);
+    if (sent) return true;
     pbuf_free(frame);  // not taken
-    return false;
+    if (sent.error() == Error::Busy) return false;
+    ++g_tx_dropped;
+    return true;
 }
 
 // Moves what waits in the backlog into the device's ring; true when nothing is left waiting.

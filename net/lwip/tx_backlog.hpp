@@ -18,8 +18,8 @@ inline constexpr size_t kTxBacklog = 256;  // frames waiting for ring space, per
 class TxBacklog {
 public:
     ~TxBacklog();
-    // Hands waiting frames to `send` in order until it refuses one (the ring is full again);
-    // returns how many went.
+    // Hands waiting frames to `send` in order until it returns false (the ring is full again);
+    // returns how many it took (sent, or dropped as unsendable).
     template <typename Send>
     size_t drain(Send&& send) {
         size_t moved = 0;
