@@ -115,7 +115,8 @@ public:
     // The stack calls this now and then (a tenth of a second apart or more) from reactor
     // context. Work that has waited since the previous call with the device's interrupt armed
     // and nothing taken in between means a notification was lost: the driver signals events()
-    // so the work gets polled, counts it, and returns true.
+    // so the work gets polled, counts it, and returns true. The other way round, a driver may
+    // also tell an idle device again about buffers it holds (virtio-net's rx_nudges).
     virtual bool check_interrupts() = 0;
 
     virtual NetCounters counters() const = 0;
