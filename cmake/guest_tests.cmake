@@ -362,7 +362,7 @@ foreach(file IN LISTS _board_files)
   # from a fixed seed; each test prints the relay's counters with its result. On every board:
   # ab -k -c 50 with no failure, and 1 000 connections at once each answered. On
   # CORONET_IMPAIR_LONG_BOARDS: a 64 MiB echo stream and a 16 MiB POST /echo (SHA-256 both),
-  # 16 MiB echoed and ab again with 1 % of the frames duplicated too, and a 32 MiB echo stream
+  # 16 MiB echoed and ab again with 1 % of the frames duplicated too, and a 16 MiB echo stream
   # with the guest's link down for 5 s in its middle (QMP set_link) and no lost-interrupt
   # warning. `-LE impair_long` leaves those out.
   set(impair ${IMPAIR_TEST} --board ${board})
@@ -375,7 +375,7 @@ foreach(file IN LISTS _board_files)
     add_test(NAME ${board}.impair_post COMMAND ${impair} --scenario post --mib 16 --timeout 1200)
     add_test(NAME ${board}.impair_duplicate COMMAND ${impair} --scenario duplicate --mib 16
       --requests 10000 --duplicate 0.01 --timeout 1200)
-    add_test(NAME ${board}.impair_flap COMMAND ${impair} --scenario flap --mib 32 --flap 5 --timeout 1200)
+    add_test(NAME ${board}.impair_flap COMMAND ${impair} --scenario flap --mib 16 --flap 5 --timeout 1200)
     set_tests_properties(${board}.impair_echo ${board}.impair_post ${board}.impair_duplicate
       ${board}.impair_flap PROPERTIES
       LABELS "impair;impair_long;net;${board};${arch}" TIMEOUT 1500)
