@@ -85,14 +85,17 @@ void release_frame(void* owner) { pbuf_free(static_cast<pbuf*>(owner)); }
 // What the device is to finish of a frame: with the checksum offload, lwIP leaves a TCP
 // segment's checksum at 0 (NETIF_CHECKSUM_GEN_TCP off) and it gets the pseudo-header sum the
 // device completes; an IPv4 segment longer than the link's MTU (a connection's large MSS,
-// segmentation_mss()) is cut into full-size segments by the device. The headers are read from
-// a copy, as they may span pbufs (lwIP prepends a pbuf for the IP header to a segment that has
-// no room for it): a large segment left undescribed could never be sent.
+// segmentation_mss()) is cut into full-size segments by the device. The headers may span pbufs
+// (lwIP prepends a pbuf for the IP header to a segment that has no room for it): a large
+// segment left undescribed could never be sent.
 drivers::TxOffload describe(const Interface& iface, pbuf* p) {
     drivers::TxOffload offload;
-    uint8_t frame[kEthernetHeader + 60 + 60];  // Ethernet, IP (options included), TCP
-    u16_t have = iface.offloads.checksum ? pbuf_copy_partial(p, frame, sizeof frame, 0) : 0;
-    if (have < kEthernetHeader) return offload;
+    uint8_t copy[kEthernetHeader + 60 + 60];  // Ethernet, IP (options included), TCP
+    u16_t have = p->tot_len < sizeof copy ? p->tot_len : static_cast<u16_t>(sizeof copy);
+    if (!iface.offloads.checksum || have < kEthernetHeader) return offload;
+    // In place when the first pbuf holds them (nearly always), else copied.
+    auto* frame = static_cast<uint8_t*>(pbuf_get_contiguous(p, copy, sizeof copy, have, 0));
+    if (!frame) return offload;
     uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
     uint16_t ip_header = 0;
     u16_t sum = 0;
