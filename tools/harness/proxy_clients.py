@@ -192,12 +192,12 @@ def failover(setup: Setup, host: str, port: int, seconds: int = 8) -> None:
     served = setup.served()
     check(sum(served.values()) > killed_at, "the other upstream took the traffic", served)
     time.sleep(1.5)  # two health checks
-    up = {u["name"]: u["up"] for u in proxies(host, port)["/up"]["upstreams"]}
+    up = {name: u["up"] for name, u in upstream_status(host, port, "/up").items()}
     check(up == {f"{HOST_ADDRESS}:8081": True, f"{HOST_ADDRESS}:8082": False},
           "/status: the killed upstream down, the other up", up)
     setup.start_nginx("nginx-b", 8082)
     time.sleep(1.5)
-    up = {u["name"]: u["up"] for u in proxies(host, port)["/up"]["upstreams"]}
+    up = {name: u["up"] for name, u in upstream_status(host, port, "/up").items()}
     check(all(up.values()), "back up once it answers its health check again", up)
     before = setup.served()
     r = curl(*[url(host, port, LOAD_PATH)] * 10)
