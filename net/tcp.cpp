@@ -12,6 +12,7 @@
 #include "net/lwip/error.hpp"
 #include "net/lwip/interface.hpp"
 #include "net/lwip/pcb_index.hpp"
+#include "net/lwip/send_window.hpp"
 #include "net/lwip/stack.hpp"
 #include "net/tcp_connection.hpp"
 
@@ -66,18 +67,11 @@ void on_error(void* arg, err_t err) {
     free_if_done(c);
 }
 
-// Sends what is queued. A connection with large segments (segmentation_mss()) whose peer's
-// window has shrunk below one (a slow reader) gets full-size segments from then on, and those
-// already queued are split to fit: lwIP itself would split them only on its persist timer,
-// 1.5 s and more apart.
+// Sends what is queued, the first segment cut to the peer's window if it is too long for it
+// (send_window.hpp).
 void output(tcp_pcb* pcb) {
-    if (pcb->mss > TCP_MSS && pcb->snd_wnd < pcb->mss) pcb->mss = TCP_MSS;
-    for (int round = 0; round < 64; ++round) {
-        tcp_seg* head = pcb->unsent;
-        if (head && head->len > pcb->mss && tcp_split_unsent_seg(pcb, pcb->mss) != ERR_OK) break;
-        tcp_output(pcb);
-        if (pcb->unsent == head || !pcb->unsent || pcb->unsent->len <= pcb->mss) break;
-    }
+    send_window::fit(pcb, pcb->snd_wnd, pcb->lastack);
+    tcp_output(pcb);
 }
 
 void apply_keepalive(tcp_pcb* pcb, const Keepalive& keepalive) {

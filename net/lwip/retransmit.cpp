@@ -14,6 +14,7 @@
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 #include "net/lwip/interface.hpp"
+#include "net/lwip/send_window.hpp"
 
 namespace coronet::net::retransmit {
 namespace {
@@ -63,11 +64,12 @@ void free_flight(Flight* flight) {
 void on_destroy(u8_t, void* data) { free_flight(static_cast<Flight*>(data)); }
 
 const tcp_ext_arg_callbacks kCallbacks = {on_destroy, nullptr};
+const tcp_ext_arg_callbacks kNoCallbacks = {nullptr, nullptr};  // lwIP takes no null table
 
 // Nothing in flight any more: the record goes, the block keeps an empty slot.
 void retire(tcp_pcb* pcb, Flight* flight) {
     tcp_ext_arg_set(pcb, g_id, nullptr);
-    tcp_ext_arg_set_callbacks(pcb, g_id, nullptr);
+    tcp_ext_arg_set_callbacks(pcb, g_id, &kNoCallbacks);
     free_flight(flight);
 }
 
@@ -336,9 +338,13 @@ extern "C" uint32_t* coronet_tcp_out_hook(pbuf* p, tcp_hdr* header, const tcp_pc
 }
 
 // Each segment for a connection (or a listener, or one in TIME-WAIT), before lwIP processes it:
-// an acknowledgement of new data.
+// a window that cannot take the first unsent segment whole has it cut (send_window.hpp); an
+// acknowledgement of new data moves the retransmission timer.
 extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
     if (!(TCPH_FLAGS(header) & TCP_ACK) || !synchronized(pcb)) return ERR_OK;
+    uint32_t ack = header->ackno;  // tcp_input has turned it (and the window) to host order
+    if (TCP_SEQ_BETWEEN(ack, pcb->lastack, pcb->snd_nxt))
+        net::send_window::fit(pcb, SND_WND_SCALE(pcb, header->wnd), ack);
     Flight* f = flight_of(pcb);
     if (!f) return ERR_OK;
     // lwIP went into fast recovery on an earlier duplicate: remember how far it has to go.
@@ -346,7 +352,6 @@ extern "C" int coronet_tcp_in_hook(tcp_pcb* pcb, tcp_hdr* header) {
         f->recovering = true;
         f->recover = pcb->snd_nxt;
     }
-    uint32_t ack = header->ackno;  // tcp_input has turned it to host order in place
     if (!TCP_SEQ_BETWEEN(ack, pcb->lastack + 1, pcb->snd_nxt)) return ERR_OK;
     uint64_t now = sched::now();
     f->progress_at = now;

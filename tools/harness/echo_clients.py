@@ -122,6 +122,32 @@ def faults(host: str, port: int) -> None:
     print(f"ok: a peer that never reads ({pushed >> 10} KiB pushed, stalled); others still served", flush=True)
     hog.close()
 
+    # A reader that stalls, then sips, then drains: the server's queue fills against a window
+    # that shrinks to nothing and reopens a little at a time; the echo must come back whole.
+    with connect(host, port) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        payload = os.urandom(2 << 20)
+        errors: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                sock.sendall(payload)
+            except BaseException as e:  # reported below
+                errors.append(e)
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(1.0)
+        back = bytearray()
+        for _ in range(100):
+            back += sock.recv(4096)
+            time.sleep(0.002)
+        back += recv_exactly(sock, len(payload) - len(back))
+        sender.join(timeout=TIMEOUT)
+    if errors:
+        raise errors[0]
+    assert bytes(back) == payload, "echo to a stalled, then slow, reader came back different"
+    print("ok: a reader that stalls, then reads slowly, gets the whole echo", flush=True)
+
     # Half-close: we shut our side; the server echoes what we sent and then closes too.
     with connect(host, port) as sock:
         payload = os.urandom(200 * 1024)

@@ -35,6 +35,9 @@
 #define LWIP_ACD 0
 #define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_DHCP6 0
+/* Reassembly keeps its bookkeeping (two pointers on 64-bit) in a copy of the fragment header's
+   place, not over the 8-byte header itself. */
+#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_UDP 1
 /* 127.0.0.1 (and the interface's own address) loop back: an app may call another in the same
    image. Looped packets are delivered at the end of each reactor pass (net/lwip/stack.cpp). */
@@ -126,7 +129,8 @@
 #define LWIP_STATS 1
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG 0
-#define LWIP_NOASSERT 0
+/* lwIP's assertions stay on (a failed one panics, arch/cc.h): LWIP_NOASSERT must not be defined
+   at all, since lwIP tests it with #ifndef and even 0 turns them off. */
 #define LWIP_CHKSUM_ALGORITHM 3
 /* TCP checksums are left to the device where it offers to complete them (net/lwip/interface.cpp). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
