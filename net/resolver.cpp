@@ -32,8 +32,26 @@ struct Query {
     bool abandoned = false;  // the caller's deadline passed: the callback frees the query
 };
 
+// lwIP asks the first server about every new name, even one whose tries have just run out for
+// the last name. An answer that came only after a server's whole share of tries came from a
+// later server: the first goes to the back of the list, so that the next name is asked of the
+// one that answered. (Two silent servers in front take two such answers.)
+void demote_first_server() {
+    ip_addr_t servers[DNS_MAX_SERVERS];
+    u8_t count = 0;
+    for (u8_t i = 0; i < DNS_MAX_SERVERS; ++i) {
+        const ip_addr_t* server = dns_getserver(i);
+        if (!ip_addr_isany(server)) servers[count++] = *server;
+    }
+    if (count < 2) return;
+    for (u8_t i = 0; i < count; ++i) dns_setserver(i, &servers[(i + 1) % count]);
+    for (u8_t i = count; i < DNS_MAX_SERVERS; ++i) dns_setserver(i, nullptr);
+    ++g_stats.servers_demoted;
+}
+
 void on_found(const char*, const ip_addr_t* address, void* arg) {
     auto* query = static_cast<Query*>(arg);
+    if (address && sched::now() - query->started >= kServerGiveUp) demote_first_server();
     if (query->abandoned) {
         delete query;
         return;
@@ -79,11 +97,11 @@ Result<Started> start(std::string_view name, u8_t type) {
     text[name.size()] = '\0';
     auto* query = new (std::nothrow) Query();
     if (!query) return Error::OutOfMemory;
+    query->started = sched::now();
     err_t err = dns_gethostbyname_addrtype(text, &started.resolved.address, on_found, query, type);
     stack_activity();
     if (err == ERR_INPROGRESS) {
         ++g_stats.queries;
-        query->started = sched::now();
         started.query = query;
         return started;
     }

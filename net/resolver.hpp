@@ -27,6 +27,10 @@ struct Resolved {
     bool cached;  // answered without a query: a literal, a static host or lwIP's cache
 };
 
+// The servers are asked in their order; one that stays silent through all of lwIP's tries (about
+// 7 s) while a later one answers is moved to the back, so only one lookup pays for it. lwIP
+// takes an error answer (NXDOMAIN) to the next server too, so a missing name still costs a
+// silent server's tries.
 // Errors: NotFound (the name does not exist, has no record of that family, or every server
 // failed), Timeout (the deadline passed first), InvalidArgument (not a valid host name),
 // Unreachable (no DNS server is known), LimitReached (too many queries outstanding).
@@ -48,6 +52,7 @@ struct ResolverStats {
     uint64_t queries;           // sent to the servers
     uint64_t not_found;
     uint64_t timed_out;
+    uint64_t servers_demoted;  // a silent first server moved behind the one that answered
 };
 ResolverStats resolver_stats();
 

@@ -123,7 +123,7 @@ void outbound_section(JsonWriter& json, const StatusSources& sources) {
                   });
     object(json, "dns",
            {FIELD(dns, lookups), FIELD(dns, answered_locally), FIELD(dns, queries),
-            FIELD(dns, not_found), FIELD(dns, timed_out)});
+            FIELD(dns, not_found), FIELD(dns, timed_out), FIELD(dns, servers_demoted)});
     json.end_object();
     if (sources.proxy_count == 0) return;
     json.key("proxies").begin_array();

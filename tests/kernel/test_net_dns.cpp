@@ -66,8 +66,9 @@ void dns_body() {
     std::string_view name = config.get_or("dns.name", "");
     ip_addr_t a = address_option("dns.a"), aaaa = address_option("dns.aaaa");
 
-    // The servers as dns= lists them: a silent one, then dnsmasq. lwIP asks the first for
-    // every new name and moves on after its tries (about 7 s), so only this lookup meets it.
+    // The servers as dns= lists them: a silent one, then dnsmasq. lwIP asks the first about
+    // every new name and moves on after its tries (about 7 s); the resolver then puts the silent
+    // one last, so only this lookup meets it.
     ip_addr_t silent = address_option("dns.silent_server"),
               live = address_option("dns.live_server");
     KCHECK(ip_addr_eq(dns_getserver(0), &silent) && ip_addr_eq(dns_getserver(1), &live));
@@ -78,10 +79,11 @@ void dns_body() {
            failed_over ? "resolved" : error_name(failed_over.error()),
            static_cast<unsigned long long>((sched::now() - start) / kMillisecond));
     KCHECK(failed_over && ip_addr_eq(&failed_over->address, &a));
-    // The rest ask dnsmasq alone, at once.
-    dns_setserver(0, &live);
-    dns_setserver(1, nullptr);
+    KCHECK(ip_addr_eq(dns_getserver(0), &live) && ip_addr_eq(dns_getserver(1), &silent));
+    KCHECK(net::resolver_stats().servers_demoted == 1);
 
+    // New names now go to dnsmasq first (each within a 5 s deadline, less than the silent
+    // server's tries).
     expect_address(name, AddressFamily::Ipv4, a, false);
     expect_address(name, AddressFamily::Ipv6, aaaa, false);
     expect_address(name, AddressFamily::Ipv4, a, true);  // within its TTL: no query
@@ -90,6 +92,9 @@ void dns_body() {
     KCHECK(both && both->has_ipv4 && both->has_ipv6 && ip_addr_eq(&both->ipv4, &a) &&
            ip_addr_eq(&both->ipv6, &aaaa));
 
+    // An error answer (NXDOMAIN) sends lwIP on to the next server, the silent one: the rest ask
+    // dnsmasq alone.
+    dns_setserver(1, nullptr);
     expect_error("missing", config.get_or("dns.missing", ""), 5 * kSecond, Error::NotFound, 0,
                  2 * kSecond);
     expect_error("bad name", "no spaces allowed", kSecond, Error::InvalidArgument, 0, kSecond);
