@@ -1,7 +1,9 @@
 // Keep-alive connections to one origin (host and port), for a client or a proxy upstream: an
 // idle connection still open is reused, otherwise a new one is opened (the host resolved through
 // DNS); at most max_connections are open at once (acquire waits for one to come back), at most
-// max_idle wait idle, each no longer than the idle timeout.
+// max_idle wait idle, each no longer than the idle timeout: a pool with idle connections is on
+// the list of one reaper coroutine, which closes them when it passes even if the pool is not
+// used again.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +41,7 @@ public:
     explicit ConnectionPool(const PoolOptions& options) : m_options(options) {}
     ConnectionPool(const ConnectionPool&) = delete;
     ConnectionPool& operator=(const ConnectionPool&) = delete;
-    ~ConnectionPool() { close_idle(); }
+    ~ConnectionPool();
 
     // An open connection to the origin, the caller's until release(). `reused` says whether it
     // served a request before (a request that fails on such a connection before any response
@@ -54,13 +56,23 @@ public:
     const PoolOptions& options() const { return m_options; }
     PoolStats stats() const;
 
+    sched::ListNode reaper_node;  // on the reaper's list while connections are idle
+
 private:
+    using ConnectionList = sched::IntrusiveList<ClientConnection, &ClientConnection::pool_node>;
+
     Result<ClientConnection*> open(sched::Deadline deadline);
     void forget(ClientConnection* connection);
-    void expire_idle();
+    // Moves the idle connections past the idle timeout to `expired`, no longer the pool's (so
+    // they can be closed, which waits, after the pool is gone); returns when the next one
+    // expires (kForever when none is idle).
+    sched::Deadline take_expired(ConnectionList& expired);
+    static void close_all(ConnectionList& connections);
+    static void reaper_main();
+    static void reap_later(ConnectionPool& pool);
 
     PoolOptions m_options;
-    sched::IntrusiveList<ClientConnection, &ClientConnection::pool_node> m_idle;
+    ConnectionList m_idle;
     sched::WaitQueue m_waiters;  // acquire() at max_connections
     size_t m_open = 0;
     PoolStats m_stats{};

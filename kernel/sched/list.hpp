@@ -47,6 +47,16 @@ public:
         return item;
     }
 
+    // Calls f(item) for each item, in order; f may remove the item it was given (no other).
+    template <typename F>
+    void for_each(F&& f) {
+        for (ListNode* node = m_head.next; node != &m_head;) {
+            ListNode* next = node->next;
+            f(*owner(node));
+            node = next;
+        }
+    }
+
     void remove(T& item) {
         ListNode& node = item.*Node;
         node.prev->next = node.next;

@@ -279,20 +279,23 @@ bool fetched_ok(ConnectionPool& pool, const ClientRequest& request) {
     return response && response->status() == 200;
 }
 
-// An idle connection is reused within the idle timeout and closed after it: the request
-// after that opens a new one.
+// An idle connection is reused within the idle timeout and closed once it passes, though
+// nothing asks the pool for a connection meanwhile: the request after that opens a new one.
 void idle_expiry(ConnectionPool& python) {
     http::PoolOptions options = python.options();
     options.idle_timeout_ns = kSecond;
     ConnectionPool pool(options);
     KCHECK(fetched_ok(pool, {.target = "/whoami"}) && fetched_ok(pool, {.target = "/whoami"}));
-    KCHECK(pool.stats().connects == 1 && pool.stats().reuses == 1);
+    KCHECK(pool.stats().connects == 1 && pool.stats().reuses == 1 && pool.stats().idle == 1);
     sched::sleep_for(options.idle_timeout_ns + 500 * kMillisecond);
+    http::PoolStats unused = pool.stats();
+    printf("ktest: idle timeout of 1 s, 1.5 s unused: %llu open, %llu idle, %llu expired\n",
+           static_cast<unsigned long long>(unused.open),
+           static_cast<unsigned long long>(unused.idle),
+           static_cast<unsigned long long>(unused.expired));
+    KCHECK(unused.open == 0 && unused.idle == 0 && unused.expired == 1);
     KCHECK(fetched_ok(pool, {.target = "/whoami"}));
     http::PoolStats stats = pool.stats();
-    printf("ktest: idle timeout of 1 s, 1.5 s idle: %llu connections, %llu expired\n",
-           static_cast<unsigned long long>(stats.connects),
-           static_cast<unsigned long long>(stats.expired));
     KCHECK(stats.connects == 2 && stats.expired == 1 && stats.reuses == 1);
 }
 

@@ -12,6 +12,7 @@
 
 #include "arch/testing.hpp"
 #include "kernel/sched/channel.hpp"
+#include "kernel/sched/list.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/time_units.hpp"
@@ -337,4 +338,26 @@ TEST_F(Sched, BadArgumentsAreRefused) {
     (void)detached;
     sched::run_until_idle();
     EXPECT_TRUE(sched::join(*joiner).ok());
+}
+
+struct Listed {
+    int value;
+    sched::ListNode node;
+};
+
+TEST(IntrusiveList, ForEachVisitsInOrderAndMayRemoveTheItemItIsGiven) {
+    Listed items[5] = {{1, {}}, {2, {}}, {3, {}}, {4, {}}, {5, {}}};
+    sched::IntrusiveList<Listed, &Listed::node> list;
+    for (Listed& item : items) list.push_back(item);
+    std::vector<int> seen;
+    list.for_each([&](Listed& item) {
+        seen.push_back(item.value);
+        if (item.value % 2) list.remove(item);  // the odd ones leave as they are visited
+    });
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 4, 5}));
+    std::vector<int> left;
+    list.for_each([&](Listed& item) { left.push_back(item.value); });
+    EXPECT_EQ(left, (std::vector<int>{2, 4}));
+    EXPECT_EQ(list.size(), 2u);
+    EXPECT_FALSE(items[0].node.linked());
 }
