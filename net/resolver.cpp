@@ -22,11 +22,15 @@ namespace {
 constexpr uint64_t kServerGiveUp = (1 + (DNS_MAX_RETRIES - 1) * DNS_MAX_RETRIES / 2 - 1) * kSecond;
 
 ResolverStats g_stats{};
+size_t g_outstanding = 0;  // queries lwIP is working on (abandoned ones too)
+bool g_demote = false;     // a slow answer came: demote once no query is outstanding
+ip_addr_t g_demote_server{};
 
 struct Query {
     sched::WaitQueue waiters;
     ip_addr_t address{};
     uint64_t started = 0;
+    ip_addr_t asked_first{};  // the first server when the query began
     bool finished = false;
     bool found = false;
     bool abandoned = false;  // the caller's deadline passed: the callback frees the query
@@ -35,8 +39,12 @@ struct Query {
 // lwIP asks the first server about every new name, even one whose tries have just run out for
 // the last name. An answer that came only after a server's whole share of tries came from a
 // later server: the first goes to the back of the list, so that the next name is asked of the
-// one that answered. (Two silent servers in front take two such answers.)
-void demote_first_server() {
+// one that answered. (Two silent servers in front take two such answers.) Only once no query is
+// outstanding: lwIP holds each query's server as an index into the list, and takes answers only
+// from the server at that index. Queries that waited out the same server together (A and AAAA)
+// move it once: only while it is still first.
+void demote_first_server(const ip_addr_t& asked_first) {
+    if (!ip_addr_eq(dns_getserver(0), &asked_first)) return;
     ip_addr_t servers[DNS_MAX_SERVERS];
     u8_t count = 0;
     for (u8_t i = 0; i < DNS_MAX_SERVERS; ++i) {
@@ -51,7 +59,15 @@ void demote_first_server() {
 
 void on_found(const char*, const ip_addr_t* address, void* arg) {
     auto* query = static_cast<Query*>(arg);
-    if (address && sched::now() - query->started >= kServerGiveUp) demote_first_server();
+    --g_outstanding;
+    if (address && sched::now() - query->started >= kServerGiveUp) {
+        g_demote = true;
+        g_demote_server = query->asked_first;
+    }
+    if (g_demote && g_outstanding == 0) {
+        g_demote = false;
+        demote_first_server(g_demote_server);
+    }
     if (query->abandoned) {
         delete query;
         return;
@@ -98,8 +114,11 @@ Result<Started> start(std::string_view name, u8_t type) {
     auto* query = new (std::nothrow) Query();
     if (!query) return Error::OutOfMemory;
     query->started = sched::now();
+    query->asked_first = *dns_getserver(0);
+    ++g_outstanding;  // before: lwIP may call back at once
     err_t err = dns_gethostbyname_addrtype(text, &started.resolved.address, on_found, query, type);
     stack_activity();
+    if (err != ERR_INPROGRESS) --g_outstanding;
     if (err == ERR_INPROGRESS) {
         ++g_stats.queries;
         started.query = query;

@@ -64,7 +64,7 @@ def net_dns(ns: Namespace, upstreams: Upstreams, args: argparse.Namespace) -> li
     upstreams.dnsmasq(HOST_ADDRESS, [f"www.coronet.test,{HOST_ADDRESS},fd77::1",
                                      f"both.coronet.test,{HOST_ADDRESS},fd77::1",
                                      f"brief.coronet.test,10.77.0.5,{DNS_TTL}",
-                                     f"failover.coronet.test,{HOST_ADDRESS}"])
+                                     f"failover.coronet.test,{HOST_ADDRESS},fd77::1"])
     upstreams.add_address(f"{SILENT}/{PREFIX}", TAP)
     upstreams.drop_udp(SILENT, 53)
     # The silent server first: the guest's first lookup must pass over it to dnsmasq.
