@@ -59,10 +59,14 @@ PoolStats ConnectionPool::stats() const {
     return stats;
 }
 
-void ConnectionPool::forget(ClientConnection* connection) {
-    delete connection;
+void ConnectionPool::free_slot() {
     --m_open;
     m_waiters.notify_one();
+}
+
+void ConnectionPool::forget(ClientConnection* connection) {
+    delete connection;
+    free_slot();
 }
 
 // The idle list is in the order connections came back, so the expired ones are at its front.
@@ -74,8 +78,7 @@ sched::Deadline ConnectionPool::take_expired(ConnectionList& expired) {
         m_idle.remove(*oldest);
         expired.push_back(*oldest);
         ++m_stats.expired;
-        --m_open;
-        m_waiters.notify_one();
+        free_slot();
     }
     return sched::kForever;
 }
@@ -127,8 +130,7 @@ Result<ClientConnection*> ConnectionPool::open(sched::Deadline deadline) {
     }();
     if (!opened) {
         ++m_stats.connect_failures;
-        --m_open;
-        m_waiters.notify_one();
+        free_slot();
         return opened.error();
     }
     ++m_stats.connects;

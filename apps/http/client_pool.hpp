@@ -62,6 +62,7 @@ private:
     using ConnectionList = sched::IntrusiveList<ClientConnection, &ClientConnection::pool_node>;
 
     Result<ClientConnection*> open(sched::Deadline deadline);
+    void free_slot();  // one connection fewer open: a waiting acquire() may open one
     void forget(ClientConnection* connection);
     // Moves the idle connections past the idle timeout to `expired`, no longer the pool's (so
     // they can be closed, which waits, after the pool is gone); returns when the next one
