@@ -57,8 +57,9 @@ uint64_t g_tx_busy = 0;
 uint64_t g_tx_dropped = 0;
 
 // lwIP checks checksums per interface; a frame whose TCP/UDP checksum the device vouches for
-// (or left partial: a sender on the same host) is taken in with those checks off. Input runs to
-// its end before the flags are put back: nothing else sees them.
+// (or left partial: a sender on the same host) is taken in with those checks off, and so is a
+// packet looped back to the interface's own address (deliver_looped()). Input runs to its end
+// before the flags are put back: nothing else sees them.
 constexpr u16_t kTransportChecks = NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
 
 void deliver(void* context, const drivers::ReceivedFrame& frame) {
@@ -313,6 +314,23 @@ void check_links() {
             netif_set_link_down(&iface.lwip);
         }
     }
+}
+
+void deliver_looped() {
+    u16_t checks[kMaxInterfaces];
+    for (size_t i = 0; i < g_interface_count; ++i) {
+        netif& nif = g_interfaces[i].lwip;
+        checks[i] = nif.chksum_flags;
+        NETIF_SET_CHECKSUM_CTRL(&nif, checks[i] & ~kTransportChecks);
+    }
+    netif_poll_all();
+    for (size_t i = 0; i < g_interface_count; ++i)
+        NETIF_SET_CHECKSUM_CTRL(&g_interfaces[i].lwip, checks[i]);
+    // lwIP hands looped packets to ip_input itself, not through deliver(): the connection index's
+    // view of the last one is undone here (pcb_index.hpp), and a partial acknowledgement among
+    // them answered (retransmit.hpp).
+    pcb_index::after_input();
+    retransmit::after_input();
 }
 
 void flush_interfaces() {

@@ -27,6 +27,12 @@ struct InterfaceConfig {
 
 Result<void> add_interface(drivers::NetDevice& device, const InterfaceConfig& config);
 
+// Takes in the packets the stack has sent to itself (127.0.0.1, or an interface's own address)
+// since the last call; what they answer (a SYN's SYN-ACK, an ACK) is queued for the next call.
+// A packet to an interface's own address left with its TCP checksum for the device to complete
+// (the checksum offload): it never reaches a device, so it is taken in unchecked.
+void deliver_looped();
+
 // Tells devices about the frames given to them since their doorbell last rang (the end of the
 // reactor pass does; link output rings it every few frames on its own).
 void flush_interfaces();

@@ -91,12 +91,7 @@ void timers_main(void*) {
 void poll_output(void*) {
     // Packets sent to ourselves (127.0.0.1) go up the stack now; what they answer (a SYN's
     // SYN-ACK, an ACK) is queued again, and taken in the next round or pass.
-    for (int round = 0; round < kLoopbackRounds && loopback_pending(); ++round) {
-        netif_poll_all();
-        // lwIP hands looped packets to ip_input itself, not through an interface's input path:
-        // the connection index's view of the last one is undone here (pcb_index.hpp).
-        pcb_index::after_input();
-    }
+    for (int round = 0; round < kLoopbackRounds && loopback_pending(); ++round) deliver_looped();
     if (loopback_pending()) stack_activity();
     flush_interfaces();
     if (next_lwip_deadline() < g_timers_deadline) g_timers_changed.set();
