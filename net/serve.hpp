@@ -16,7 +16,7 @@ namespace coronet::net {
 struct ServeOptions {
     const char* name = "tcp";  // the connections' coroutines; the acceptor is "<name>-accept"
     uint16_t port = 0;
-    ListenOptions listen;  // connection limit and accept backlog
+    ListenOptions listen;  // connection limit and keep-alive
     size_t stack_size = sched::kDefaultStackSize;
 };
 

@@ -2,7 +2,6 @@
 // coroutines; all waiting happens in the calling coroutine.
 #include "net/tcp.hpp"
 
-#include <cstdlib>
 #include <new>
 
 #include "kernel/log.hpp"
@@ -159,7 +158,7 @@ Result<void> TcpStream::wait_readable(sched::Deadline deadline, Reclaim reclaim)
     if (!c) return Error::Closed;
     bool waiting = !c->received && !c->peer_closed && c->error == Error::None;
     if (waiting && reclaim != Reclaim::Never && c->listener && !c->reclaimed) {
-        ReclaimLists* lists = c->listener->m_reclaim;
+        ListenerLists* lists = c->listener->m_lists;
         c->reclaim_partial = reclaim == Reclaim::Partial;
         (c->reclaim_partial ? lists->partial : lists->idle).push_back(*c);
         c->reclaim_lists = lists;
@@ -312,27 +311,23 @@ Endpoint TcpStream::local() const {
 }
 
 Result<TcpListener*> TcpListener::bind(uint16_t port, const ListenOptions& options) {
-    if (options.backlog == 0) return Error::InvalidArgument;
     auto* listener = new (std::nothrow) TcpListener();
     if (!listener) return Error::OutOfMemory;
     listener->m_options = options;
     listener->m_port = port;
-    listener->m_reclaim = new (std::nothrow) ReclaimLists();
-    auto** slots = static_cast<TcpConnection**>(calloc(options.backlog, sizeof(TcpConnection*)));
+    listener->m_lists = new (std::nothrow) ListenerLists();
     tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
     Error error = Error::None;
     tcp_pcb* listening = nullptr;
-    if (!slots || !pcb || !listener->m_reclaim) error = Error::OutOfMemory;
+    if (!pcb || !listener->m_lists) error = Error::OutOfMemory;
     else if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) error = Error::Busy;
     else if (!(listening = tcp_listen_with_backlog(pcb, 255))) error = Error::OutOfMemory;
     if (error != Error::None) {
         if (pcb) tcp_abort(pcb);
-        free(slots);
-        delete listener->m_reclaim;
+        delete listener->m_lists;
         delete listener;
         return error;
     }
-    listener->m_queue = Ring<TcpConnection*>(slots, options.backlog);
     listener->m_pcb = listening;
     tcp_arg(listening, listener);
     tcp_accept(listening, on_accept);
@@ -344,7 +339,7 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     auto* self = static_cast<TcpListener*>(arg);
     if (err != ERR_OK || !pcb) return ERR_VAL;
     bool low_memory = memory::short_of_memory();
-    bool room = !low_memory && !self->m_queue.full() &&
+    bool room = !low_memory &&
                 (self->m_stats.open < self->m_options.max_connections || self->reclaim_one());
     if (!room) {
         ++self->m_stats.refused;
@@ -366,14 +361,14 @@ err_t TcpListener::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     apply_keepalive(pcb, self->m_options.keepalive);
     ++self->m_stats.open;
     ++self->m_stats.accepted;
-    self->m_queue.push(c);  // not full: checked above
+    self->m_lists->accepted.push_back(*c);
     self->m_acceptors.notify_one();
     return ERR_OK;
 }
 
 bool TcpListener::reclaim_one() {
-    TcpConnection* victim = m_reclaim->idle.front();
-    if (!victim) victim = m_reclaim->partial.front();
+    TcpConnection* victim = m_lists->idle.front();
+    if (!victim) victim = m_lists->partial.front();
     if (!victim) return false;
     // Its coroutine wakes to Error::Closed and closes it gracefully; the slot is free now.
     victim->reclaimed = true;
@@ -389,8 +384,8 @@ void TcpListener::refuse(TcpStream&& stream) {
 }
 
 Result<TcpStream> TcpListener::accept(sched::Deadline deadline) {
-    while (m_queue.empty()) TRY_VOID(m_acceptors.wait(deadline));
-    return TcpStream(m_queue.pop());
+    while (m_lists->accepted.empty()) TRY_VOID(m_acceptors.wait(deadline));
+    return TcpStream(m_lists->accepted.pop_front());
 }
 
 }  // namespace coronet::net

@@ -9,7 +9,6 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/result.hpp"
-#include "lib/ring.hpp"
 #include "lib/time_units.hpp"
 #include "lwip/err.h"
 #include "net/ip_address.hpp"
@@ -19,10 +18,9 @@ struct tcp_pcb;
 namespace coronet::net {
 
 struct TcpConnection;
-struct ReclaimLists;
+struct ListenerLists;
 
 inline constexpr size_t kMaxTcpConnections = 1000;  // per listener, by default
-inline constexpr size_t kAcceptBacklog = 128;       // accepted, not yet taken by accept()
 
 // Whether a connection waiting to read may be closed to make room for a new one when its
 // listener is at its connection limit (as nginx reuses its keep-alive connections): idle ones
@@ -123,7 +121,6 @@ struct ListenOptions {
     // At the limit a new connection takes the place of a reclaimable one (see Reclaim), or is
     // refused with RST when there is none. Refused too while memory is short (memory.hpp).
     size_t max_connections = kMaxTcpConnections;
-    size_t backlog = kAcceptBacklog;
     Keepalive keepalive;  // for every accepted connection
 };
 
@@ -141,9 +138,9 @@ public:
     // The connection counters of this port: one set, whoever serves it.
     struct Stats {
         uint64_t accepted;
-        uint64_t refused;    // over the connection limit, the backlog, or the server's resources
-        uint64_t open;       // accepted and not yet closed by the server
-        uint64_t reclaimed;  // closed at the limit to make room for a new one
+        uint64_t refused;             // over the connection limit, or the server's resources
+        uint64_t open;                // accepted and not yet closed by the server
+        uint64_t reclaimed;           // closed at the limit to make room for a new one
         uint64_t refused_low_memory;  // of `refused`: memory was short
     };
     Stats stats() const { return m_stats; }
@@ -159,9 +156,8 @@ private:
     tcp_pcb* m_pcb = nullptr;
     uint16_t m_port = 0;
     ListenOptions m_options;
-    Ring<TcpConnection*> m_queue;  // accepted, not yet taken: m_options.backlog slots (calloc)
     sched::WaitQueue m_acceptors;
-    ReclaimLists* m_reclaim = nullptr;  // tcp_connection.hpp; made by bind()
+    ListenerLists* m_lists = nullptr;  // tcp_connection.hpp; made by bind()
     Stats m_stats{};
 };
 

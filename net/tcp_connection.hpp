@@ -27,11 +27,13 @@ struct TcpConnection {
     sched::WaitQueue readers;
     sched::WaitQueue writers;
     TcpListener* listener = nullptr;  // counts against its connection limit until the app lets go
+    // From lwIP's accept callback until accept() takes it: in its listener's accept queue.
+    sched::ListNode accept_node;
     // While the app waits with Reclaim::Idle or Reclaim::Partial: in its listener's list of
     // connections it may close to make room for a new one.
     sched::ListNode reclaim_node;
-    ReclaimLists* reclaim_lists = nullptr;  // the list reclaim_node is on belongs to these
-    bool reclaim_partial = false;           // ...and is their `partial` list
+    ListenerLists* reclaim_lists = nullptr;  // the list reclaim_node is on belongs to these
+    bool reclaim_partial = false;            // ...and is their `partial` list
     bool reclaimed = false;    // closed by the listener to make room: reads fail with Closed
     bool interrupted = false;  // TcpStream::interrupt(): the next wait for input returns Busy
 
@@ -49,11 +51,15 @@ struct TcpConnection {
     void stop_being_reclaimable();
 };
 
-// A listener's reclaimable connections (TcpStream::wait_readable with Reclaim), oldest first.
-struct ReclaimLists {
-    using List = sched::IntrusiveList<TcpConnection, &TcpConnection::reclaim_node>;
-    List idle;     // waiting for a next request
-    List partial;  // waiting for the rest of one
+// A listener's connections, oldest first in each list: those accepted by lwIP and not yet taken
+// by accept() (as many as its connection limit lets in: handshakes complete whenever their
+// segments arrive, and one is never turned away for want of a queue slot), and the reclaimable
+// ones (TcpStream::wait_readable with Reclaim).
+struct ListenerLists {
+    sched::IntrusiveList<TcpConnection, &TcpConnection::accept_node> accepted;
+    using ReclaimList = sched::IntrusiveList<TcpConnection, &TcpConnection::reclaim_node>;
+    ReclaimList idle;     // waiting for a next request
+    ReclaimList partial;  // waiting for the rest of one
 };
 
 }  // namespace coronet::net

@@ -1,7 +1,9 @@
 // TcpStream::connect against the host side of the test's tap (tools/client_test.py starts the
 // servers): a port nothing listens on, an address nobody answers ARP for, a filter dropping
 // SYNs, and a thousand connections open at once to an echo server, each carrying data; over
-// IPv6 link-local, ten at once, a closed port and the same filter.
+// IPv6 link-local, ten at once, a closed port and the same filter. And the other side of a
+// crowd: a listener of the guest's own taking hundreds of connections only after all of them
+// have connected.
 #include <cstdio>
 #include <cstring>
 
@@ -9,6 +11,7 @@
 #include "kernel/sched/scheduler.hpp"
 #include "kernel/sched/wait_queue.hpp"
 #include "lib/time_units.hpp"
+#include "lwip/netif.h"
 #include "lwip/opt.h"
 #include "net/tcp.hpp"
 #include "tests/kernel/ktest.hpp"
@@ -130,6 +133,74 @@ void short_connections(const net::Endpoint& to, size_t count) {
     if (count > kEphemeralPorts) KCHECK(reuses > 0);
 }
 
+// lwIP completes a handshake whenever its last segment arrives, whether or not the server's
+// accept loop has run since: a server that takes its connections late (here only once every
+// client has connected, over the interface's own loopback) must still get every one, none reset.
+constexpr uint16_t kLateAcceptPort = 7007;
+
+struct LateClients {
+    net::Endpoint to;
+    size_t size = 0;
+    size_t connected = 0;
+    size_t finished = 0;
+    size_t failures = 0;
+    sched::Event all_connected;
+    sched::Event all_finished;
+    sched::Deadline deadline = 0;
+};
+
+void late_client(LateClients& clients, size_t index) {
+    auto mark = static_cast<char>(index);
+    char answer = 0;
+    auto stream = TcpStream::connect(clients.to, clients.deadline);
+    if (stream && ++clients.connected == clients.size) clients.all_connected.set();
+    bool ok = stream && stream->write_all(&mark, 1, clients.deadline) &&
+              stream->read(&answer, 1, clients.deadline).value_or(0) == 1 && answer == mark;
+    if (!ok && clients.failures++ < 5)
+        printf("ktest: late-accepted connection %zu: %s\n", index,
+               stream ? "no answer" : error_name(stream.error()));
+    if (++clients.finished == clients.size) clients.all_finished.set();
+}
+
+void accepted_late(size_t count) {
+    net::ListenOptions options;
+    options.max_connections = count;
+    auto listener = net::TcpListener::bind(kLateAcceptPort, options);
+    KCHECK(listener.ok());
+    if (!listener) return;
+    LateClients clients;
+    ip_addr_copy_from_ip4(clients.to.address, *netif_ip4_addr(netif_default));
+    clients.to.port = kLateAcceptPort;
+    clients.size = count;
+    clients.deadline = sched::now() + 60 * kSecond;
+    for (size_t i = 0; i < count; ++i) {
+        auto spawned =
+            sched::spawn([&clients, i] { late_client(clients, i); },
+                         {.name = "late-client", .stack_size = 16 * 1024, .detached = true});
+        KCHECK(spawned.ok());
+        if (!spawned) return;
+    }
+    KCHECK(clients.all_connected.wait(clients.deadline).ok());
+    sched::sleep_for(100 * kMillisecond);  // every client's last handshake segment looped back
+    auto* accepted = new TcpStream[count];
+    size_t answered = 0;
+    for (size_t i = 0; i < count; ++i) {
+        auto stream = (*listener)->accept(clients.deadline);
+        if (!stream) break;
+        accepted[i] = stream.release_value();
+        char mark;
+        if (accepted[i].read(&mark, 1, clients.deadline).value_or(0) == 1 &&
+            accepted[i].write_all(&mark, 1, clients.deadline))
+            ++answered;
+    }
+    KCHECK(clients.all_finished.wait(clients.deadline + kSecond).ok());
+    net::TcpListener::Stats stats = (*listener)->stats();
+    printf("ktest: %zu connections accepted late: %zu answered, %llu refused, %zu failed\n", count,
+           answered, static_cast<unsigned long long>(stats.refused), clients.failures);
+    KCHECK(answered == count && stats.refused == 0 && clients.failures == 0);
+    delete[] accepted;
+}
+
 void connect_body() {
     const BootConfig& config = boot_config();
     expect_failure("refused", ktest::endpoint_option("connect.refused"), 5 * kSecond,
@@ -140,6 +211,7 @@ void connect_body() {
                    Error::Timeout, kSecond, 3 * kSecond);
     size_t count = config.get_number("connect.count").value_or(1000);
     crowd_of(ktest::endpoint_option("connect.echo"), count);
+    accepted_late(config.get_number("connect.late").value_or(500));
     if (size_t short_count = config.get_number("connect.short").value_or(0))
         short_connections(ktest::endpoint_option("connect.echo"), short_count);
     if (!config.has("connect.echo6")) return;
