@@ -639,6 +639,14 @@ def show_status(when: str, status: dict) -> None:
     say(f"status {when}: http.connections_open {connections_open(status)}; {json.dumps(parts)}")
 
 
+def show_refusals(status: dict) -> None:
+    """Why the guest ended connections itself: its listener's and memory's refusal counters."""
+    http = status["http"]
+    say(f"guest refusals: http.connections_refused {http['connections_refused']}, "
+        f"http.connections_reclaimed {http['connections_reclaimed']}, "
+        f"memory.refusals {status['memory']['refusals']}")
+
+
 def per_connection(before: dict, after: dict, count: int) -> Optional[float]:
     """memory.used_bytes grown per connection between two statuses."""
     return (used_bytes(after) - used_bytes(before)) / count if count else None
@@ -741,7 +749,11 @@ def hold(host: str, port: int, args: argparse.Namespace) -> None:
     baseline = status.get()
     show_status("before", baseline)
     with Fleet.sized(host, port, count, args) as fleet:
-        opened = open_all(fleet, count, args, REQUEST if args.first_request else None)
+        try:
+            opened = open_all(fleet, count, args, REQUEST if args.first_request else None)
+        except AssertionError:
+            show_refusals(status.get())
+            raise
         held = wait_accepted(status, fleet, count, allowance(args, "accept_timeout", count))
         show_status(f"with {count} open", held)
         grown = per_connection(baseline, held, count)
