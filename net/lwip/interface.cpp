@@ -143,8 +143,8 @@ drivers::TxOffload describe(const Interface& iface, pbuf* p) {
 
 // Gives one frame to the device, sent from lwIP's own memory (the device holds a reference
 // until it is done) or copied if short; false when the ring is full. A frame the device refuses
-// outright (one it could never send) is dropped and counted, never kept: kept, it would hold up
-// every frame behind it, ARP replies included, and the interface would go silent.
+// outright (one it could never send) is dropped, in the device's count, never kept: kept, it
+// would hold up every frame behind it, ARP replies included, and the interface would go silent.
 bool send_frame(Interface& iface, pbuf* p) {
     pbuf* frame = p;
     if (pbuf_clen(p) > kMaxFragments) {  // many small writes in one segment: one buffer instead
@@ -162,9 +162,8 @@ bool send_frame(Interface& iface, pbuf* p) {
     auto sent = iface.device->transmit(tx);
     if (sent) return true;
     pbuf_free(frame);  // not taken
-    if (sent.error() == Error::Busy) return false;
-    ++g_tx_dropped;
-    return true;
+    // Refused for good: counted in the device's own tx_dropped, with what it could not send.
+    return sent.error() != Error::Busy;
 }
 
 // Moves what waits in the backlog into the device's ring; true when nothing is left waiting.

@@ -68,7 +68,7 @@ struct InterfaceStats {
     uint64_t rx_copied;   // frames copied because too many receive buffers were lent out
     uint64_t rx_no_pbuf;  // frames dropped: no pbuf for a copy
     uint64_t tx_busy;     // frames that had to wait in the backlog (ring full)
-    uint64_t tx_dropped;  // frames dropped: backlog full or out of memory
+    uint64_t tx_dropped;  // frames dropped here: backlog full (the device counts its refusals)
 };
 InterfaceStats interface_stats();
 
