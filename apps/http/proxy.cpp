@@ -243,13 +243,7 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
             return answer(response, 502, "Bad Gateway: the upstream failed\n");
         }
         record_success(*upstream, sched::now() - started);
-        const ResponseHead& upstream_head = **head;
-        response.set_status(upstream_head.status);
-        bool has_length = !upstream_head.header("Content-Length").empty() &&
-                          upstream_head.framing != BodyFraming::Chunked;
-        TRY_VOID(response.begin_relay(upstream_head.headers, upstream_head.header_count,
-                                      upstream_head.header("Connection"),
-                                      has_length ? &upstream_head.content_length : nullptr));
+        TRY_VOID(relay_head(response, **head, request, *upstream));
         for (;;) {
             auto piece = connection->read_body(sched::now() + timeouts.body_ns);
             if (!piece) {  // cut short: the client sees the connection end, not a whole body
@@ -264,6 +258,39 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
     }
     ++m_no_upstream;
     return answer(response, 502, "Bad Gateway: no upstream answered\n");
+}
+
+// Begins the client's response with the upstream's head, a Location in it pointed back through
+// the proxy (client_location(); the copies only for a response that has one).
+Result<void> ReverseProxy::relay_head(Response& response, const ResponseHead& head,
+                                      const Request& request, const Upstream& upstream) const {
+    response.set_status(head.status);
+    bool has_length =
+        !head.header("Content-Length").empty() && head.framing != BodyFraming::Chunked;
+    const uint64_t* length = has_length ? &head.content_length : nullptr;
+    std::string_view connection = head.header("Connection");
+    std::string_view location = head.header("Location");
+    if (location.empty())
+        return response.begin_relay(head.headers, head.header_count, connection, length);
+    const PoolOptions& origin = upstream.pool.options();
+    LocationContext context{.prefix = m_options.prefix,
+                            .strip = m_options.strip_prefix,
+                            .upstream_host = origin.host,
+                            .upstream_port = origin.port,
+                            .client_host = request.host};
+    char* text = new (std::nothrow) char[client_location_capacity(location, context)];
+    auto* fields = new (std::nothrow) Header[head.header_count];
+    auto free_copies = defer([text, fields] {
+        delete[] text;
+        delete[] fields;
+    });
+    if (!text || !fields) return Error::OutOfMemory;
+    std::string_view rewritten = client_location(location, context, text);
+    for (size_t i = 0; i < head.header_count; ++i) {
+        fields[i] = head.headers[i];
+        if (equals_ignore_case(fields[i].name, "Location")) fields[i].value = rewritten;
+    }
+    return response.begin_relay(fields, head.header_count, connection, length);
 }
 
 Result<void> ReverseProxy::start_health_checks() {

@@ -73,6 +73,8 @@ private:
     explicit ReverseProxy(const ProxyOptions& options) : m_options(options) {}
     static Result<void> handle(Exchange& exchange);
     Result<void> forward(Exchange& exchange);
+    Result<void> relay_head(Response& response, const ResponseHead& head, const Request& request,
+                            const Upstream& upstream) const;
     Upstream* pick(const Upstream* avoid);
     void health_main();
 

@@ -1,6 +1,9 @@
 // The http.proxy option's grammar (see proxy_spec.hpp).
 #include "apps/http/proxy_spec.hpp"
 
+#include <cstring>
+
+#include "apps/http/request.hpp"
 #include "kernel/boot_config.hpp"
 #include "net/host_port.hpp"
 
@@ -98,6 +101,73 @@ std::string_view upstream_target(std::string_view target, std::string_view prefi
     std::string_view rest = target.substr(prefix.size());
     needs_slash = rest.empty() || rest.front() != '/';
     return rest;
+}
+
+namespace {
+
+constexpr uint16_t kHttpPort = 80;
+constexpr uint16_t kHttpsPort = 443;
+
+// An authority ("host", "host:port", "[v6]", "[v6]:port") as host and port (`default_port` when
+// it names none); false when the port is not a number.
+bool split_authority(std::string_view authority, uint16_t default_port, net::HostPort& out) {
+    size_t colon = authority.rfind(':');
+    size_t bracket = authority.rfind(']');
+    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket))
+        return net::split_host_port(authority, out);
+    if (authority.size() > 2 && authority.front() == '[' && authority.back() == ']')
+        authority = authority.substr(1, authority.size() - 2);
+    out = {authority, default_port};
+    return true;
+}
+
+// Whether two authorities name the same host and port.
+bool same_origin(std::string_view a, std::string_view b, uint16_t default_port) {
+    net::HostPort x, y;
+    return split_authority(a, default_port, x) && split_authority(b, default_port, y) &&
+           x.port == y.port && equals_ignore_case(x.host, y.host);
+}
+
+// Joins the pieces into `buffer`.
+std::string_view join(char* buffer, std::initializer_list<std::string_view> pieces) {
+    size_t length = 0;
+    for (std::string_view piece : pieces) {
+        memcpy(buffer + length, piece.data(), piece.size());
+        length += piece.size();
+    }
+    return {buffer, length};
+}
+
+}  // namespace
+
+std::string_view client_location(std::string_view location, const LocationContext& context,
+                                 char* buffer) {
+    size_t scheme_end = location.find("://");
+    if (scheme_end == std::string_view::npos) {
+        bool from_root = location.size() > 0 && location[0] == '/' &&
+                         (location.size() == 1 || location[1] != '/');
+        return context.strip && from_root ? join(buffer, {context.prefix, location}) : location;
+    }
+    std::string_view scheme = location.substr(0, scheme_end);
+    bool http = equals_ignore_case(scheme, "http");
+    if (!http && !equals_ignore_case(scheme, "https")) return location;
+    std::string_view after = location.substr(scheme_end + 3);
+    size_t authority_end = after.find_first_of("/?#");
+    std::string_view authority = after.substr(0, authority_end);
+    std::string_view rest =
+        authority_end == std::string_view::npos ? std::string_view{} : after.substr(authority_end);
+    // The path "/" when the URL has none ("http://host" or "http://host?x").
+    std::string_view slash = rest.empty() || rest[0] != '/' ? "/" : "";
+    std::string_view prefix = context.strip ? context.prefix : std::string_view{};
+    net::HostPort named;
+    if (http && split_authority(authority, kHttpPort, named) &&
+        named.port == context.upstream_port &&
+        equals_ignore_case(named.host, context.upstream_host))
+        return join(buffer, {prefix, slash, rest});
+    if (context.strip && !context.client_host.empty() &&
+        same_origin(authority, context.client_host, http ? kHttpPort : kHttpsPort))
+        return join(buffer, {location.substr(0, scheme_end + 3), authority, prefix, slash, rest});
+    return location;
 }
 
 }  // namespace coronet::http

@@ -1,5 +1,6 @@
 // The http.proxy boot option's value, parsed: which prefix goes to which upstreams, and the
-// settings this prefix alone overrides. Pure text handling, host-tested.
+// settings this prefix alone overrides; and how a prefix maps a request's target on the way in
+// and a redirect's Location on the way out. Pure text handling, host-tested.
 //
 //   PREFIX=HOST:PORT[,HOST:PORT...][;OPTION...]
 //
@@ -52,5 +53,32 @@ Result<ProxySpec> parse_proxy_spec(std::string_view spec);
 // `needs_slash` then says the upstream target is "/" followed by what is returned.
 std::string_view upstream_target(std::string_view target, std::string_view prefix, bool strip,
                                  bool& needs_slash);
+
+// What a Location from an upstream is rewritten against.
+struct LocationContext {
+    std::string_view prefix;
+    bool strip = false;
+    std::string_view upstream_host;  // as the proxy reaches it (no brackets), and its port
+    uint16_t upstream_port = 0;
+    std::string_view client_host;  // the request's Host
+};
+
+// Room client_location() may need for `location`.
+inline size_t client_location_capacity(std::string_view location, const LocationContext& c) {
+    return location.size() + c.prefix.size() + 1;
+}
+
+// A Location an upstream sent, as its client must see it (nginx's `proxy_redirect default`,
+// carried over to a stripped prefix):
+// - an http:// URL of the upstream's own origin, which the client cannot reach, becomes a path
+//   on the proxy: http://10.0.0.5:8080/users -> /users, and /api/users under `strip`;
+// - under `strip`, the upstream does not know its prefix: a path from its root goes back
+//   under it (/login -> /api/login), and so does a URL on the client's own Host, as an upstream
+//   building URLs from the forwarded Host makes (http://example.com/login ->
+//   http://example.com/api/login);
+// - anything else (a relative reference, another site) is returned as it is.
+// A rewritten value is written into `buffer` (client_location_capacity() bytes).
+std::string_view client_location(std::string_view location, const LocationContext& context,
+                                 char* buffer);
 
 }  // namespace coronet::http

@@ -108,5 +108,67 @@ TEST(HttpProxySpec, UpstreamTarget) {
     EXPECT_FALSE(slash);
 }
 
+std::string location_for(std::string_view location, bool strip,
+                         std::string_view client_host = "proxy.test") {
+    LocationContext context{.prefix = "/api",
+                            .strip = strip,
+                            .upstream_host = "10.0.0.5",
+                            .upstream_port = 8080,
+                            .client_host = client_host};
+    std::string buffer(client_location_capacity(location, context), '\0');
+    std::string_view result = client_location(location, context, buffer.data());
+    EXPECT_LE(result.size(), buffer.size());
+    return std::string(result);
+}
+
+TEST(HttpProxySpec, LocationOfTheUpstreamsOwnOriginBecomesAPathOnTheProxy) {
+    EXPECT_EQ(location_for("http://10.0.0.5:8080/users/7?x=1", false), "/users/7?x=1");
+    EXPECT_EQ(location_for("http://10.0.0.5:8080/users/7?x=1", true), "/api/users/7?x=1");
+    EXPECT_EQ(location_for("HTTP://10.0.0.5:8080", true), "/api/");
+    EXPECT_EQ(location_for("http://10.0.0.5:8080?next=1", false), "/?next=1");
+    // Another port, another host, or https: not the origin the proxy reaches.
+    EXPECT_EQ(location_for("http://10.0.0.5/users", false), "http://10.0.0.5/users");
+    EXPECT_EQ(location_for("http://10.0.0.6:8080/users", true), "http://10.0.0.6:8080/users");
+    EXPECT_EQ(location_for("https://10.0.0.5:8080/users", false), "https://10.0.0.5:8080/users");
+}
+
+TEST(HttpProxySpec, LocationUnderAStrippedPrefix) {
+    EXPECT_EQ(location_for("/login?next=/", true), "/api/login?next=/");
+    EXPECT_EQ(location_for("/", true), "/api/");
+    EXPECT_EQ(location_for("/login", false), "/login");
+    // The client's own Host, as an upstream building URLs from the forwarded Host writes them.
+    EXPECT_EQ(location_for("http://proxy.test/login", true), "http://proxy.test/api/login");
+    EXPECT_EQ(location_for("https://Proxy.Test", true), "https://Proxy.Test/api/");
+    EXPECT_EQ(location_for("http://proxy.test/login", false), "http://proxy.test/login");
+    EXPECT_EQ(location_for("http://proxy.test/login", true, ""), "http://proxy.test/login");
+    // The Host names no port: the Location's scheme's own.
+    EXPECT_EQ(location_for("http://proxy.test:80/x", true), "http://proxy.test:80/api/x");
+    EXPECT_EQ(location_for("https://proxy.test:443/x", true), "https://proxy.test:443/api/x");
+    EXPECT_EQ(location_for("http://proxy.test:8080/x", true), "http://proxy.test:8080/x");
+    EXPECT_EQ(location_for("http://proxy.test:8080/x", true, "proxy.test:8080"),
+              "http://proxy.test:8080/api/x");
+}
+
+TEST(HttpProxySpec, LocationsLeftAsTheyAre) {
+    for (const char* location : {"login", "../up", "?page=2", "#top", "//cdn.example/x.js",
+                                 "https://example.org/", "mailto:someone@example.org", ""}) {
+        EXPECT_EQ(location_for(location, true), location);
+        EXPECT_EQ(location_for(location, false), location);
+    }
+}
+
+TEST(HttpProxySpec, LocationOfAnIpv6Upstream) {
+    LocationContext context{.prefix = "/v6",
+                            .strip = true,
+                            .upstream_host = "fd00::5",
+                            .upstream_port = 80,
+                            .client_host = {}};
+    std::string_view location = "http://[FD00::5]/x";
+    std::string buffer(client_location_capacity(location, context), '\0');
+    EXPECT_EQ(client_location(location, context, buffer.data()), "/v6/x");
+    location = "http://[fd00::5]:80/x";
+    EXPECT_EQ(client_location(location, context, buffer.data()), "/v6/x");
+}
+
 }  // namespace
 }  // namespace coronet::http

@@ -6,7 +6,9 @@ Under PREFIX: GET /whoami (JSON: port and request headers), GET /slow?ms=N, POST
 body), GET /index.html (the health path). For the HTTP client's tests: GET /stall-body?ms=N (the
 head and part of the body, then nothing for N ms), POST /unread?ms=N (reads none of the body
 for N ms), GET /close-next (answers, then closes the connection on its next request unanswered,
-as a server whose keep-alive timeout ran out just then). Prints `ready` once listening."""
+as a server whose keep-alive timeout ran out just then). GET /redirect?to=LOCATION (a 302 to it;
+"{self}" in it stands for this server's origin, http://ADDRESS:PORT). Prints `ready` once
+listening."""
 
 from __future__ import annotations
 
@@ -82,6 +84,14 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"x" * STALLED_BODY_SENT)
             time.sleep(self.seconds())
             self.close_connection = True
+        elif path == "/redirect":  # 302 to ?to=, "{self}" standing for this server's own origin
+            host, port = self.server.server_address[:2]
+            to = parse_qs(url.query)["to"][0].replace("{self}", f"http://{host}:{port}")
+            self.send_response(302)
+            self.send_header("Location", to)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"moved\n")
         elif path == "/close-next":
             self.reply(200, b"the next request on this connection goes unanswered\n")
             self.close_next = True

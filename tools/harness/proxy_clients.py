@@ -26,6 +26,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from .http_clients import check, status_json
 from .loadgen import run_ab, run_wrk
@@ -315,8 +316,8 @@ def gone(setup: Setup, host: str, port: int) -> None:
 
 
 def strip(setup: Setup, host: str, port: int) -> None:
-    """Per-prefix options: `strip` (the upstream sees the path without the prefix) and a
-    prefix's own timeout beside the shared one."""
+    """Per-prefix options: `strip` (the upstream sees the path without the prefix, and its
+    redirects are mapped back under it) and a prefix's own timeout beside the shared one."""
     def uri_seen(target: str) -> str:  # the last path nginx-a logged, its health checks aside
         curl("-o", "/dev/null", url(host, port, target))
         return [f[4] for f in setup.upstreams.access_log("nginx-a") if f[4] != HEALTH_PATH][-1]
@@ -329,6 +330,24 @@ def strip(setup: Setup, host: str, port: int) -> None:
     r = curl(url(host, port, "/fast/py/whoami"))
     check(r.stdout.startswith(b"{") and json.loads(r.stdout)["port"] == 8083,
           "/fast/py/whoami reaches the Python upstream as /py/whoami", r.stdout)
+    def location(prefix: str, to: str) -> str:  # what the client sees of the upstream's 302
+        r = curl("-o", "/dev/null", "-w", "%{http_code} %header{location}",
+                 url(host, port, f"{prefix}/redirect?to={quote(to, safe='')}"))
+        code, _, where = r.stdout.decode().partition(" ")
+        check(code == "302", f"{prefix}/redirect to {to}: 302", r.stdout + r.stderr)
+        return where
+    own = f"http://{host}:{port}"  # the Host curl sends the proxy
+    sent = {"/py/whoami": "/fast/py/whoami",  # a path from the upstream's root
+            "{self}/py/whoami": "/fast/py/whoami",  # the upstream's own origin
+            f"{own}/py/whoami": f"{own}/fast/py/whoami",  # built from the forwarded Host
+            "whoami": "whoami", "https://example.org/x": "https://example.org/x"}
+    seen = {to: location("/fast/py", to) for to in sent}
+    check(seen == sent, "the upstream's redirects are mapped back under the stripped prefix", seen)
+    check(location("/py", "{self}/py/whoami") == "/py/whoami",
+          "without strip, the upstream's own origin becomes a path on the proxy")
+    r = curl("-L", url(host, port, f"/fast/py/redirect?to={quote('{self}/py/whoami', safe='')}"))
+    check(r.stdout.startswith(b"{") and json.loads(r.stdout)["port"] == 8083,
+          "curl -L follows the redirect through the proxy to /fast/py/whoami", r.stdout + r.stderr)
     start = time.monotonic()
     r = curl("-o", "/dev/null", "-w", "%{http_code}", url(host, port, "/fast/py/slow?ms=1500"))
     took = time.monotonic() - start
