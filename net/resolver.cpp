@@ -21,10 +21,21 @@ namespace {
 // silent servers: a timeout, not a missing name.
 constexpr uint64_t kServerGiveUp = (1 + (DNS_MAX_RETRIES - 1) * DNS_MAX_RETRIES / 2 - 1) * kSecond;
 
+// How long a silent server stays set aside before it is listed again (at the back).
+constexpr uint64_t kBenchNs = 300 * kSecond;
+
 ResolverStats g_stats{};
 size_t g_outstanding = 0;  // queries lwIP is working on (abandoned ones too)
-bool g_demote = false;     // a slow answer came: demote once no query is outstanding
+bool g_demote = false;     // a slow answer came: set the server aside once none is outstanding
 ip_addr_t g_demote_server{};
+bool g_restore = false;  // a lookup failed slowly: every listed server was silent
+
+struct Benched {
+    ip_addr_t server;
+    sched::Deadline until;
+};
+Benched g_benched[DNS_MAX_SERVERS];
+size_t g_benched_count = 0;
 
 struct Query {
     sched::WaitQueue waiters;
@@ -36,38 +47,81 @@ struct Query {
     bool abandoned = false;  // the caller's deadline passed: the callback frees the query
 };
 
-// lwIP asks the first server about every new name, even one whose tries have just run out for
-// the last name. An answer that came only after a server's whole share of tries came from a
-// later server: the first goes to the back of the list, so that the next name is asked of the
-// one that answered. (Two silent servers in front take two such answers.) Only once no query is
-// outstanding: lwIP holds each query's server as an index into the list, and takes answers only
-// from the server at that index. Queries that waited out the same server together (A and AAAA)
-// move it once: only while it is still first.
-void demote_first_server(const ip_addr_t& asked_first) {
-    if (!ip_addr_eq(dns_getserver(0), &asked_first)) return;
-    ip_addr_t servers[DNS_MAX_SERVERS];
+// lwIP's server list, without the empty places.
+u8_t listed_servers(ip_addr_t (&servers)[DNS_MAX_SERVERS]) {
     u8_t count = 0;
     for (u8_t i = 0; i < DNS_MAX_SERVERS; ++i) {
         const ip_addr_t* server = dns_getserver(i);
         if (!ip_addr_isany(server)) servers[count++] = *server;
     }
+    return count;
+}
+
+void list_servers(const ip_addr_t* servers, u8_t count) {
+    for (u8_t i = 0; i < DNS_MAX_SERVERS; ++i) dns_setserver(i, i < count ? &servers[i] : nullptr);
+}
+
+// lwIP asks the first server about every new name, even one whose tries have just run out for
+// the last name, and takes an error answer (NXDOMAIN) on to the next server. An answer that came
+// only after a server's whole share of tries came from a later server: the first is taken off
+// the list for kBenchNs, so that new names, and names that do not exist, are answered by the
+// ones that answer. (Two silent servers in front take two such answers.) Only once no query is
+// outstanding: lwIP holds each query's server as an index into the list, and takes answers only
+// from the server at that index. Queries that waited out the same server together (A and AAAA)
+// set it aside once: only while it is still first.
+void bench_first_server(const ip_addr_t& asked_first) {
+    if (!ip_addr_eq(dns_getserver(0), &asked_first) || g_benched_count == DNS_MAX_SERVERS) return;
+    ip_addr_t servers[DNS_MAX_SERVERS];
+    u8_t count = listed_servers(servers);
     if (count < 2) return;
-    for (u8_t i = 0; i < count; ++i) dns_setserver(i, &servers[(i + 1) % count]);
-    for (u8_t i = count; i < DNS_MAX_SERVERS; ++i) dns_setserver(i, nullptr);
+    list_servers(servers + 1, count - 1);
+    g_benched[g_benched_count++] = {servers[0], sched::now() + kBenchNs};
     ++g_stats.servers_demoted;
+}
+
+// Lists the servers set aside again, at the back: those whose time is up, or all of them when
+// every listed server has just been silent. Also only once no query is outstanding.
+void restore_benched(bool all) {
+    ip_addr_t servers[DNS_MAX_SERVERS];
+    u8_t count = listed_servers(servers);
+    sched::Deadline now = sched::now();
+    size_t kept = 0;
+    for (size_t i = 0; i < g_benched_count; ++i) {
+        const Benched& benched = g_benched[i];
+        if (!all && now < benched.until) {
+            g_benched[kept++] = benched;
+            continue;
+        }
+        bool listed = false;  // DHCP may have listed it again meanwhile
+        for (u8_t k = 0; k < count; ++k)
+            listed = listed || ip_addr_eq(&servers[k], &benched.server);
+        if (!listed && count < DNS_MAX_SERVERS) servers[count++] = benched.server;
+    }
+    if (kept == g_benched_count) return;
+    g_benched_count = kept;
+    list_servers(servers, count);
+}
+
+// Between queries: the list changes only while lwIP holds no index into it.
+void tend_servers() {
+    if (g_outstanding != 0) return;
+    if (g_demote) bench_first_server(g_demote_server);
+    if (g_benched_count) restore_benched(g_restore);
+    g_demote = g_restore = false;
 }
 
 void on_found(const char*, const ip_addr_t* address, void* arg) {
     auto* query = static_cast<Query*>(arg);
     --g_outstanding;
-    if (address && sched::now() - query->started >= kServerGiveUp) {
-        g_demote = true;
-        g_demote_server = query->asked_first;
+    if (sched::now() - query->started >= kServerGiveUp) {
+        if (address) {
+            g_demote = true;
+            g_demote_server = query->asked_first;
+        } else {
+            g_restore = true;
+        }
     }
-    if (g_demote && g_outstanding == 0) {
-        g_demote = false;
-        demote_first_server(g_demote_server);
-    }
+    tend_servers();
     if (query->abandoned) {
         delete query;
         return;
@@ -113,6 +167,7 @@ Result<Started> start(std::string_view name, u8_t type) {
     text[name.size()] = '\0';
     auto* query = new (std::nothrow) Query();
     if (!query) return Error::OutOfMemory;
+    tend_servers();  // servers set aside whose time is up are listed again
     query->started = sched::now();
     query->asked_first = *dns_getserver(0);
     ++g_outstanding;  // before: lwIP may call back at once
@@ -191,6 +246,10 @@ Result<ResolvedBoth> resolve_both(std::string_view name, sched::Deadline deadlin
     return both;
 }
 
-ResolverStats resolver_stats() { return g_stats; }
+ResolverStats resolver_stats() {
+    ResolverStats stats = g_stats;
+    stats.servers_benched = g_benched_count;
+    return stats;
+}
 
 }  // namespace coronet::net

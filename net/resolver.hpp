@@ -28,9 +28,10 @@ struct Resolved {
 };
 
 // The servers are asked in their order; one that stays silent through all of lwIP's tries (about
-// 7 s) while a later one answers is moved to the back, so only one lookup pays for it. lwIP
-// takes an error answer (NXDOMAIN) to the next server too, so a missing name still costs a
-// silent server's tries.
+// 7 s) while a later one answers is set aside for 5 minutes, so only one lookup pays for it:
+// lwIP takes an error answer (NXDOMAIN) on to the next server too, so a missing name would
+// otherwise wait out the silent one again. After that it is listed again, at the back, and at
+// once when every listed server has been silent for a lookup.
 // Errors: NotFound (the name does not exist, has no record of that family, or every server
 // failed), Timeout (the deadline passed first), InvalidArgument (not a valid host name),
 // Unreachable (no DNS server is known), LimitReached (too many queries outstanding).
@@ -52,7 +53,8 @@ struct ResolverStats {
     uint64_t queries;           // sent to the servers
     uint64_t not_found;
     uint64_t timed_out;
-    uint64_t servers_demoted;  // a silent first server moved behind the one that answered
+    uint64_t servers_demoted;  // a silent first server set aside for the one that answered
+    uint64_t servers_benched;  // set aside now
 };
 ResolverStats resolver_stats();
 

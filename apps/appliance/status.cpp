@@ -123,7 +123,8 @@ void outbound_section(JsonWriter& json, const StatusSources& sources) {
                   });
     object(json, "dns",
            {FIELD(dns, lookups), FIELD(dns, answered_locally), FIELD(dns, queries),
-            FIELD(dns, not_found), FIELD(dns, timed_out), FIELD(dns, servers_demoted)});
+            FIELD(dns, not_found), FIELD(dns, timed_out), FIELD(dns, servers_demoted),
+            FIELD(dns, servers_benched)});
     json.end_object();
     if (sources.proxy_count == 0) return;
     json.key("proxies").begin_array();
