@@ -238,7 +238,7 @@ foreach(file IN LISTS _board_files)
   # prefix; a prefix's own ;timeout_ms), 100 MiB each way checked by SHA-256 with memory flat
   # (heap and pages in use each grow less than 2 MiB).
   add_test(NAME ${board}.http_proxy COMMAND ${NET_TEST} --board ${board} --client proxy --net tap
-    --scenario "basic spread failover down slow strip big --big-mib 100")
+    --scenario "basic spread failover down slow strip websocket big --big-mib 100")
   # The same, booted with http.proxy_balance=least_conn and no active health checks
   # (harness.proxy_clients.BALANCE_OPTIONS): while one upstream holds a slow request the others
   # go to the other; an nginx killed is found by the traffic alone (every request still

@@ -133,6 +133,7 @@ void outbound_section(JsonWriter& json, const StatusSources& sources) {
         json.begin_object();
         json.member("prefix", proxy.prefix());
         json.member("no_upstream", proxy.no_upstream());
+        json.member("tunnels", proxy.tunnels());
         json.key("upstreams").begin_array();
         for (size_t i = 0; i < proxy.upstream_count(); ++i) {
             http::UpstreamStats u = proxy.upstream_stats(i);

@@ -110,6 +110,12 @@ Result<const ResponseHead*> ClientConnection::read_head(Method method, sched::De
     }
 }
 
+net::BufferedStream& ClientConnection::switch_protocols() {
+    if (m_state == State::Done) m_io.consume(m_body_position);
+    m_state = State::Broken;
+    return m_io;
+}
+
 Result<std::string_view> ClientConnection::read_body(sched::Deadline deadline) {
     if (m_state == State::Done) return std::string_view{};
     if (m_state != State::Body) return Error::InvalidArgument;

@@ -62,6 +62,9 @@ public:
     // Whether another request may follow on this connection: the response was read to its end,
     // both sides allow keep-alive and nothing unexpected arrived after it.
     bool reusable() const;
+    // After a 101 Switching Protocols head: the connection, its input starting with what the
+    // server sent after the head, for the new protocol. It is never reused for HTTP.
+    net::BufferedStream& switch_protocols();
     bool peer_gone() const { return m_stream.peer_gone(); }
     const ParseError& error() const { return m_error; }
     uint64_t exchanges() const { return m_exchanges; }  // responses read on it so far

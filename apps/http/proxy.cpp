@@ -9,6 +9,7 @@
 
 #include "apps/http/forwarding.hpp"
 #include "kernel/log.hpp"
+#include "kernel/sched/fan_out.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "lib/defer.hpp"
 #include "net/ip_address.hpp"
@@ -65,11 +66,21 @@ void record_success(ReverseProxy::Upstream& upstream, uint64_t latency) {
     if (latency > upstream.latency_max) upstream.latency_max = latency;
 }
 
+// The protocol a request asks to switch to (a WebSocket upgrade: "websocket"), or empty.
+std::string_view upgrade_of(const Request& request) {
+    std::string_view upgrade = request.header("Upgrade");
+    return list_contains(request.header("Connection"), "upgrade") ? upgrade : std::string_view{};
+}
+
 // The request head towards the upstream: the client's fields less the hop-by-hop ones, then
-// ours saying who asked (X-Forwarded-*, RFC 7239 Forwarded).
+// ours saying who asked (X-Forwarded-*, RFC 7239 Forwarded), and an upgrade passed on.
 Result<void> write_head(ClientConnection& upstream, const Request& request,
                         const Exchange& exchange, std::string_view target, std::string_view host) {
     TRY_VOID(upstream.begin_request(request.method_text, target, host));
+    if (std::string_view upgrade = upgrade_of(request); !upgrade.empty()) {
+        TRY_VOID(upstream.add_field("Connection", "upgrade"));
+        TRY_VOID(upstream.add_field("Upgrade", upgrade));
+    }
     std::string_view connection = request.header("Connection");
     for (size_t i = 0; i < request.header_count; ++i) {
         const Header& field = request.headers[i];
@@ -243,6 +254,8 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
             return answer(response, 502, "Bad Gateway: the upstream failed\n");
         }
         record_success(*upstream, sched::now() - started);
+        if ((*head)->status == 101 && !upgrade_of(request).empty() && exchange.connection)
+            return tunnel(exchange, **head, connection);
         TRY_VOID(relay_head(response, **head, request, *upstream));
         for (;;) {
             auto piece = connection->read_body(sched::now() + timeouts.body_ns);
@@ -291,6 +304,58 @@ Result<void> ReverseProxy::relay_head(Response& response, const ResponseHead& he
         if (equals_ignore_case(fields[i].name, "Location")) fields[i].value = rewritten;
     }
     return response.begin_relay(fields, head.header_count, connection, length);
+}
+
+namespace {
+
+// Copies what arrives on `from` to `to` until `from` ends; then wakes the other direction.
+Result<void> pump(net::BufferedStream& from, net::BufferedStream& to) {
+    auto end_other = defer([&to] { to.stream().interrupt(); });
+    for (;;) {
+        std::string_view input = from.input();
+        if (!input.empty()) {
+            TRY_VOID(to.output().append(input));
+            TRY_VOID(to.output().flush());
+            from.consume(input.size());
+            continue;
+        }
+        if (TRY(from.fill(sched::kForever)) == 0) return {};  // closed by its peer
+    }
+}
+
+}  // namespace
+
+// The upstream agreed to switch protocols (101): the client gets the 101, and from then on
+// both connections are joined byte for byte, each direction in a coroutine of its own, until
+// either side closes. The upstream connection is never pooled again.
+Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
+                                  PooledConnection& upstream) {
+    net::BufferedStream& client = *exchange.connection;
+    Output& out = client.output();
+    std::string_view connection = head.header("Connection");
+    TRY_VOID(out.append("HTTP/1.1 101 Switching Protocols\r\n"));
+    for (size_t i = 0; i < head.header_count; ++i) {
+        const Header& field = head.headers[i];
+        if (!forwardable(field, connection)) continue;
+        TRY_VOID(out.append(field.name));
+        TRY_VOID(out.append(": "));
+        TRY_VOID(out.append(field.value));
+        TRY_VOID(out.append("\r\n"));
+    }
+    TRY_VOID(out.append("Connection: Upgrade\r\nUpgrade: "));
+    TRY_VOID(out.append(head.header("Upgrade")));
+    TRY_VOID(out.append("\r\n\r\n"));
+    exchange.switch_protocols();
+    net::BufferedStream& server = upstream->switch_protocols();
+    ++m_tunnels;
+    auto joined = sched::fan_out(
+        sched::kForever, [&](sched::Deadline) { return pump(client, server); },
+        [&](sched::Deadline) -> Result<void> {
+            TRY_VOID(client.output().flush());  // the 101
+            return pump(server, client);
+        });
+    if (!joined) return joined.error();  // no coroutine for a direction: both connections end
+    return {};
 }
 
 Result<void> ReverseProxy::start_health_checks() {

@@ -66,6 +66,7 @@ public:
     size_t upstream_count() const { return m_options.upstream_count; }
     UpstreamStats upstream_stats(size_t index) const;
     uint64_t no_upstream() const { return m_no_upstream; }  // 502s: every upstream down
+    uint64_t tunnels() const { return m_tunnels; }  // protocol switches passed through (101)
 
     struct Upstream;  // proxy.cpp
 
@@ -75,6 +76,7 @@ private:
     Result<void> forward(Exchange& exchange);
     Result<void> relay_head(Response& response, const ResponseHead& head, const Request& request,
                             const Upstream& upstream) const;
+    Result<void> tunnel(Exchange& exchange, const ResponseHead& head, PooledConnection& upstream);
     Upstream* pick(const Upstream* avoid);
     void health_main();
 
@@ -82,6 +84,7 @@ private:
     Upstream* m_upstreams[kMaxUpstreams] = {};
     size_t m_next = 0;  // round robin
     uint64_t m_no_upstream = 0;
+    uint64_t m_tunnels = 0;
 };
 
 }  // namespace coronet::http

@@ -30,8 +30,9 @@ from urllib.parse import quote
 
 from .http_clients import check, status_json
 from .loadgen import run_ab, run_wrk
-from .netns import HOST_ADDRESS
+from .netns import GUEST_ADDRESS, HOST_ADDRESS
 from .upstreams import Upstreams
+from .ws_clients import node_library
 
 HEALTH_PATH = "/up/index.html"
 PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
@@ -40,6 +41,7 @@ PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
                  f"http.proxy=/named=upstream.coronet.test:8081 dns={HOST_ADDRESS} "
                  f"http.proxy=/bare={HOST_ADDRESS}:8081;strip "
                  f"http.proxy=/fast={HOST_ADDRESS}:8083;strip;timeout_ms=500 "
+                 f"http.proxy=/self={GUEST_ADDRESS}:80;strip;health=off "
                  f"http.proxy_timeout_ms=2000 http.proxy_health={HEALTH_PATH} "
                  "http.proxy_health_interval_ms=500")
 # What the least, passive and gone scenarios boot with on top: fewest requests in flight, no
@@ -356,6 +358,22 @@ def strip(setup: Setup, host: str, port: int) -> None:
           r.stdout)
 
 
+def websocket(setup: Setup, host: str, port: int) -> None:
+    """WebSocket upgrades through the proxy: /self is the guest's own server behind ;strip, so
+    Node's ws client runs its whole matrix (messages up to 16 MiB, permessage-deflate, a
+    subprotocol, the chat room between two clients) through tunnels to /ws/echo and /ws/chat."""
+    def counts() -> tuple[int, int]:
+        status = status_json(host, port)
+        tunnels = next(p["tunnels"] for p in status["proxies"] if p["prefix"] == "/self")
+        return tunnels, status["websocket"]["total"]
+    tunnels, sessions = counts()
+    node_library(host, port, "/self")
+    now_tunnels, now_sessions = counts()
+    check(now_tunnels - tunnels > 0 and now_tunnels - tunnels == now_sessions - sessions,
+          f"each of ws's {now_tunnels - tunnels} connections was a tunnel to a WebSocket session "
+          "behind the proxy", (tunnels, now_tunnels, sessions, now_sessions))
+
+
 MEMORY = ("heap_used_bytes", "used_bytes")  # the heap's use; every page not free, stacks too
 
 
@@ -420,7 +438,8 @@ def wait_up(host: str, port: int, prefixes: tuple[str, ...] = ("/up", "/py", "/n
 
 
 SCENARIOS = {"basic": basic, "spread": spread, "failover": failover, "down": down, "slow": slow,
-             "big": big, "least": least, "passive": passive, "gone": gone, "strip": strip}
+             "big": big, "least": least, "passive": passive, "gone": gone, "strip": strip,
+             "websocket": websocket}
 
 
 def main() -> int:

@@ -187,12 +187,13 @@ async def _python_library(host: str, port: int) -> None:
     ok("chat room")
 
 
-def node_library(host: str, port: int) -> None:
-    """tools/harness/ws_node.js: Node's ws client (its output is its checks)."""
+def node_library(host: str, port: int, prefix: str = "") -> None:
+    """tools/harness/ws_node.js: Node's ws client (its output is its checks), its paths under
+    `prefix` (a reverse proxy's)."""
     node = shutil.which("node")
     if node is None or not (NODE_MODULES / "ws").is_dir():
         raise AssertionError(f"no node or no {NODE_MODULES / 'ws'} (tools/deps installs them)")
-    r = subprocess.run([node, str(NODE_CLIENT), f"ws://{host}:{port}"], timeout=600,
+    r = subprocess.run([node, str(NODE_CLIENT), f"ws://{host}:{port}{prefix}"], timeout=600,
                        env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
     check(r.returncode == 0, "the ws (Node) scenario", f"exit {r.returncode}")
 
