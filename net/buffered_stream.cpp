@@ -89,6 +89,10 @@ Result<void> BufferedStream::make_room() {
 
 Result<size_t> BufferedStream::fill(sched::Deadline deadline, Room room, Reclaim reclaim) {
     TRY_VOID(m_output.flush());
+    return receive(deadline, room, reclaim);
+}
+
+Result<size_t> BufferedStream::receive(sched::Deadline deadline, Room room, Reclaim reclaim) {
     if (m_start == m_end && m_input) release_input();
     if (!m_input) {
         TRY_VOID(wait_idle(deadline, reclaim));

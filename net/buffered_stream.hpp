@@ -62,6 +62,10 @@ public:
     // Waiting with no buffer longer than kIdleStackTrimAfter trims the coroutine's stack.
     Result<size_t> fill(sched::Deadline deadline, Room room = Room::MayMove,
                         Reclaim reclaim = Reclaim::Never);
+    // fill() without flushing the output first: for a stream whose output another coroutine
+    // writes meanwhile (a tunnel's other direction), which only that coroutine may flush.
+    Result<size_t> receive(sched::Deadline deadline, Room room = Room::MayMove,
+                           Reclaim reclaim = Reclaim::Never);
     // True when fill(InPlace) has room to read into.
     bool room_in_place() const { return m_input && m_end < m_capacity; }
     // Makes room after input() by compacting or growing, which moves input(): LimitReached at

@@ -154,6 +154,8 @@ void ConnectionPool::discard(ClientConnection* connection) {
     forget(connection);
 }
 
+void ConnectionPool::detach(ClientConnection*) { free_slot(); }
+
 void ConnectionPool::close_idle() {
     while (ClientConnection* connection = m_idle.pop_front()) {
         connection->close();

@@ -51,6 +51,9 @@ public:
     void release(ClientConnection* connection);
     // Closed at once with a reset (a failed exchange).
     void discard(ClientConnection* connection);
+    // No longer the pool's, nor counted against its limit: the caller's to close and delete
+    // (a connection that switched protocols, which may stay open for hours).
+    void detach(ClientConnection* connection);
     void close_idle();
 
     const PoolOptions& options() const { return m_options; }
@@ -100,6 +103,13 @@ public:
     void discard() {
         if (m_connection) m_pool->discard(m_connection);
         m_connection = nullptr;
+    }
+    // The connection, now the caller's (ConnectionPool::detach).
+    ClientConnection* detach() {
+        ClientConnection* connection = m_connection;
+        if (connection) m_pool->detach(connection);
+        m_connection = nullptr;
+        return connection;
     }
 
 private:

@@ -9,10 +9,10 @@
 
 #include "apps/http/forwarding.hpp"
 #include "kernel/log.hpp"
-#include "kernel/sched/fan_out.hpp"
 #include "kernel/sched/scheduler.hpp"
 #include "lib/defer.hpp"
 #include "net/ip_address.hpp"
+#include "net/tunnel.hpp"
 
 namespace coronet::http {
 
@@ -254,8 +254,12 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
             return answer(response, 502, "Bad Gateway: the upstream failed\n");
         }
         record_success(*upstream, sched::now() - started);
-        if ((*head)->status == 101 && !upgrade_of(request).empty() && exchange.connection)
-            return tunnel(exchange, **head, connection);
+        if ((*head)->status == 101) {  // the connection speaks another protocol from here on
+            if (!upgrade_of(request).empty() && exchange.connection)
+                return tunnel(exchange, **head, connection);
+            connection.discard();
+            return answer(response, 502, "Bad Gateway: the upstream switched protocols unasked\n");
+        }
         TRY_VOID(relay_head(response, **head, request, *upstream));
         for (;;) {
             auto piece = connection->read_body(sched::now() + timeouts.body_ns);
@@ -306,30 +310,17 @@ Result<void> ReverseProxy::relay_head(Response& response, const ResponseHead& he
     return response.begin_relay(fields, head.header_count, connection, length);
 }
 
-namespace {
-
-// Copies what arrives on `from` to `to` until `from` ends; then wakes the other direction.
-Result<void> pump(net::BufferedStream& from, net::BufferedStream& to) {
-    auto end_other = defer([&to] { to.stream().interrupt(); });
-    for (;;) {
-        std::string_view input = from.input();
-        if (!input.empty()) {
-            TRY_VOID(to.output().append(input));
-            TRY_VOID(to.output().flush());
-            from.consume(input.size());
-            continue;
-        }
-        if (TRY(from.fill(sched::kForever)) == 0) return {};  // closed by its peer
-    }
-}
-
-}  // namespace
-
 // The upstream agreed to switch protocols (101): the client gets the 101, and from then on
-// both connections are joined byte for byte, each direction in a coroutine of its own, until
-// either side closes. The upstream connection is never pooled again.
+// the two connections are joined (net/tunnel.hpp) until both directions end. The upstream's
+// connection leaves its pool at once: never reused, nor counted against the pool's limit while
+// the tunnel lasts.
 Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
-                                  PooledConnection& upstream) {
+                                  PooledConnection& pooled) {
+    ClientConnection* upstream = pooled.detach();
+    auto close_upstream = defer([upstream] {
+        upstream->close();
+        delete upstream;
+    });
     net::BufferedStream& client = *exchange.connection;
     Output& out = client.output();
     std::string_view connection = head.header("Connection");
@@ -346,16 +337,9 @@ Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
     TRY_VOID(out.append(head.header("Upgrade")));
     TRY_VOID(out.append("\r\n\r\n"));
     exchange.switch_protocols();
-    net::BufferedStream& server = upstream->switch_protocols();
+    TRY_VOID(out.flush());
     ++m_tunnels;
-    auto joined = sched::fan_out(
-        sched::kForever, [&](sched::Deadline) { return pump(client, server); },
-        [&](sched::Deadline) -> Result<void> {
-            TRY_VOID(client.output().flush());  // the 101
-            return pump(server, client);
-        });
-    if (!joined) return joined.error();  // no coroutine for a direction: both connections end
-    return {};
+    return net::tunnel(client, upstream->switch_protocols());
 }
 
 Result<void> ReverseProxy::start_health_checks() {

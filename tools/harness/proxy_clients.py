@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -372,6 +373,42 @@ def websocket(setup: Setup, host: str, port: int) -> None:
     check(now_tunnels - tunnels > 0 and now_tunnels - tunnels == now_sessions - sessions,
           f"each of ws's {now_tunnels - tunnels} connections was a tunnel to a WebSocket session "
           "behind the proxy", (tunnels, now_tunnels, sessions, now_sessions))
+
+    # One tunnel by hand: open, it holds no slot of the upstream's pool; the client's end (FIN)
+    # goes through, and the session behind the proxy ends with it.
+    def self_upstream() -> dict:
+        return next(p for p in status_json(host, port)["proxies"] if p["prefix"] == "/self")["upstreams"][0]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"GET /self/ws/echo HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\n"
+                     b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            piece = sock.recv(4096)
+            if not piece:
+                raise AssertionError(f"the proxy closed before answering the upgrade: {reply!r}")
+            reply += piece
+        head, _, rest = reply.partition(b"\r\n\r\n")
+        check(head.startswith(b"HTTP/1.1 101 ") and b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head,
+              "101 with the endpoint's Sec-WebSocket-Accept, through the proxy", head)
+        payload, mask = b"through the tunnel", b"\x01\x02\x03\x04"
+        sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
+                     + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        while len(rest) < 2 + len(payload):
+            piece = sock.recv(4096)
+            if not piece:
+                raise AssertionError(f"the tunnel closed before the echo: {rest!r}")
+            rest += piece
+        check(rest[:2 + len(payload)] == bytes([0x81, len(payload)]) + payload, "a frame echoed", rest)
+        upstream = self_upstream()
+        check(upstream["open"] == 0 and status_json(host, port)["websocket"]["open"] >= 1,
+              "while it lasts, the tunnel holds a session behind the proxy and no pool slot", upstream)
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + 10
+        while status_json(host, port)["websocket"]["open"] > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(status_json(host, port)["websocket"]["open"] == 0,
+              "the client's end reaches the session behind the proxy, which ends")
 
 
 MEMORY = ("heap_used_bytes", "used_bytes")  # the heap's use; every page not free, stacks too
