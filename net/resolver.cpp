@@ -42,6 +42,7 @@ struct Query {
     ip_addr_t address{};
     uint64_t started = 0;
     ip_addr_t asked_first{};  // the first server when the query began
+    u8_t listed = 0;          // servers listed when it began
     bool finished = false;
     bool found = false;
     bool abandoned = false;  // the caller's deadline passed: the callback frees the query
@@ -113,14 +114,14 @@ void tend_servers() {
 void on_found(const char*, const ip_addr_t* address, void* arg) {
     auto* query = static_cast<Query*>(arg);
     --g_outstanding;
-    if (sched::now() - query->started >= kServerGiveUp) {
-        if (address) {
-            g_demote = true;
-            g_demote_server = query->asked_first;
-        } else {
-            g_restore = true;
-        }
+    uint64_t took = sched::now() - query->started;
+    if (address && took >= kServerGiveUp) {
+        g_demote = true;
+        g_demote_server = query->asked_first;
     }
+    // Every listed server's tries ran out. (A slow failure alone says less: a live server may
+    // have given the last, error, answer after a silent one's tries.)
+    if (!address && took >= query->listed * kServerGiveUp) g_restore = true;
     tend_servers();
     if (query->abandoned) {
         delete query;
@@ -170,6 +171,8 @@ Result<Started> start(std::string_view name, u8_t type) {
     tend_servers();  // servers set aside whose time is up are listed again
     query->started = sched::now();
     query->asked_first = *dns_getserver(0);
+    ip_addr_t listed[DNS_MAX_SERVERS];
+    query->listed = listed_servers(listed);
     ++g_outstanding;  // before: lwIP may call back at once
     err_t err = dns_gethostbyname_addrtype(text, &started.resolved.address, on_found, query, type);
     stack_activity();
