@@ -143,6 +143,10 @@ std::string_view join(char* buffer, std::initializer_list<std::string_view> piec
 std::string_view client_location(std::string_view location, const LocationContext& context,
                                  char* buffer) {
     size_t scheme_end = location.find("://");
+    // "://" after a path, query or fragment has begun is no scheme's (/login?next=http://x/).
+    if (scheme_end != std::string_view::npos &&
+        location.substr(0, scheme_end).find_first_of("/?#") != std::string_view::npos)
+        scheme_end = std::string_view::npos;
     if (scheme_end == std::string_view::npos) {
         bool from_root = location.size() > 0 && location[0] == '/' &&
                          (location.size() == 1 || location[1] != '/');

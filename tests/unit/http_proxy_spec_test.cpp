@@ -134,6 +134,8 @@ TEST(HttpProxySpec, LocationOfTheUpstreamsOwnOriginBecomesAPathOnTheProxy) {
 
 TEST(HttpProxySpec, LocationUnderAStrippedPrefix) {
     EXPECT_EQ(location_for("/login?next=/", true), "/api/login?next=/");
+    EXPECT_EQ(location_for("/login?next=http://proxy.test/x", true),
+              "/api/login?next=http://proxy.test/x");
     EXPECT_EQ(location_for("/", true), "/api/");
     EXPECT_EQ(location_for("/login", false), "/login");
     // The client's own Host, as an upstream building URLs from the forwarded Host writes them.
