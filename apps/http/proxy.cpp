@@ -321,7 +321,8 @@ Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
         upstream->close();
         delete upstream;
     });
-    net::BufferedStream& client = *exchange.connection;
+    // From here the client's connection is no longer HTTP's: it ends when this returns.
+    net::BufferedStream& client = exchange.switch_protocols();
     Output& out = client.output();
     std::string_view connection = head.header("Connection");
     TRY_VOID(out.append("HTTP/1.1 101 Switching Protocols\r\n"));
@@ -336,7 +337,6 @@ Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
     TRY_VOID(out.append("Connection: Upgrade\r\nUpgrade: "));
     TRY_VOID(out.append(head.header("Upgrade")));
     TRY_VOID(out.append("\r\n\r\n"));
-    exchange.switch_protocols();
     TRY_VOID(out.flush());
     ++m_tunnels;
     return net::tunnel(client, upstream->switch_protocols());
