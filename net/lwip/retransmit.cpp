@@ -270,11 +270,21 @@ void after_input() {
 void resume() {
     uint64_t now = sched::now();
     for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+        if (!synchronized(pcb)) continue;
+        // A window larger than the peer last heard of goes out at once: an update lost while the
+        // link was down would leave the peer probing on its own backed-off timer. A connection
+        // waiting on the peer's closed window probes now, the backoff its probes grew while
+        // nothing could answer reset.
+        if (pcb->rcv_ann_wnd < pcb->rcv_wnd) tcp_ack_now(pcb);
+        if (pcb->persist_backoff > 0) {
+            pcb->persist_backoff = 1;
+            pcb->persist_cnt = 0;
+            tcp_zero_window_probe(pcb);
+        }
         Flight* f = flight_of(pcb);
-        if (!f || !synchronized(pcb)) continue;
-        if (!pcb->unacked) {
+        if (!pcb->unacked || !f) {
             // What found no route while the link was down waits, unsent.
-            if (pcb->unsent) tcp_output(pcb);
+            tcp_output(pcb);
             continue;
         }
         f->backoff = 0;
