@@ -212,6 +212,8 @@ size_t proxy_options(const BootConfig& config, http::ProxyOptions (&proxies)[htt
     shared.max_fails = static_cast<uint32_t>(count_option(config, "http.proxy_max_fails", 1));
     shared.fail_timeout_ns =
         duration_ms_option(config, "http.proxy_fail_timeout_ms", shared.fail_timeout_ns);
+    shared.tunnel_timeout_ns =
+        duration_ms_option(config, "http.proxy_tunnel_timeout_ms", shared.tunnel_timeout_ns);
     http::ClientTimeouts& timeouts = shared.pool.timeouts;
     timeouts.connect_ns =
         duration_ms_option(config, "http.proxy_connect_timeout_ms", timeouts.connect_ns);

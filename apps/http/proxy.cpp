@@ -120,6 +120,7 @@ ProxyOptions proxy_options(const ProxySpec& spec, const ProxyOptions& shared) {
     if (spec.health_interval_ms) options.health_interval_ns = ms_to_ns(*spec.health_interval_ms);
     if (spec.max_fails) options.max_fails = *spec.max_fails;
     if (spec.fail_timeout_ms) options.fail_timeout_ns = ms_to_ns(*spec.fail_timeout_ms);
+    if (spec.tunnel_timeout_ms) options.tunnel_timeout_ns = ms_to_ns(*spec.tunnel_timeout_ms);
     ClientTimeouts& timeouts = options.pool.timeouts;
     if (spec.connect_timeout_ms) timeouts.connect_ns = ms_to_ns(*spec.connect_timeout_ms);
     if (spec.timeout_ms) timeouts.first_byte_ns = timeouts.body_ns = ms_to_ns(*spec.timeout_ms);
@@ -339,7 +340,7 @@ Result<void> ReverseProxy::tunnel(Exchange& exchange, const ResponseHead& head,
     TRY_VOID(out.append("\r\n\r\n"));
     TRY_VOID(out.flush());
     ++m_tunnels;
-    return net::tunnel(client, upstream->switch_protocols());
+    return net::tunnel(client, upstream->switch_protocols(), m_options.tunnel_timeout_ns);
 }
 
 Result<void> ReverseProxy::start_health_checks() {

@@ -34,6 +34,9 @@ struct ProxyOptions {
     // keeps it (or brings it back) up, anything else takes it down. Empty: no checks.
     std::string_view health_path;
     uint64_t health_interval_ns = 5 * kSecond;
+    // A tunnel (a protocol switched to, e.g. a WebSocket) no byte has crossed for this long is
+    // closed; 0: never.
+    uint64_t tunnel_timeout_ns = 3600 * kSecond;
     PoolOptions pool;  // its host and port are set per upstream
 };
 

@@ -65,6 +65,7 @@ bool parse_option(std::string_view option, ProxySpec& spec) {
     if (name == "connect_timeout_ms") return parse_count(value, spec.connect_timeout_ms);
     if (name == "max_fails") return parse_count(value, spec.max_fails);
     if (name == "fail_timeout_ms") return parse_count(value, spec.fail_timeout_ms);
+    if (name == "tunnel_timeout_ms") return parse_count(value, spec.tunnel_timeout_ms);
     return false;
 }
 

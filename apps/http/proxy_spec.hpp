@@ -6,8 +6,8 @@
 //
 // OPTIONs: `strip` (the upstream sees the path without the prefix: /api/users -> /users),
 // `balance=round_robin|least_conn`, `health=/PATH|off`, and `health_interval_ms`,
-// `timeout_ms`, `connect_timeout_ms`, `max_fails`, `fail_timeout_ms` with a number; the rest
-// come from the shared http.proxy_* options.
+// `timeout_ms`, `connect_timeout_ms`, `max_fails`, `fail_timeout_ms`, `tunnel_timeout_ms` with a
+// number; the rest come from the shared http.proxy_* options.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +41,7 @@ struct ProxySpec {
     std::optional<uint64_t> connect_timeout_ms;
     std::optional<uint32_t> max_fails;
     std::optional<uint64_t> fail_timeout_ms;
+    std::optional<uint64_t> tunnel_timeout_ms;
 };
 
 // `spec` must outlive the result (it holds views into it). InvalidArgument for a malformed

@@ -25,13 +25,14 @@ TEST(HttpProxySpec, PrefixAndUpstreams) {
     EXPECT_FALSE(spec->strip_prefix);
     EXPECT_FALSE(spec->balance || spec->health_path || spec->health_interval_ms ||
                  spec->timeout_ms || spec->connect_timeout_ms || spec->max_fails ||
-                 spec->fail_timeout_ms);
+                 spec->fail_timeout_ms || spec->tunnel_timeout_ms);
 }
 
 TEST(HttpProxySpec, PerPrefixOptions) {
     auto spec = parse_proxy_spec(
         "/v1/users=a:80,b:80;strip;balance=least_conn;health=/healthz;health_interval_ms=250;"
-        "timeout_ms=1500;connect_timeout_ms=0x3e8;max_fails=3;fail_timeout_ms=20000");
+        "timeout_ms=1500;connect_timeout_ms=0x3e8;max_fails=3;fail_timeout_ms=20000;"
+        "tunnel_timeout_ms=0");
     ASSERT_TRUE(spec);
     EXPECT_EQ(spec->prefix, "/v1/users");
     EXPECT_EQ(spec->upstream_count, 2u);
@@ -43,6 +44,7 @@ TEST(HttpProxySpec, PerPrefixOptions) {
     EXPECT_EQ(spec->connect_timeout_ms, 1000u);
     EXPECT_EQ(spec->max_fails, 3u);
     EXPECT_EQ(spec->fail_timeout_ms, 20000u);
+    EXPECT_EQ(spec->tunnel_timeout_ms, 0u);  // tunnels under this prefix never time out
 
     auto off = parse_proxy_spec("/a=h:1;health=off;balance=round_robin");
     ASSERT_TRUE(off);

@@ -36,6 +36,7 @@ from .upstreams import Upstreams
 from .ws_clients import node_library
 
 HEALTH_PATH = "/up/index.html"
+TUNNEL_TIMEOUT = 2.0  # /idle's: a tunnel idle this long is closed
 PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
                  f"http.proxy=/py={HOST_ADDRESS}:8083,{HOST_ADDRESS}:8084 "
                  f"http.proxy=/dead={HOST_ADDRESS}:9,{HOST_ADDRESS}:10 "
@@ -43,6 +44,8 @@ PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
                  f"http.proxy=/bare={HOST_ADDRESS}:8081;strip "
                  f"http.proxy=/fast={HOST_ADDRESS}:8083;strip;timeout_ms=500 "
                  f"http.proxy=/self={GUEST_ADDRESS}:80;strip;health=off "
+                 f"http.proxy=/idle={GUEST_ADDRESS}:80;strip;health=off;"
+                 f"tunnel_timeout_ms={int(TUNNEL_TIMEOUT * 1000)} "
                  f"http.proxy_timeout_ms=2000 http.proxy_health={HEALTH_PATH} "
                  "http.proxy_health_interval_ms=500")
 # What the least, passive and gone scenarios boot with on top: fewest requests in flight, no
@@ -376,7 +379,8 @@ def strip(setup: Setup, host: str, port: int) -> None:
 def websocket(setup: Setup, host: str, port: int) -> None:
     """WebSocket upgrades through the proxy: /self is the guest's own server behind ;strip, so
     Node's ws client runs its whole matrix (messages up to 16 MiB, permessage-deflate, a
-    subprotocol, the chat room between two clients) through tunnels to /ws/echo and /ws/chat."""
+    subprotocol, the chat room between two clients) through tunnels to /ws/echo and /ws/chat;
+    /idle is the same server with a short tunnel timeout."""
     def counts() -> tuple[int, int]:
         status = status_json(host, port)
         tunnels = next(p["tunnels"] for p in status["proxies"] if p["prefix"] == "/self")
@@ -393,36 +397,85 @@ def websocket(setup: Setup, host: str, port: int) -> None:
     def self_upstream() -> dict:
         return next(p for p in status_json(host, port)["proxies"] if p["prefix"] == "/self")["upstreams"][0]
     with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(b"GET /self/ws/echo HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\n"
-                     b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-        reply = b""
-        while b"\r\n\r\n" not in reply:
-            piece = sock.recv(4096)
-            if not piece:
-                raise AssertionError(f"the proxy closed before answering the upgrade: {reply!r}")
-            reply += piece
-        head, _, rest = reply.partition(b"\r\n\r\n")
-        check(head.startswith(b"HTTP/1.1 101 ") and b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head,
-              "101 with the endpoint's Sec-WebSocket-Accept, through the proxy", head)
-        payload, mask = b"through the tunnel", b"\x01\x02\x03\x04"
-        sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-                     + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-        while len(rest) < 2 + len(payload):
-            piece = sock.recv(4096)
-            if not piece:
-                raise AssertionError(f"the tunnel closed before the echo: {rest!r}")
-            rest += piece
-        check(rest[:2 + len(payload)] == bytes([0x81, len(payload)]) + payload, "a frame echoed", rest)
+        rest = upgrade(sock, "/self")
+        check(echo(sock, b"through the tunnel", rest) is not None, "a frame echoed")
         upstream = self_upstream()
         check(upstream["open"] == 0 and status_json(host, port)["websocket"]["open"] >= 1,
               "while it lasts, the tunnel holds a session behind the proxy and no pool slot", upstream)
         sock.shutdown(socket.SHUT_WR)
-        deadline = time.monotonic() + 10
-        while status_json(host, port)["websocket"]["open"] > 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        check(status_json(host, port)["websocket"]["open"] == 0,
-              "the client's end reaches the session behind the proxy, which ends")
+        check(sessions_end(host, port), "the client's end reaches the session behind the proxy, which ends")
+
+    # /idle closes a tunnel nothing has crossed for TUNNEL_TIMEOUT, not one in use.
+    with socket.create_connection((host, port), timeout=10) as sock:
+        rest = upgrade(sock, "/idle")
+        busy_until, echoes = time.monotonic() + 2 * TUNNEL_TIMEOUT, 0
+        while rest is not None:
+            rest = echo(sock, b"still here", rest)
+            quiet = time.monotonic()  # the last byte crossed
+            echoes += rest is not None
+            if quiet >= busy_until:
+                break
+            time.sleep(TUNNEL_TIMEOUT / 5)
+        check(rest is not None, f"a tunnel in use for {2 * TUNNEL_TIMEOUT:g} s stays open "
+              f"({echoes} frames echoed, {TUNNEL_TIMEOUT / 5:g} s apart)")
+        sock.settimeout(TUNNEL_TIMEOUT + 10)
+        try:
+            ended = sock.recv(4096)
+        except ConnectionResetError:
+            ended = b""
+        except TimeoutError:
+            ended = None
+        idle = time.monotonic() - quiet
+        check(ended == b"" and TUNNEL_TIMEOUT * 0.9 < idle < TUNNEL_TIMEOUT + 5,
+              f"left idle, the tunnel is closed after {idle:.1f} s (tunnel_timeout_ms="
+              f"{int(TUNNEL_TIMEOUT * 1000)})", ended)
+    check(sessions_end(host, port), "and the session behind it ends")
+
+
+def sessions_end(host: str, port: int, seconds: float = 10) -> bool:
+    """Whether the guest's WebSocket sessions all end within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while status_json(host, port)["websocket"]["open"] > 0:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def upgrade(sock: socket.socket, prefix: str) -> bytes:
+    """Asks for /ws/echo under `prefix` to be a WebSocket on `sock`: what came after the 101."""
+    sock.sendall(f"GET {prefix}/ws/echo HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\n"
+                 "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode())
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        piece = sock.recv(4096)
+        if not piece:
+            raise AssertionError(f"the proxy closed before answering the upgrade: {reply!r}")
+        reply += piece
+    head, _, rest = reply.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 101 ") and b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head,
+          f"101 with the endpoint's Sec-WebSocket-Accept, through {prefix}", head)
+    return rest
+
+
+def echo(sock: socket.socket, payload: bytes, rest: bytes) -> bytes | None:
+    """Sends `payload` (under 126 bytes) as a masked text frame and reads the echo after `rest`
+    (bytes already received): what follows the echo, or None if the connection ended first or
+    something else came back."""
+    mask = b"\x01\x02\x03\x04"
+    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
+                 + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    frame = bytes([0x81, len(payload)]) + payload
+    while len(rest) < len(frame):
+        try:
+            piece = sock.recv(4096)
+        except ConnectionResetError:
+            piece = b""
+        if not piece:
+            return None
+        rest += piece
+    return rest[len(frame):] if rest.startswith(frame) else None
 
 
 MEMORY = ("heap_used_bytes", "used_bytes")  # the heap's use; every page not free, stacks too
