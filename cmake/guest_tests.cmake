@@ -232,13 +232,15 @@ foreach(file IN LISTS _board_files)
   # http.proxy options, two nginx, two Python upstreams and dnsmasq started on the host side of
   # the tap): curl through it (headers both ways, X-Forwarded-For, HEAD, 404, chunked both
   # ways, an upstream named through DNS), ab spread evenly over two nginx (/status's
-  # per-upstream figures agreeing with their logs), one nginx killed under wrk (errors only for
-  # what was in flight, health checks take it out and back), 502 with nothing listening, 504
+  # per-upstream figures agreeing with their logs), one nginx killed under wrk (what was in
+  # flight to it retried on the other, health checks take it out and back), 502 with nothing listening, 504
   # from a slow upstream, per-prefix options (;strip: the upstream sees the path without the
-  # prefix; a prefix's own ;timeout_ms), 100 MiB each way checked by SHA-256 with memory flat
-  # (heap and pages in use each grow less than 2 MiB).
+  # prefix; a prefix's own ;timeout_ms), WebSocket tunnels (Node's ws matrix; an idle one
+  # closed by ;tunnel_timeout_ms), 100 MiB each way checked by SHA-256 with memory flat (heap
+  # and pages in use each grow less than 2 MiB), an upstream dropping requests unanswered (a
+  # POST gets 502, GETs go to the other upstream).
   add_test(NAME ${board}.http_proxy COMMAND ${NET_TEST} --board ${board} --client proxy --net tap
-    --scenario "basic spread failover down slow strip websocket big --big-mib 100")
+    --scenario "basic spread failover down slow strip websocket big retry --big-mib 100")
   # The same, booted with http.proxy_balance=least_conn and no active health checks
   # (harness.proxy_clients.BALANCE_OPTIONS): while one upstream holds a slow request the others
   # go to the other; an nginx killed is found by the traffic alone (every request still

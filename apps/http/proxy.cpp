@@ -43,6 +43,13 @@ bool rewritten(std::string_view name) {
            equals_ignore_case(name, "Expect");  // we answered 100-continue ourselves
 }
 
+// A method whose request may be sent twice with the effect of once (RFC 9110, 9.2.2): what an
+// upstream that failed before answering may be retried with.
+bool idempotent(Method method) {
+    return method == Method::Get || method == Method::Head || method == Method::Options ||
+           method == Method::Trace || method == Method::Put || method == Method::Delete;
+}
+
 Result<void> answer(Response& response, uint16_t status, std::string_view body) {
     response.set_status(status);
     return response.send(body);
@@ -156,13 +163,13 @@ Result<void> ReverseProxy::install(Router& router) {
     return router.add_any(below, handle, this, streaming);
 }
 
-ReverseProxy::Upstream* ReverseProxy::pick(const Upstream* avoid) {
+ReverseProxy::Upstream* ReverseProxy::pick(const Tried& tried) {
     size_t count = m_options.upstream_count;
     sched::Deadline now = sched::now();
     Upstream* chosen = nullptr;
     for (size_t i = 0; i < count; ++i) {
         Upstream* candidate = m_upstreams[(m_next + i) % count];
-        if (candidate == avoid || !candidate->up(now)) continue;
+        if (tried.has(candidate) || !candidate->up(now)) continue;
         if (m_options.balance == Balance::RoundRobin) {
             chosen = candidate;
             m_next = (m_next + i + 1) % count;
@@ -176,7 +183,7 @@ ReverseProxy::Upstream* ReverseProxy::pick(const Upstream* avoid) {
     // real traffic is how passive health finds it back (not one an active check took down).
     for (size_t i = 0; i < count; ++i) {
         Upstream* candidate = m_upstreams[i];
-        if (candidate == avoid || candidate->checked_down) continue;
+        if (tried.has(candidate) || candidate->checked_down) continue;
         if (!chosen || candidate->down_until < chosen->down_until) chosen = candidate;
     }
     return chosen;
@@ -205,19 +212,24 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
         memcpy(slashed + 1, target.data(), target.size());
         target = {slashed, target.size() + 1};
     }
-    Upstream* avoid = nullptr;
-    // A second try only when nothing of the request has gone yet (or it went on a pooled
-    // connection the upstream had closed, and carried no body).
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        Upstream* upstream = pick(avoid);
+    // Another upstream is tried when one cannot be reached, or, for an idempotent request
+    // without a body, when its connection breaks before it answers (nginx's
+    // `proxy_next_upstream error`); each upstream once. A pooled connection the upstream had
+    // closed meanwhile is not its failure: the request goes to it again, once.
+    Tried tried;
+    Upstream* again = nullptr;
+    bool stale_retried = false;
+    for (;;) {
+        Upstream* upstream = again ? again : pick(tried);
+        again = nullptr;
         if (!upstream) break;
-        avoid = upstream;
         ++upstream->in_flight;
         auto leaving = defer([upstream] { --upstream->in_flight; });
         bool reused = false;
         auto acquired = upstream->pool.acquire(sched::now() + timeouts.connect_ns, &reused);
         if (!acquired) {
             record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
+            tried.add(upstream);
             continue;
         }
         PooledConnection connection(upstream->pool, *acquired);
@@ -244,11 +256,17 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
         if (!head) {
             Error error = sent ? head.error() : sent.error();
             connection.discard();
-            if (reused && !has_body && (error == Error::Closed || error == Error::Reset)) {
-                avoid = nullptr;  // a stale pooled connection: try again, the same upstream too
+            bool broken = error == Error::Closed || error == Error::Reset;
+            if (broken && reused && !has_body && !stale_retried) {
+                stale_retried = true;
+                again = upstream;
                 continue;
             }
             record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
+            if (broken && !has_body && idempotent(request.method)) {
+                tried.add(upstream);
+                continue;
+            }
             if (error == Error::Timeout)
                 return answer(response, 504,
                               "Gateway Timeout: the upstream did not answer in time\n");

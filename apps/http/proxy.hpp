@@ -2,8 +2,9 @@
 // robin or by fewest requests in flight, over pooled keep-alive connections (client_pool.hpp).
 // Bodies stream through in both directions, never held whole. An upstream that fails is
 // skipped for a while (passive health); with a health path set, each upstream is also asked
-// for it periodically (active health). 502 when no upstream answers, 504 when the chosen one
-// does not answer in time.
+// for it periodically (active health). A request goes to another upstream when one cannot be
+// reached, or breaks an idempotent bodiless request before answering. 502 when no upstream
+// answers, 504 when the chosen one does not answer in time.
 #pragma once
 
 #include <cstddef>
@@ -68,19 +69,35 @@ public:
     std::string_view prefix() const { return m_options.prefix; }
     size_t upstream_count() const { return m_options.upstream_count; }
     UpstreamStats upstream_stats(size_t index) const;
-    uint64_t no_upstream() const { return m_no_upstream; }  // 502s: every upstream down
+    // 502s: no upstream answered (each was down, unreachable, or failed an idempotent request)
+    uint64_t no_upstream() const { return m_no_upstream; }
     uint64_t tunnels() const { return m_tunnels; }  // protocol switches passed through (101)
 
     struct Upstream;  // proxy.cpp
 
 private:
+    // The upstreams one request has failed on.
+    struct Tried {
+        const Upstream* upstreams[kMaxUpstreams] = {};
+        size_t count = 0;
+
+        bool has(const Upstream* upstream) const {
+            for (size_t i = 0; i < count; ++i)
+                if (upstreams[i] == upstream) return true;
+            return false;
+        }
+        void add(const Upstream* upstream) {
+            if (count < kMaxUpstreams && !has(upstream)) upstreams[count++] = upstream;
+        }
+    };
+
     explicit ReverseProxy(const ProxyOptions& options) : m_options(options) {}
     static Result<void> handle(Exchange& exchange);
     Result<void> forward(Exchange& exchange);
     Result<void> relay_head(Response& response, const ResponseHead& head, const Request& request,
                             const Upstream& upstream) const;
     Result<void> tunnel(Exchange& exchange, const ResponseHead& head, PooledConnection& upstream);
-    Upstream* pick(const Upstream* avoid);
+    Upstream* pick(const Tried& tried);
     void health_main();
 
     ProxyOptions m_options;

@@ -7,8 +7,9 @@ body), GET /index.html (the health path). For the HTTP client's tests: GET /stal
 head and part of the body, then nothing for N ms), POST /unread?ms=N (reads none of the body
 for N ms), GET /close-next (answers, then closes the connection on its next request unanswered,
 as a server whose keep-alive timeout ran out just then). GET /redirect?to=LOCATION (a 302 to it;
-"{self}" in it stands for this server's origin, http://ADDRESS:PORT). Prints `ready` once
-listening."""
+"{self}" in it stands for this server's origin, http://ADDRESS:PORT). GET or POST /drop?port=N:
+the server on port N closes the connection unanswered, as one that dies on the request; the
+others answer as /whoami. Prints `ready` once listening."""
 
 from __future__ import annotations
 
@@ -56,15 +57,31 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def drops(self) -> bool:
+        """/drop?port=N: true on the server on port N, which closes the connection unanswered
+        (unread body and all); the others answer as /whoami."""
+        if self.stripped() != "/drop":
+            return False
+        port = int(parse_qs(urlsplit(self.path).query)["port"][0])
+        if port == self.server.server_address[1]:
+            self.close_connection = True
+            return True
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.whoami()
+        return True
+
+    def whoami(self) -> None:
+        body = json.dumps({"port": self.server.server_address[1], "method": self.command,
+                           "headers": {k.lower(): v for k, v in self.headers.items()}})
+        self.reply(200, body.encode(), "application/json")
+
     def do_GET(self) -> None:
-        if self.dropped():
+        if self.dropped() or self.drops():
             return
         url = urlsplit(self.path)
         path = self.stripped()
         if path == "/whoami":
-            body = json.dumps({"port": self.server.server_address[1],
-                               "headers": {k.lower(): v for k, v in self.headers.items()}})
-            self.reply(200, body.encode(), "application/json")
+            self.whoami()
         elif path == "/slow":
             time.sleep(int(parse_qs(url.query).get("ms", ["1000"])[0]) / 1000)
             self.reply(200, b"slow\n")
@@ -101,7 +118,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, b"not here\n")
 
     def do_POST(self) -> None:
-        if self.dropped():
+        if self.dropped() or self.drops():
             return
         if self.stripped() == "/unread":  # the upload fills the socket's buffers, then waits
             time.sleep(self.seconds())
