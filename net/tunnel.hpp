@@ -16,7 +16,7 @@ namespace coronet::net {
 inline constexpr uint64_t kTunnelLinger = 30 * kSecond;
 
 // Returns once both directions have ended: the first error, if any (Timeout: idle for
-// `idle_timeout_ns`; 0 for no limit). OutOfMemory (no coroutine for the second direction)
+// `idle_timeout_ns`, 0 for no limit, or a write that timed out). OutOfMemory (no coroutine for the second direction)
 // before anything was copied. Either stream's input may already hold bytes for the other side;
 // both streams are the caller's to close afterwards.
 Result<void> tunnel(BufferedStream& a, BufferedStream& b, uint64_t idle_timeout_ns = 0);

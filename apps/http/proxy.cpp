@@ -215,7 +215,8 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
     // Another upstream is tried when one cannot be reached, or, for an idempotent request
     // without a body, when its connection breaks before it answers (nginx's
     // `proxy_next_upstream error`); each upstream once. A pooled connection the upstream had
-    // closed meanwhile is not its failure: the request goes to it again, once.
+    // closed meanwhile is not its failure: such a request goes to it again, once, on a new
+    // connection (its other idle ones are likely as old). Anything else is never sent twice.
     Tried tried;
     Upstream* again = nullptr;
     bool stale_retried = false;
@@ -256,14 +257,16 @@ Result<void> ReverseProxy::forward(Exchange& exchange) {
         if (!head) {
             Error error = sent ? head.error() : sent.error();
             connection.discard();
-            bool broken = error == Error::Closed || error == Error::Reset;
-            if (broken && reused && !has_body && !stale_retried) {
+            bool retriable = !has_body && idempotent(request.method) &&
+                             (error == Error::Closed || error == Error::Reset);
+            if (retriable && reused && !stale_retried) {
                 stale_retried = true;
+                upstream->pool.close_idle();
                 again = upstream;
                 continue;
             }
             record_failure(*upstream, m_options.max_fails, m_options.fail_timeout_ns);
-            if (broken && !has_body && idempotent(request.method)) {
+            if (retriable) {
                 tried.add(upstream);
                 continue;
             }
