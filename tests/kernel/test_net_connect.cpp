@@ -3,7 +3,7 @@
 // SYNs, and a thousand connections open at once to an echo server, each carrying data; over
 // IPv6 link-local, ten at once, a closed port and the same filter. And the other side of a
 // crowd: a listener of the guest's own taking hundreds of connections only after all of them
-// have connected.
+// have connected. And net::tunnel() between two connections over the guest's own address.
 #include <cstdio>
 #include <cstring>
 
@@ -13,7 +13,9 @@
 #include "lib/time_units.hpp"
 #include "lwip/netif.h"
 #include "lwip/opt.h"
+#include "net/buffered_stream.hpp"
 #include "net/tcp.hpp"
+#include "net/tunnel.hpp"
 #include "tests/kernel/ktest.hpp"
 #include "tests/kernel/net_fixture.hpp"
 
@@ -205,6 +207,109 @@ void accepted_late(size_t count) {
     if (clients.finished == clients.size) delete shared;
 }
 
+constexpr uint16_t kTunnelPort = 7008;
+
+// Two connections over the guest's own address: the near end (ours) and the far end (accepted).
+struct Pair {
+    TcpStream near;
+    TcpStream far;
+};
+
+Result<Pair> connected_pair(net::TcpListener& listener, sched::Deadline deadline) {
+    net::Endpoint to;
+    ip_addr_copy_from_ip4(to.address, *netif_ip4_addr(netif_default));
+    to.port = kTunnelPort;
+    Pair pair;
+    pair.near = TRY(TcpStream::connect(to, deadline));
+    pair.far = TRY(listener.accept(deadline));
+    return pair;
+}
+
+// Two pairs and what net::tunnel() between their far ends returned, once it has. On the heap,
+// and left there if the tunnel never returns: a failed check must not leave it running on a
+// returned frame.
+struct TunnelCase {
+    Pair a;
+    Pair b;
+    Result<void> result{};
+    sched::Event done;
+};
+
+TunnelCase* start_tunnel(net::TcpListener& listener, uint64_t idle_timeout_ns,
+                         sched::Deadline deadline) {
+    auto* tunnel = new TunnelCase();
+    auto a = connected_pair(listener, deadline);
+    auto b = connected_pair(listener, deadline);
+    KCHECK(a.ok() && b.ok());
+    if (!a || !b) {
+        delete tunnel;
+        return nullptr;
+    }
+    tunnel->a = a.release_value();
+    tunnel->b = b.release_value();
+    auto spawned = sched::spawn(
+        [tunnel, idle_timeout_ns] {
+            net::BufferedStream one(tunnel->a.far, {}), other(tunnel->b.far, {});
+            tunnel->result = net::tunnel(one, other, idle_timeout_ns);
+            tunnel->done.set();
+        },
+        {.name = "tunnel", .detached = true});
+    KCHECK(spawned.ok());
+    if (!spawned) {
+        delete tunnel;
+        return nullptr;
+    }
+    return tunnel;
+}
+
+// Bytes one way only keep a tunnel with an idle timeout open well past it; once nothing
+// crosses, it ends with Timeout. Without a timeout, a side's FIN reaches the other while the
+// other way stays open, and both ends end it.
+void tunnels() {
+    auto listener = net::TcpListener::bind(kTunnelPort, {});
+    KCHECK(listener.ok());
+    if (!listener) return;
+    sched::Deadline deadline = sched::now() + 30 * kSecond;
+    constexpr uint64_t kIdle = 300 * kMillisecond;
+    TunnelCase* timed = start_tunnel(**listener, kIdle, deadline);
+    if (!timed) return;
+    uint64_t start = sched::now(), last = start;
+    size_t carried = 0;
+    for (char c = 'a'; c < 'a' + 10; ++c) {  // a byte every 100 ms, one way: a to b
+        char got = 0;
+        if (c != 'a') sched::sleep_for(100 * kMillisecond);
+        KCHECK(timed->a.near.write_all(&c, 1, deadline).ok());
+        carried += timed->b.near.read(&got, 1, deadline).value_or(0) == 1 && got == c;
+        last = sched::now();
+    }
+    KCHECK(carried == 10 && !timed->done.is_set());
+    KCHECK(timed->done.wait(deadline).ok());
+    uint64_t ended = sched::now();
+    printf(
+        "ktest: tunnel (idle timeout %llu ms): %zu bytes one way over %llu ms, ended %llu ms "
+        "after the last: %s\n",
+        static_cast<unsigned long long>(kIdle / kMillisecond), carried,
+        static_cast<unsigned long long>((last - start) / kMillisecond),
+        static_cast<unsigned long long>((ended - last) / kMillisecond),
+        timed->done.is_set() && !timed->result ? error_name(timed->result.error()) : "-");
+    KCHECK(timed->done.is_set() && !timed->result && timed->result.error() == Error::Timeout);
+    KCHECK(ended - last >= kIdle / 2 && ended - last < kIdle + 2 * kSecond);
+    if (timed->done.is_set()) delete timed;
+
+    TunnelCase* open = start_tunnel(**listener, 0, deadline);
+    if (!open) return;
+    char byte = 'x', got = 0;
+    KCHECK(open->b.near.write_all(&byte, 1, deadline).ok());
+    KCHECK(open->a.near.read(&got, 1, deadline).value_or(0) == 1 && got == 'x');
+    KCHECK(open->a.near.shutdown().ok());
+    KCHECK(open->b.near.read(&got, 1, deadline).value_or(1) == 0);  // a's FIN came through
+    KCHECK(open->b.near.write_all(&byte, 1, deadline).ok());        // the other way still open
+    KCHECK(open->a.near.read(&got, 1, deadline).value_or(0) == 1 && !open->done.is_set());
+    KCHECK(open->b.near.shutdown().ok());
+    KCHECK(open->done.wait(deadline).ok() && open->result.ok());
+    if (open->done.is_set()) delete open;
+}
+
 void connect_body() {
     const BootConfig& config = boot_config();
     expect_failure("refused", ktest::endpoint_option("connect.refused"), 5 * kSecond,
@@ -216,6 +321,7 @@ void connect_body() {
     size_t count = config.get_number("connect.count").value_or(1000);
     crowd_of(ktest::endpoint_option("connect.echo"), count);
     accepted_late(config.get_number("connect.late").value_or(500));
+    tunnels();
     if (size_t short_count = config.get_number("connect.short").value_or(0))
         short_connections(ktest::endpoint_option("connect.echo"), short_count);
     if (!config.has("connect.echo6")) return;
