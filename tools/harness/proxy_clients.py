@@ -38,7 +38,7 @@ from .ws_clients import node_library
 HEALTH_PATH = "/up/index.html"
 TUNNEL_TIMEOUT = 2.0  # /idle's: a tunnel idle this long is closed
 PROXY_OPTIONS = (f"http.proxy=/up={HOST_ADDRESS}:8081,{HOST_ADDRESS}:8082 "
-                 f"http.proxy=/py={HOST_ADDRESS}:8083,{HOST_ADDRESS}:8084;max_fails=2 "
+                 f"http.proxy=/py={HOST_ADDRESS}:8083,{HOST_ADDRESS}:8084;max_fails=1000 "
                  f"http.proxy=/dead={HOST_ADDRESS}:9,{HOST_ADDRESS}:10 "
                  f"http.proxy=/named=upstream.coronet.test:8081 dns={HOST_ADDRESS} "
                  f"http.proxy=/bare={HOST_ADDRESS}:8081;strip "
@@ -249,7 +249,8 @@ def slow(setup: Setup, host: str, port: int) -> None:
 def retry(setup: Setup, host: str, port: int) -> None:
     """An upstream that closes the connection on a request without answering (/py/drop, on
     8083 alone): a POST is not sent again (502), a GET goes to the other upstream, as nginx's
-    proxy_next_upstream does by default. /py's ;max_fails=2 keeps 8083 in after the first."""
+    proxy_next_upstream does by default. /py's ;max_fails=1000 keeps 8083 in however often it
+    drops, so round robin picks it for some of the GETs, each of which it fails once."""
     dropped = url(host, port, "/py/drop?port=8083")
     failures = upstream_status(host, port, "/py")[f"{HOST_ADDRESS}:8083"]["failures"]
     codes = []
