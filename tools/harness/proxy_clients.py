@@ -16,6 +16,7 @@ options every prefix shares, e.g. BALANCE_OPTIONS for the least, passive and gon
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -33,7 +34,8 @@ from .http_clients import check, status_json
 from .loadgen import run_ab, run_wrk
 from .netns import GUEST_ADDRESS, HOST_ADDRESS
 from .upstreams import Upstreams
-from .ws_clients import node_library
+from .ws_clients import RawSocket, node_library
+from .ws_conformance import GUID
 
 HEALTH_PATH = "/up/index.html"
 TUNNEL_TIMEOUT = 2.0  # /idle's: a tunnel idle this long is closed
@@ -423,27 +425,27 @@ def websocket(setup: Setup, host: str, port: int) -> None:
     # goes through, and the session behind the proxy ends with it.
     def self_upstream() -> dict:
         return next(p for p in status_json(host, port)["proxies"] if p["prefix"] == "/self")["upstreams"][0]
-    with socket.create_connection((host, port), timeout=10) as sock:
-        rest = upgrade(sock, "/self")
-        check(echo(sock, b"through the tunnel", rest) is not None, "a frame echoed")
+    ws = upgrade(host, port, "/self")
+    with ws.sock:
+        check(echoed(ws, b"through the tunnel"), "a frame echoed")
         upstream = self_upstream()
         check(upstream["open"] == 0 and status_json(host, port)["websocket"]["open"] >= 1,
               "while it lasts, the tunnel holds a session behind the proxy and no pool slot", upstream)
-        sock.shutdown(socket.SHUT_WR)
+        ws.sock.shutdown(socket.SHUT_WR)
         check(sessions_end(host, port), "the client's end reaches the session behind the proxy, which ends")
 
     # /idle closes a tunnel nothing has crossed for TUNNEL_TIMEOUT, not one in use.
-    with socket.create_connection((host, port), timeout=10) as sock:
-        rest = upgrade(sock, "/idle")
-        busy_until, echoes = time.monotonic() + 2 * TUNNEL_TIMEOUT, 0
-        while rest is not None:
+    ws = upgrade(host, port, "/idle")
+    with ws.sock as sock:
+        busy_until, echoes, alive = time.monotonic() + 2 * TUNNEL_TIMEOUT, 0, True
+        while alive:
             quiet = time.monotonic()  # the last frame's bytes cross after this
-            rest = echo(sock, b"still here", rest)
-            echoes += rest is not None
+            alive = echoed(ws, b"still here")
+            echoes += alive
             if time.monotonic() >= busy_until:
                 break
             time.sleep(TUNNEL_TIMEOUT / 5)
-        check(rest is not None, f"a tunnel in use for {2 * TUNNEL_TIMEOUT:g} s stays open "
+        check(alive, f"a tunnel in use for {2 * TUNNEL_TIMEOUT:g} s stays open "
               f"({echoes} frames echoed, {TUNNEL_TIMEOUT / 5:g} s apart)")
         sock.settimeout(TUNNEL_TIMEOUT + 10)
         try:
@@ -469,40 +471,22 @@ def sessions_end(host: str, port: int, seconds: float = 10) -> bool:
     return True
 
 
-def upgrade(sock: socket.socket, prefix: str) -> bytes:
-    """Asks for /ws/echo under `prefix` to be a WebSocket on `sock`: what came after the 101."""
-    sock.sendall(f"GET {prefix}/ws/echo HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\n"
-                 "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode())
-    reply = b""
-    while b"\r\n\r\n" not in reply:
-        piece = sock.recv(4096)
-        if not piece:
-            raise AssertionError(f"the proxy closed before answering the upgrade: {reply!r}")
-        reply += piece
-    head, _, rest = reply.partition(b"\r\n\r\n")
-    check(head.startswith(b"HTTP/1.1 101 ") and b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head,
-          f"101 with the endpoint's Sec-WebSocket-Accept, through {prefix}", head)
-    return rest
+def upgrade(host: str, port: int, prefix: str) -> RawSocket:
+    """/ws/echo under `prefix` as a WebSocket, its 101 checked."""
+    ws = RawSocket(host, port, f"{prefix}/ws/echo")
+    accept = base64.b64encode(hashlib.sha1(ws.key.encode() + GUID).digest()).decode()
+    check(ws.status_line.startswith("HTTP/1.1 101 ") and accept in ws.head,
+          f"101 with the endpoint's Sec-WebSocket-Accept, through {prefix}", ws.head)
+    return ws
 
 
-def echo(sock: socket.socket, payload: bytes, rest: bytes) -> bytes | None:
-    """Sends `payload` (under 126 bytes) as a masked text frame and reads the echo after `rest`
-    (bytes already received): what follows the echo, or None if the connection ended first or
-    something else came back."""
-    mask = b"\x01\x02\x03\x04"
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-                 + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-    frame = bytes([0x81, len(payload)]) + payload
-    while len(rest) < len(frame):
-        try:
-            piece = sock.recv(4096)
-        except ConnectionResetError:
-            piece = b""
-        if not piece:
-            return None
-        rest += piece
-    return rest[len(frame):] if rest.startswith(frame) else None
+def echoed(ws: RawSocket, payload: bytes) -> bool:
+    """Whether a text frame of `payload` comes back the same (False if the connection ends)."""
+    try:
+        ws.send_frame(1, payload)
+        return ws.read_frame() == (1, payload)
+    except OSError:  # ConnectionError among them
+        return False
 
 
 MEMORY = ("heap_used_bytes", "used_bytes")  # the heap's use; every page not free, stacks too

@@ -61,7 +61,7 @@ class RawSocket:
 
     def __init__(self, host: str, port: int, path: str = "/ws/echo", extra: str = ""):
         self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        key = base64.b64encode(os.urandom(16)).decode()
+        self.key = key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                            f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
